@@ -1,0 +1,118 @@
+# Build helpers shared by every folder: components, the freestanding check,
+# unikernels (hosted executable + guest image), tests, fuzz targets, benchmarks.
+
+# Flags every guest object is compiled with, and that the freestanding check
+# applies to every component source in the hosted presets.
+set(TERN_GUEST_C_FLAGS
+    -ffreestanding -nostdlib -mno-red-zone -fno-pic -fno-pie
+    -fno-stack-protector -fno-asynchronous-unwind-tables -m64 -march=x86-64)
+
+if(TERN_PLATFORM STREQUAL "guest")
+  add_compile_options(${TERN_GUEST_C_FLAGS})
+  set(TERN_PLATFORM_LIB tern_guest)
+else()
+  set(TERN_PLATFORM_LIB tern_hosted)
+endif()
+
+# tern_component(NAME SOURCES src... [DEPS component...])
+# Declares components/NAME as the static library tern_NAME. Its sources are
+# also fed to the freestanding check (see tern_freestanding_check).
+function(tern_component name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(tern_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(tern_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include)
+  # Components call the platform services of dev.h; the platform library
+  # uses components/lib in turn (a cycle CMake resolves for static libs).
+  target_link_libraries(tern_${name} PUBLIC ${TERN_PLATFORM_LIB})
+  foreach(dep IN LISTS ARG_DEPS)
+    target_link_libraries(tern_${name} PUBLIC tern_${dep})
+  endforeach()
+  foreach(src IN LISTS ARG_SOURCES)
+    get_filename_component(abs ${src} ABSOLUTE)
+    set_property(GLOBAL APPEND PROPERTY TERN_COMPONENT_SOURCES ${abs})
+  endforeach()
+endfunction()
+
+# tern_freestanding_check()
+# Compiles every component source once more with the guest's flags, links the
+# objects into one relocatable object and fails the build if it needs any
+# symbol outside cmake/freestanding-allow.txt (platform services of dev.h and
+# the few string functions the guest provides). A component that calls
+# malloc, printf or a syscall breaks the build here.
+function(tern_freestanding_check)
+  get_property(srcs GLOBAL PROPERTY TERN_COMPONENT_SOURCES)
+  add_library(tern_freestanding OBJECT ${srcs})
+  target_include_directories(tern_freestanding PRIVATE ${PROJECT_SOURCE_DIR}/include)
+  target_compile_options(tern_freestanding PRIVATE
+      ${TERN_GUEST_C_FLAGS} -fno-sanitize=all -UTERN_FUZZING)
+  set(stamp ${CMAKE_CURRENT_BINARY_DIR}/freestanding.ok)
+  add_custom_command(
+    OUTPUT ${stamp}
+    COMMAND sh ${PROJECT_SOURCE_DIR}/cmake/freestanding-check.sh
+            ${stamp} ${PROJECT_SOURCE_DIR}/cmake/freestanding-allow.txt
+            $<TARGET_OBJECTS:tern_freestanding>
+    DEPENDS tern_freestanding $<TARGET_OBJECTS:tern_freestanding>
+            ${PROJECT_SOURCE_DIR}/cmake/freestanding-check.sh
+            ${PROJECT_SOURCE_DIR}/cmake/freestanding-allow.txt
+    COMMAND_EXPAND_LISTS
+    COMMENT "Checking components link freestanding")
+  add_custom_target(freestanding_check ALL DEPENDS ${stamp})
+endfunction()
+
+# tern_add_unikernel(NAME SOURCES src... COMPONENTS comp...)
+# Declares an application once. Hosted presets build the executable NAME
+# (linked with the hosted runner); the guest preset builds NAME.elf (linked
+# with guest/). Exactly the named components are linked in.
+function(tern_add_unikernel name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;COMPONENTS" ${ARGN})
+  set(libs "")
+  foreach(comp IN LISTS ARG_COMPONENTS)
+    list(APPEND libs tern_${comp})
+  endforeach()
+  if(TERN_PLATFORM STREQUAL "guest")
+    tern_guest_image(${name} SOURCES ${ARG_SOURCES} LIBS ${libs})
+  else()
+    add_executable(${name} ${ARG_SOURCES})
+    target_link_libraries(${name} PRIVATE tern_hosted_runner ${libs} tern_hosted)
+  endif()
+endfunction()
+
+# tern_add_test(NAME SOURCES src... [LIBS lib...] [LABELS label...] [TIMEOUT s])
+# A Criterion test executable test_NAME, registered with CTest as NAME.
+function(tern_add_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(test_${name} ${ARG_SOURCES})
+  target_link_libraries(test_${name} PRIVATE ${ARG_LIBS} tern_hosted criterion)
+  target_include_directories(test_${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  add_test(NAME ${name} COMMAND test_${name} --jobs 2)
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT}
+                       LABELS "unit;${ARG_LABELS}")
+endfunction()
+
+# tern_add_fuzz(NAME SOURCES src... [LIBS lib...])
+# A libFuzzer target fuzz_NAME. Its seed corpus is fuzz/corpus/NAME; CTest
+# runs the corpus plus a few seconds of fresh fuzzing (ci/fuzz.sh runs longer).
+function(tern_add_fuzz name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(fuzz_${name} ${ARG_SOURCES})
+  target_link_libraries(fuzz_${name} PRIVATE ${ARG_LIBS})
+  target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+  set(corpus ${PROJECT_SOURCE_DIR}/fuzz/corpus/${name})
+  add_test(NAME fuzz_${name}
+           COMMAND sh ${PROJECT_SOURCE_DIR}/fuzz/run-target.sh
+                   $<TARGET_FILE:fuzz_${name}> ${corpus} 5)
+  set_tests_properties(fuzz_${name} PROPERTIES TIMEOUT 120 LABELS fuzz)
+endfunction()
+
+# tern_add_bench(NAME SOURCES src... [LIBS lib...])
+# A benchmark executable bench_NAME linked with bench/runner.c. ci/bench.sh
+# runs every bench_* and collects their JSON in build/bench/.
+function(tern_add_bench name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(bench_${name} ${ARG_SOURCES})
+  target_link_libraries(bench_${name} PRIVATE tern_bench_runner ${ARG_LIBS} tern_hosted)
+  set_property(GLOBAL APPEND PROPERTY TERN_BENCHES bench_${name})
+endfunction()

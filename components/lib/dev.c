@@ -1,0 +1,141 @@
+/*
+ * dev.c - the wrappers through which components call devices.
+ *
+ * They hold the contract checks of dev.h so that every device
+ * implementation, and every wrapper stacked over one, can trust its input.
+ */
+#include "tern/dev.h"
+
+#include <string.h>
+
+#include "tern/assert.h"
+
+/* Copies a device name, truncated and always NUL-terminated. */
+static void copy_name(char dst[TERN_DEV_NAME_MAX], const char *src)
+{
+	size_t n = 0;
+
+	while (n < TERN_DEV_NAME_MAX - 1 && src[n])
+		n++;
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void tern_netdev_init(struct tern_netdev *dev, const struct tern_netdev_ops *ops,
+		      const char *name, const uint8_t mac[TERN_ETH_ALEN],
+		      uint16_t mtu)
+{
+	memset(dev, 0, sizeof(*dev));
+	dev->ops = ops;
+	copy_name(dev->name, name);
+	memcpy(dev->mac, mac, TERN_ETH_ALEN);
+	dev->mtu = mtu;
+}
+
+size_t tern_tx_len(const struct tern_tx *frame)
+{
+	size_t len = 0;
+
+	for (unsigned i = 0; i < frame->iovcnt; i++)
+		len += frame->iov[i].len;
+	return len;
+}
+
+int tern_tx_flatten(const struct tern_tx *frame, void *dst, size_t cap)
+{
+	uint8_t *p = dst;
+	size_t len = 0;
+
+	for (unsigned i = 0; i < frame->iovcnt; i++) {
+		const struct tern_iov *iov = &frame->iov[i];
+
+		if (iov->len > cap - len)
+			return -TERN_EMSGSIZE;
+		memcpy(p + len, iov->base, iov->len);
+		len += iov->len;
+	}
+	return (int)len;
+}
+
+int tern_netdev_send(struct tern_netdev *dev, const struct tern_tx *frames,
+		     unsigned count)
+{
+	for (unsigned i = 0; i < count; i++) {
+		size_t len = tern_tx_len(&frames[i]);
+
+		TERN_ASSERT(len >= TERN_ETH_HLEN);
+		TERN_ASSERT(len <= (size_t)TERN_ETH_HLEN + dev->mtu);
+	}
+	return dev->ops->send(dev, frames, count);
+}
+
+int tern_netdev_send1(struct tern_netdev *dev, const struct tern_iov *iov,
+		      unsigned iovcnt)
+{
+	struct tern_tx frame = { iov, iovcnt };
+
+	return tern_netdev_send(dev, &frame, 1);
+}
+
+int tern_netdev_recv(struct tern_netdev *dev, struct tern_rx *frames,
+		     unsigned count)
+{
+	for (unsigned i = 0; i < count; i++) {
+		TERN_ASSERT(frames[i].buf != NULL);
+		TERN_ASSERT(frames[i].cap >= (size_t)TERN_ETH_HLEN + dev->mtu);
+		frames[i].len = 0;
+	}
+	return dev->ops->recv(dev, frames, count);
+}
+
+void tern_netdev_close(struct tern_netdev *dev)
+{
+	if (dev->ops->close)
+		dev->ops->close(dev);
+}
+
+void tern_blkdev_init(struct tern_blkdev *dev, const struct tern_blkdev_ops *ops,
+		      const char *name, uint32_t sector_size,
+		      uint64_t sector_count, uint32_t max_sectors)
+{
+	TERN_ASSERT(sector_size >= 512 && (sector_size & (sector_size - 1)) == 0);
+	memset(dev, 0, sizeof(*dev));
+	dev->ops = ops;
+	copy_name(dev->name, name);
+	dev->sector_size = sector_size;
+	dev->sector_count = sector_count;
+	dev->max_sectors = max_sectors;
+}
+
+int tern_blkdev_submit(struct tern_blkdev *dev, struct tern_blk_req *req)
+{
+	TERN_ASSERT(req->done != NULL);
+	req->status = 0;
+	if (req->op == TERN_BLK_FLUSH)
+		return dev->ops->submit(dev, req);
+	TERN_ASSERT(req->op == TERN_BLK_READ || req->op == TERN_BLK_WRITE);
+	TERN_ASSERT(req->buf != NULL);
+	if (req->count == 0 || req->sector > dev->sector_count ||
+	    req->count > dev->sector_count - req->sector)
+		return -TERN_EINVAL;
+	if (dev->max_sectors && req->count > dev->max_sectors)
+		return -TERN_EINVAL;
+	return dev->ops->submit(dev, req);
+}
+
+int tern_blkdev_poll(struct tern_blkdev *dev)
+{
+	return dev->ops->poll(dev);
+}
+
+unsigned tern_blkdev_pending(const struct tern_blkdev *dev)
+{
+	return dev->ops->pending(dev);
+}
+
+void tern_blkdev_close(struct tern_blkdev *dev)
+{
+	if (dev->ops->close)
+		dev->ops->close(dev);
+}

@@ -1,0 +1,298 @@
+/*
+ * dev.h - the device interface: the one boundary between Tern's components
+ * and the world they run in.
+ *
+ * Everything in components/ is written only against this header. hosted/
+ * implements it on Linux (TAP, pcap, memlink, wire, disk-image files, the host
+ * clock); guest/ implements it on x86_64 virtio hardware. Two mechanisms:
+ *
+ *   Platform services (clock, entropy, console, memory, wait, halt) are plain
+ *   functions chosen at link time. hosted/ and guest/ each define every one;
+ *   a missing one fails the link. One platform per image.
+ *
+ *   Devices (netdev, blkdev) are small ops tables, because one process may
+ *   hold several live instances (two stacks joined by a memlink in a test)
+ *   and wrappers stack over any device (pcap recording, fault injection).
+ *   Components call devices only through the tern_netdev_* and tern_blkdev_*
+ *   wrappers below, which check the contract.
+ *
+ * Time is always nanoseconds in a uint64_t. TERN_NO_DEADLINE means never.
+ */
+#ifndef TERN_DEV_H
+#define TERN_DEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/base.h"
+#include "tern/err.h"
+
+/* ---------------------------------------------------------------------------
+ * Platform services (defined by hosted/ or guest/, chosen at link time)
+ * ------------------------------------------------------------------------- */
+
+/* Monotonic time in nanoseconds since an arbitrary origin; never goes back.
+ * Under the hosted virtual clock it changes only when a test advances it or
+ * tern_wait() jumps it to a deadline. */
+uint64_t tern_clock_monotonic(void);
+
+/* Wall-clock time in nanoseconds since 1970-01-01 UTC; may jump. */
+uint64_t tern_clock_wall(void);
+
+/* Fills buf with len random bytes suitable for keys (ISNs, DNS ids, ports).
+ * Returns 0, or -TERN_EIO if the source failed (buf is then unspecified). */
+int tern_entropy(void *buf, size_t len);
+
+/* Writes len bytes to the console (stderr hosted, COM1 guest). Never fails
+ * from the caller's point of view; bytes may be dropped if the console is
+ * gone. Not for bulk data. */
+void tern_console_write(const char *buf, size_t len);
+
+/* Blocks until a device may have work or the monotonic clock reaches
+ * deadline, whichever is first; returns early on a stop request. Spurious
+ * returns are allowed: the caller polls its devices and calls again.
+ * Returns 0, or -TERN_EDEADLK if nothing can ever wake the caller (deadline
+ * is TERN_NO_DEADLINE and no device can produce work: the virtual clock with
+ * only idle in-memory devices). */
+int tern_wait(uint64_t deadline);
+
+/* True once the platform was asked to stop (SIGINT or SIGTERM hosted). The
+ * event loop returns when it sees it. */
+bool tern_stop_requested(void);
+
+/* Whole pages for pools sized at start-up. Returns zeroed, page-aligned
+ * memory of at least size bytes, or NULL when memory is exhausted. Not for
+ * per-packet or per-block use. tern_mem_free() takes the same size. */
+void *tern_mem_alloc(size_t size);
+void tern_mem_free(void *mem, size_t size);
+
+/* A fiber stack. base..base+size is usable; overflow below base is caught:
+ * by a guard page hosted (the process dies with a message), by a canary at
+ * the lowest word that the scheduler checks at every switch in the guest. */
+struct tern_stack {
+	void *base;      /* lowest usable address */
+	size_t size;     /* usable bytes, a multiple of 16 */
+	void *mapping;   /* platform bookkeeping: the whole allocation */
+	size_t map_size; /* platform bookkeeping */
+	unsigned plat_id;  /* platform bookkeeping (Valgrind's stack id hosted) */
+};
+
+/* Allocates a stack of at least size usable bytes. Returns 0 or
+ * -TERN_ENOMEM. tern_stack_free() releases it; the stack must not be in use. */
+int tern_stack_alloc(struct tern_stack *stack, size_t size);
+void tern_stack_free(struct tern_stack *stack);
+
+/* The value stored in the lowest word of every stack; a different value
+ * means the stack overflowed. */
+#define TERN_STACK_CANARY 0x5465726e53746b21ull /* "Tern Stk!" */
+
+/* Ends the image: exit(status) hosted, isa-debug-exit (then halt) guest. */
+_Noreturn void tern_halt(int status);
+
+/* Ends the image after a fatal error (a failed assertion, a stack overflow):
+ * abort() hosted, so gdb and the sanitizers see where; a backtrace on the
+ * console and a failing isa-debug-exit guest. */
+_Noreturn void tern_abort(void);
+
+/* ---------------------------------------------------------------------------
+ * Network devices
+ * ------------------------------------------------------------------------- */
+
+#define TERN_ETH_ALEN 6
+#define TERN_ETH_HLEN 14           /* destination, source, EtherType */
+#define TERN_ETH_MTU_DEFAULT 1500  /* payload bytes after the header */
+#define TERN_ETH_FRAME_MAX (TERN_ETH_HLEN + 4 + 9000) /* VLAN tag, jumbo */
+#define TERN_DEV_NAME_MAX 16       /* including the terminating NUL */
+
+/* One contiguous piece of a frame to send. */
+struct tern_iov {
+	const void *base;
+	size_t len;
+};
+
+/* One frame to send: the concatenation of iovcnt pieces. The total must be
+ * at least TERN_ETH_HLEN and at most TERN_ETH_HLEN + mtu. Frames carry no
+ * FCS; a device pads short frames itself if its medium needs it. */
+struct tern_tx {
+	const struct tern_iov *iov;
+	unsigned iovcnt;
+};
+
+/* One buffer to receive a frame into. The caller sets buf and cap (at least
+ * TERN_ETH_HLEN + mtu); the device sets len. */
+struct tern_rx {
+	void *buf;
+	size_t cap;
+	size_t len;
+};
+
+struct tern_netdev;
+
+struct tern_netdev_ops {
+	/* Sends up to count frames, in order. The device copies (or finishes
+	 * with) every accepted frame's bytes before returning: the caller keeps
+	 * ownership of its buffers. Returns the number of frames accepted, from
+	 * 0 (the transmit queue is full: try later) to count, or -TERN_EIO if
+	 * the device failed. A frame that was accepted may still be lost on the
+	 * wire, as on any Ethernet. */
+	int (*send)(struct tern_netdev *dev, const struct tern_tx *frames,
+		    unsigned count);
+
+	/* Receives up to count frames into the caller's buffers, in arrival
+	 * order. Returns the number received (0: nothing waiting), or -TERN_EIO
+	 * if the device failed. A frame longer than its buffer's cap is dropped
+	 * and counted by the device, never truncated. */
+	int (*recv)(struct tern_netdev *dev, struct tern_rx *frames,
+		    unsigned count);
+
+	/* Releases the device and everything it owns. May be NULL. */
+	void (*close)(struct tern_netdev *dev);
+};
+
+/* A network device. Implementations embed it as the first member of their
+ * own structure and recover it with tern_container_of(). */
+struct tern_netdev {
+	const struct tern_netdev_ops *ops;
+	char name[TERN_DEV_NAME_MAX];     /* stable: "net0", "tap0", "link.a" */
+	uint8_t mac[TERN_ETH_ALEN];
+	uint16_t mtu;                     /* payload bytes; frame max = 14 + mtu */
+	uint64_t rx_dropped_too_long;     /* frames longer than a buffer's cap */
+};
+
+/* Fills the common fields of a device: ops, a NUL-terminated copy of name
+ * (truncated to TERN_DEV_NAME_MAX - 1), mac and mtu. */
+TERN_API void tern_netdev_init(struct tern_netdev *dev,
+			       const struct tern_netdev_ops *ops,
+			       const char *name, const uint8_t mac[TERN_ETH_ALEN],
+			       uint16_t mtu);
+
+/* Sends a batch of frames; see tern_netdev_ops.send. Asserts that every
+ * frame is between TERN_ETH_HLEN and TERN_ETH_HLEN + mtu bytes. */
+TERN_API int tern_netdev_send(struct tern_netdev *dev,
+			      const struct tern_tx *frames, unsigned count);
+
+/* Sends one frame gathered from iovcnt pieces. Returns 1 if accepted, 0 if
+ * the transmit queue is full, -TERN_EIO if the device failed. */
+TERN_API int tern_netdev_send1(struct tern_netdev *dev,
+			       const struct tern_iov *iov, unsigned iovcnt);
+
+/* Receives a batch of frames; see tern_netdev_ops.recv. Asserts that every
+ * buffer can hold a frame of TERN_ETH_HLEN + mtu bytes. */
+TERN_API int tern_netdev_recv(struct tern_netdev *dev, struct tern_rx *frames,
+			      unsigned count);
+
+/* Total length of a frame to send. */
+TERN_API size_t tern_tx_len(const struct tern_tx *frame);
+
+/* Copies a gathered frame into dst (cap bytes). Returns the frame length,
+ * or -TERN_EMSGSIZE if it does not fit (dst is then unspecified). Helper for
+ * devices that send one contiguous buffer. */
+TERN_API int tern_tx_flatten(const struct tern_tx *frame, void *dst,
+			     size_t cap);
+
+/* Closes dev through its ops (no-op if close is NULL). */
+TERN_API void tern_netdev_close(struct tern_netdev *dev);
+
+/* ---------------------------------------------------------------------------
+ * Block devices
+ *
+ * Requests are asynchronous. submit() queues a request; its completion is
+ * reported later by tern_blkdev_poll(), which calls the request's done()
+ * callback with status set. A completion is never reported from inside
+ * submit(), so callers need not be re-entrant. A synchronous backend does the
+ * I/O inside submit() and reports it at the next poll.
+ *
+ * Durability contract:
+ *   - A write is durable once (1) its completion reported status 0 and
+ *     (2) a flush submitted after that completion reported status 0.
+ *   - A power cut (or crash) may lose any write not covered by such a flush,
+ *     wholly or partly: a multi-sector write may land as any subset of its
+ *     sectors, each sector whole (sector writes are atomic).
+ *   - An I/O error is reported as a negative status on the request it
+ *     concerns, never dropped. A failed write leaves its sectors' contents
+ *     unspecified (some of them may have landed: a "torn" write). A failed
+ *     flush means earlier completed writes may not be durable.
+ *   - Requests in flight at the same time may complete and land in any order;
+ *     a caller that needs order waits for the completion first.
+ * ------------------------------------------------------------------------- */
+
+enum tern_blk_op {
+	TERN_BLK_READ,
+	TERN_BLK_WRITE,
+	TERN_BLK_FLUSH,
+};
+
+struct tern_blk_req;
+
+/* Called once per request, from tern_blkdev_poll(), with req->status set. The
+ * request and its buffer belong to the caller again from this call on. */
+typedef void (*tern_blk_done_fn)(struct tern_blk_req *req);
+
+struct tern_blk_req {
+	/* Set by the caller before submit. */
+	enum tern_blk_op op;
+	uint64_t sector;       /* first sector (ignored by FLUSH) */
+	uint32_t count;        /* sectors (0 for FLUSH) */
+	void *buf;             /* count * sector_size bytes (NULL for FLUSH) */
+	tern_blk_done_fn done;
+	void *ctx;             /* for the caller; the device never touches it */
+
+	/* Set by the device at completion. */
+	int status;            /* 0, -TERN_EIO, or -TERN_EINVAL */
+
+	/* Device-private while the request is in flight. */
+	struct tern_blk_req *dev_next;
+	uint64_t dev_data;
+};
+
+struct tern_blkdev;
+
+struct tern_blkdev_ops {
+	/* Queues req. Returns 0 (the device owns req until done() is called),
+	 * -TERN_EAGAIN if the queue is full (req is not queued; try after the
+	 * next poll), or -TERN_EINVAL if the range is outside the device (req
+	 * is not queued). */
+	int (*submit)(struct tern_blkdev *dev, struct tern_blk_req *req);
+
+	/* Reports finished requests by calling their done() callbacks. Returns
+	 * the number reported (0 if none). */
+	int (*poll)(struct tern_blkdev *dev);
+
+	/* Requests submitted and not yet reported. */
+	unsigned (*pending)(const struct tern_blkdev *dev);
+
+	/* Releases the device. No request may be in flight. May be NULL. */
+	void (*close)(struct tern_blkdev *dev);
+};
+
+struct tern_blkdev {
+	const struct tern_blkdev_ops *ops;
+	char name[TERN_DEV_NAME_MAX];  /* stable: "blk0", "disk.img" */
+	uint32_t sector_size;          /* bytes, a power of two >= 512 */
+	uint64_t sector_count;
+	uint32_t max_sectors;          /* per request; 0 = no limit */
+};
+
+/* Fills the common fields of a block device. */
+TERN_API void tern_blkdev_init(struct tern_blkdev *dev,
+			       const struct tern_blkdev_ops *ops,
+			       const char *name, uint32_t sector_size,
+			       uint64_t sector_count, uint32_t max_sectors);
+
+/* Submits req; see tern_blkdev_ops.submit. Returns -TERN_EINVAL without
+ * calling the device if the range is out of bounds or count exceeds
+ * max_sectors. Asserts req->done is set and buf is set for READ/WRITE. */
+TERN_API int tern_blkdev_submit(struct tern_blkdev *dev,
+				struct tern_blk_req *req);
+
+/* Reports completions; see tern_blkdev_ops.poll. */
+TERN_API int tern_blkdev_poll(struct tern_blkdev *dev);
+
+/* Requests in flight on dev. */
+TERN_API unsigned tern_blkdev_pending(const struct tern_blkdev *dev);
+
+/* Closes dev through its ops (no-op if close is NULL). */
+TERN_API void tern_blkdev_close(struct tern_blkdev *dev);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * hosted.h - the Linux platform's own controls: the clock source, and the
+ * wake sources that tern_wait() sleeps on.
+ *
+ * Only hosted code (the runner, hosted devices, tests, benchmarks) includes
+ * this. Components never do.
+ */
+#ifndef TERN_HOSTED_H
+#define TERN_HOSTED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tern/base.h"
+#include "tern/dev.h"
+#include "tern/list.h"
+
+/* ---- Clock --------------------------------------------------------------
+ * The real clock is CLOCK_MONOTONIC / CLOCK_REALTIME. The virtual clock
+ * starts at a given time and moves only when tern_hosted_clock_set/advance
+ * is called or tern_wait() jumps it to the next deadline; everything driven
+ * by it is deterministic. The default is the real clock. */
+
+/* Switches to the virtual clock, starting at start_ns (monotonic); the wall
+ * clock reads 1,700,000,000 s plus the same offset. */
+void tern_hosted_clock_use_virtual(uint64_t start_ns);
+
+/* Switches back to the real clock. */
+void tern_hosted_clock_use_real(void);
+
+/* True while the virtual clock is in use. */
+bool tern_hosted_clock_is_virtual(void);
+
+/* Moves the virtual clock to t (ignored if t is earlier than now: the clock
+ * never goes back). Asserts the virtual clock is in use. */
+void tern_hosted_clock_set(uint64_t t);
+
+/* Moves the virtual clock forward by ns. */
+void tern_hosted_clock_advance(uint64_t ns);
+
+/* ---- Wake sources -------------------------------------------------------
+ * Hosted devices register a waker so that tern_wait() returns when they may
+ * have work: a file descriptor to poll (TAP, sockets), and/or a function
+ * giving the time at which the device next has work (memlink frames in
+ * flight, pcap replay timestamps). */
+
+struct tern_waker {
+	struct tern_list link; /* private */
+	int fd;                /* polled for readability; -1 for none */
+	/* Earliest monotonic time at which the device has work: <= now means
+	 * "now", TERN_NO_DEADLINE means "nothing pending". May be NULL. */
+	uint64_t (*next)(struct tern_waker *w);
+};
+
+/* Registers w (its fd and next must be set). w must stay valid until
+ * removed. */
+void tern_hosted_waker_add(struct tern_waker *w);
+
+/* Unregisters w; a no-op if it is not registered. */
+void tern_hosted_waker_remove(struct tern_waker *w);
+
+/* ---- Stop ---------------------------------------------------------------*/
+
+/* Installs SIGINT/SIGTERM handlers that make tern_stop_requested() true. */
+void tern_hosted_handle_signals(void);
+
+/* Sets or clears the stop request (tests). */
+void tern_hosted_request_stop(bool stop);
+
+#endif

@@ -294,6 +294,8 @@ int tern_args_split(char *cmdline, const char *prog, char **argv, int max)
 		argv[argc++] = p;
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
+		if (*p) /* end the word even when it is the last one kept */
+			*p++ = '\0';
 	}
 	return argc;
 }

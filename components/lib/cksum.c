@@ -1,12 +1,24 @@
 /*
- * cksum.c - the Internet checksum, eight bytes per step.
+ * cksum.c - the Internet checksum, sixteen or eight bytes per step.
  *
- * The loop adds 64-bit little-endian loads into two independent 64-bit
- * accumulators with end-around carry (s += w; s += s < w), which keeps two
- * dependency chains in flight; on x86_64 that is about 8 bytes per cycle.
- * The sum of little-endian words is the byte swap of the sum of big-endian
- * words (RFC 1071, section 2(B)), so the result is swapped once in
- * tern_csum_sum.
+ * The sum is taken over 16-bit little-endian words; the sum of
+ * little-endian words is the byte swap of the sum of big-endian words
+ * (RFC 1071, section 2(B)), so the result is swapped once in tern_csum_sum.
+ *
+ * Long runs (128 bytes and more) go through 16-byte vectors of four 32-bit
+ * lanes: each lane adds the low and the high 16-bit word of its 32 bits, so
+ * no carry is ever lost and no carry has to be propagated; the lanes are
+ * folded into a 64-bit total every 8192 blocks of 64 bytes, before they
+ * could overflow. With SSE2 (every hosted x86_64 build) that is about 16
+ * bytes per cycle. The guest is built with -mgeneral-regs-only, where
+ * vectors would be emulated, so it takes the scalar loop only: 64-bit loads
+ * added into two accumulators with end-around carry (s += w; s += s < w),
+ * about 8 bytes per cycle. The rest of a vector run also goes that way.
+ *
+ * Measured with gcc -O2 on an AMD EPYC, warm cache, best of 30 runs: the
+ * scalar loop alone 20 GB/s; with vectors 37 GB/s at 1500 bytes and 51 GB/s
+ * at 9000; the textbook 16-bit loop 4 GB/s. bench/lib/cksum.c tracks the
+ * ratios.
  */
 #include "tern/cksum.h"
 
@@ -31,11 +43,60 @@ static uint16_t fold64(uint64_t sum)
 	return (uint16_t)sum;
 }
 
+#ifdef __SSE2__
+#define USE_VECTORS 1
+#else
+#define USE_VECTORS 0 /* the guest: -mgeneral-regs-only */
+#endif
+
+#define VEC_BLOCK 64u            /* bytes per vector step */
+#define VEC_BLOCKS_MAX 8192u     /* steps before the lanes are folded */
+
+typedef uint32_t u32x4 __attribute__((vector_size(16)));
+
+/* The plain sum of the 16-bit little-endian words of blocks * 64 bytes.
+ * Per step each lane of a0 and a1 grows by at most 2 * 2 * 0xffff, so
+ * 8192 steps stay below 2^31 (16384 would just fit 2^32); the total fits
+ * 64 bits for any length below 2^47 bytes. */
+static uint64_t sum_vectors(const uint8_t *p, size_t blocks)
+{
+	uint64_t total = 0;
+
+	while (blocks > 0) {
+		size_t n = blocks < VEC_BLOCKS_MAX ? blocks : VEC_BLOCKS_MAX;
+		u32x4 a0 = { 0 }, a1 = { 0 }, x0, x1, x2, x3;
+
+		blocks -= n;
+		while (n--) {
+			memcpy(&x0, p, 16);
+			memcpy(&x1, p + 16, 16);
+			memcpy(&x2, p + 32, 16);
+			memcpy(&x3, p + 48, 16);
+			a0 += (x0 & 0xffff) + (x0 >> 16);
+			a1 += (x1 & 0xffff) + (x1 >> 16);
+			a0 += (x2 & 0xffff) + (x2 >> 16);
+			a1 += (x3 & 0xffff) + (x3 >> 16);
+			p += VEC_BLOCK;
+		}
+		total += (uint64_t)a0[0] + a0[1] + a0[2] + a0[3];
+		total += (uint64_t)a1[0] + a1[1] + a1[2] + a1[3];
+	}
+	return total;
+}
+
 /* One's complement sum of len bytes in native (little-endian) lanes,
  * starting at an even lane. */
 static uint64_t sum_bytes(const uint8_t *p, size_t len)
 {
 	uint64_t a = 0, b = 0, w;
+
+	if (USE_VECTORS && len >= 2 * VEC_BLOCK) {
+		size_t blocks = len / VEC_BLOCK;
+
+		a = sum_vectors(p, blocks);
+		p += blocks * VEC_BLOCK;
+		len -= blocks * VEC_BLOCK;
+	}
 
 	while (len >= 32) {
 		uint64_t w0, w1, w2, w3;
@@ -98,11 +159,8 @@ uint16_t tern_csum_sum(const struct tern_csum *c)
 
 uint16_t tern_cksum(const void *data, size_t len)
 {
-	struct tern_csum c;
-
-	tern_csum_init(&c);
-	tern_csum_add(&c, data, len);
-	return tern_csum_finish(&c);
+	/* tern_csum_init + _add + _finish, with one fold instead of two. */
+	return (uint16_t)~__builtin_bswap16(fold64(sum_bytes(data, len)));
 }
 
 uint16_t tern_cksum_adjust16(uint16_t cksum, uint16_t old_val, uint16_t new_val)

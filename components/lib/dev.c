@@ -52,7 +52,8 @@ int tern_tx_flatten(const struct tern_tx *frame, void *dst, size_t cap)
 
 		if (iov->len > cap - len)
 			return -TERN_EMSGSIZE;
-		memcpy(p + len, iov->base, iov->len);
+		if (iov->len)
+			memcpy(p + len, iov->base, iov->len);
 		len += iov->len;
 	}
 	return (int)len;

@@ -36,9 +36,9 @@ static const char *const messages[TERN_ERR_COUNT] = {
 
 const char *tern_strerror(int err)
 {
-	if (err < 0)
+	if (err < 0 && err > -TERN_ERR_COUNT)
 		err = -err;
-	if (err >= TERN_ERR_COUNT || !messages[err])
+	if (err < 0 || err >= TERN_ERR_COUNT || !messages[err])
 		return "unknown error";
 	return messages[err];
 }

@@ -30,6 +30,7 @@ static void put_n(struct sink *s, char c, int n)
 
 struct spec {
 	bool left, zero, plus, space, alt;
+	bool ptr; /* %p: "0x" even before 0 */
 	int width;
 	int prec; /* -1: none */
 	int size; /* 'H' hh, 'h', 0 int, 'l', 'L' ll, 'z', 'j', 't' */
@@ -44,6 +45,7 @@ static void put_number(struct sink *s, const struct spec *sp, uintmax_t v,
 	int n = 0, pad, zeros;
 	char sign = 0;
 	const char *prefix = "";
+	bool is_zero = v == 0;
 
 	do {
 		tmp[n++] = digits[v % base];
@@ -57,12 +59,14 @@ static void put_number(struct sink *s, const struct spec *sp, uintmax_t v,
 		sign = '+';
 	else if (sp->space)
 		sign = ' ';
-	if (sp->alt && base == 16)
-		prefix = upper ? "0X" : "0x";
-	else if (sp->alt && base == 8)
-		prefix = "0";
-
 	zeros = sp->prec > n ? sp->prec - n : 0;
+	/* C's '#': "0x" only before a nonzero value; for octal, a leading
+	 * zero only if the digits do not already start with one. */
+	if (sp->alt && base == 16 && (!is_zero || sp->ptr))
+		prefix = upper ? "0X" : "0x";
+	else if (sp->alt && base == 8 && zeros == 0 &&
+		 (n == 0 || tmp[n - 1] != '0'))
+		prefix = "0";
 	pad = sp->width - n - zeros - (sign ? 1 : 0);
 	for (const char *p = prefix; *p; p++)
 		pad--;
@@ -183,6 +187,8 @@ int tern_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
 		}
 		const char *start = f;
 		f = parse_spec(f + 1, &sp, &ap);
+		if (*f != 'd' && *f != 'i')
+			sp.plus = sp.space = false; /* signed ones only */
 		switch (*f) {
 		case 'd':
 		case 'i': {
@@ -204,15 +210,17 @@ int tern_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
 			break;
 		case 'p':
 			sp.alt = true;
+			sp.ptr = true;
 			put_number(&s, &sp, (uintptr_t)va_arg(ap, void *), false, 16,
 				   false);
 			break;
-		case 'c': {
-			char c[2] = { (char)va_arg(ap, int), 0 };
-			sp.prec = 1;
-			put_string(&s, &sp, c);
+		case 'c': /* one byte, even a NUL, padded to the width */
+			if (!sp.left)
+				put_n(&s, ' ', sp.width - 1);
+			put(&s, (char)va_arg(ap, int));
+			if (sp.left)
+				put_n(&s, ' ', sp.width - 1);
 			break;
-		}
 		case 's':
 			put_string(&s, &sp, va_arg(ap, const char *));
 			break;

@@ -3,8 +3,9 @@
  * (RFC 1624).
  *
  * Values are 16-bit numbers in host order, as read from or written to the
- * header with tern_load_be16/tern_store_be16. Summing is done eight bytes at
- * a time with unaligned loads, at any alignment and length; the one's
+ * header with tern_load_be16/tern_store_be16. Summing is done 16 bytes (SSE2
+ * lanes, hosted) or 8 bytes (guest) at a time with unaligned loads, at any
+ * alignment and length (see cksum.c); the one's
  * complement sum is byte-order independent, so the result is swapped once at
  * the end instead of per word.
  *

@@ -13,7 +13,7 @@
 /* The textbook loop: 16-bit big-endian words, carries folded at the end. */
 static uint16_t reference_cksum(const uint8_t *p, size_t len)
 {
-	uint32_t sum = 0;
+	uint64_t sum = 0; /* 32 bits overflow past 128 KiB */
 	size_t i;
 
 	for (i = 0; i + 1 < len; i += 2)
@@ -125,4 +125,28 @@ Test(cksum, incremental_update_equals_recompute)
 		 * 0xffff form, which RFC 1624 eqn. 3 avoids). */
 		cr_assert_eq(tern_cksum(hdr, sizeof(hdr)), 0, "round %d", i);
 	}
+}
+
+Test(cksum, long_buffers_cross_the_vector_fold_boundary)
+{
+	/* The vector loop folds its 32-bit lanes every 8192 blocks of 64
+	 * bytes (512 KiB); all-ones data grows the lanes fastest, and without
+	 * the fold they would overflow after 16384 blocks. */
+	static uint8_t buf[3 * 8192 * 64 + 200];
+	struct tern_rand r;
+	const size_t lens[] = { 8192 * 64 - 1, 8192 * 64, 8192 * 64 + 64,
+				8192 * 64 + 65, sizeof(buf) - 8 };
+
+	memset(buf, 0xff, sizeof(buf));
+	for (size_t i = 0; i < TERN_ARRAY_SIZE(lens); i++)
+		for (size_t align = 0; align < 8; align += 3)
+			cr_assert_eq(tern_cksum(buf + align, lens[i]),
+				     reference_cksum(buf + align, lens[i]),
+				     "ones len %zu align %zu", lens[i], align);
+	tern_rand_seed(&r, 512);
+	tern_rand_fill(&r, buf, sizeof(buf));
+	for (size_t i = 0; i < TERN_ARRAY_SIZE(lens); i++)
+		cr_assert_eq(tern_cksum(buf + 1, lens[i]),
+			     reference_cksum(buf + 1, lens[i]), "random len %zu",
+			     lens[i]);
 }

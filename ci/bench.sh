@@ -1,0 +1,47 @@
+#!/bin/sh
+# ci/bench.sh [--quick] [BENCH-FLAGS...] - builds the release preset and runs
+# every bench_* program in build/release/bench, each measuring Tern against
+# its baselines in the same run. JSON results go to build/bench/SUITE.json.
+#
+#   ci/bench.sh            full runs (11 repetitions of ~50 ms per case)
+#   ci/bench.sh --quick    short smoke runs (what CI uses)
+#   TERN_BENCH_ONLY=cksum ci/bench.sh   only programs whose name contains it
+#
+# Other flags (--reps N, --rep-ms N) are passed to every program. Exits
+# non-zero if the build or any benchmark failed.
+set -u
+cd "$(dirname "$0")/.."
+
+jobs=${TERN_JOBS:-$(nproc)}
+out=build/bench
+
+sh ci/setup.sh || { echo "ci/setup.sh failed"; exit 1; }
+if ! cmake --preset release > build-release.log 2>&1 ||
+   ! cmake --build --preset release -j "$jobs" >> build-release.log 2>&1; then
+    tail -40 build-release.log
+    echo "ci/bench.sh: BUILD FAILED (log: build-release.log)"
+    exit 1
+fi
+rm -f build-release.log
+
+benches=$(find build/release/bench -type f -name 'bench_*' -perm -u+x | sort)
+if [ -z "$benches" ]; then
+    echo "ci/bench.sh: no benchmarks built"
+    exit 1
+fi
+failed=0
+ran=0
+for b in $benches; do
+    name=$(basename "$b")
+    case $name in *"${TERN_BENCH_ONLY:-}"*) ;; *) continue ;; esac
+    echo "=== $name"
+    if "$b" --out "$out" "$@"; then
+        ran=$((ran + 1))
+    else
+        echo "=== $name FAILED"
+        failed=$((failed + 1))
+    fi
+done
+echo "=== $ran benchmarks ran, $failed failed; JSON in $out/"
+ls "$out"/*.json 2>/dev/null | sed 's/^/    /'
+[ "$failed" -eq 0 ]

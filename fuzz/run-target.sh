@@ -1,0 +1,76 @@
+#!/bin/sh
+# fuzz/run-target.sh TARGET CORPUS SECONDS - runs one libFuzzer target over
+# its seed corpus and then fuzzes for SECONDS more (0: the corpus only).
+#
+#   TARGET   the fuzz_* executable
+#   CORPUS   its seed corpus folder (fuzz/corpus/NAME; may be missing)
+#   SECONDS  fresh fuzzing time after the corpus
+#
+# The corpus is copied to a temporary folder first, so inputs that the
+# fuzzer finds never land in the source tree. A dictionary
+# fuzz/dict/NAME.dict next to the corpus folder is used when present.
+# Crash, leak and timeout inputs are copied to $TERN_FUZZ_FINDINGS (default
+# ./fuzz-findings/NAME, under the caller's working directory - the build
+# tree when CTest runs it). Prints one summary line; exits 0 when nothing
+# failed, 1 when the target crashed, leaked or hung, 2 on a usage error.
+set -u
+
+if [ $# -ne 3 ]; then
+    echo "usage: $0 TARGET CORPUS SECONDS" >&2
+    exit 2
+fi
+target=$1
+corpus=$2
+seconds=$3
+name=$(basename "$target")
+name=${name#fuzz_}
+case $seconds in
+    ''|*[!0-9]*) echo "$0: SECONDS must be a number: $seconds" >&2; exit 2 ;;
+esac
+if [ ! -x "$target" ]; then
+    echo "$0: not an executable: $target" >&2
+    exit 2
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tern-fuzz-$name.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+mkdir "$work/corpus" "$work/artifacts"
+seeds=0
+if [ -d "$corpus" ]; then
+    for f in "$corpus"/*; do
+        [ -f "$f" ] || continue
+        cp "$f" "$work/corpus/"
+        seeds=$((seeds + 1))
+    done
+fi
+
+dict=""
+dictfile=$(dirname "$corpus")/../dict/$name.dict
+[ -f "$dictfile" ] && dict="-dict=$dictfile"
+
+if [ "$seconds" -eq 0 ]; then
+    limit="-runs=0"
+else
+    limit="-max_total_time=$seconds"
+fi
+
+# shellcheck disable=SC2086
+"$target" $limit $dict -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$work/artifacts/" "$work/corpus" > "$work/log" 2>&1
+rc=$?
+
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
+cov=$(grep -oE 'cov: [0-9]+' "$work/log" | tail -1 | cut -d' ' -f2)
+found=$(ls "$work/corpus" | wc -l)
+
+if [ "$rc" -ne 0 ] || [ -n "$(ls "$work/artifacts")" ]; then
+    findings=${TERN_FUZZ_FINDINGS:-./fuzz-findings/$name}
+    mkdir -p "$findings"
+    cp "$work"/artifacts/* "$findings/" 2>/dev/null
+    grep -E 'ERROR|SUMMARY|assertion failed|Test unit written|Base64' "$work/log" | head -20
+    tail -30 "$work/log" > "$findings/last-run.log"
+    echo "fuzz $name: FAILED (exit $rc) after ${runs:-?} runs; inputs and log in $findings"
+    exit 1
+fi
+echo "fuzz $name: ok, ${runs:-0} runs in ${seconds}s over $seeds seeds, cov ${cov:-?}, corpus $seeds -> $found"
+exit 0

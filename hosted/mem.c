@@ -2,17 +2,64 @@
  * mem.c - hosted memory: pages for pools (mmap) and fiber stacks with a
  * guard page below them, registered with Valgrind so memcheck follows
  * switches between them.
+ *
+ * A stack mapping is [guard page][usable stack][64-byte record]. The record
+ * links the stack into a list of live stacks, so that the SIGSEGV handler
+ * installed with the first stack can tell a fault in a guard page - a fiber
+ * that ran off the bottom of its stack - from any other fault, print
+ * "fiber stack overflow" and abort. The handler runs on an alternate signal
+ * stack (the overflowing stack has no room left for it). Under
+ * AddressSanitizer the handler is not installed: ASan's own SEGV handler
+ * reports the overflow ("stack-overflow") with a stack trace.
  */
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <valgrind/valgrind.h>
 
 #include "tern/dev.h"
+#include "tern/fmt.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HOSTED_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HOSTED_ASAN 1
+#endif
+#endif
+#ifndef HOSTED_ASAN
+#define HOSTED_ASAN 0
+#endif
+
+#define ALTSTACK_SIZE (64u * 1024u)
+
+/* Bookkeeping at the top of every stack mapping (STACK_RECORD bytes). */
+struct stack_record {
+	struct stack_record *next, *prev;
+	uintptr_t guard;      /* first byte of the guard page */
+	uintptr_t guard_end;  /* first byte of the usable stack */
+	uintptr_t top;        /* end of the usable stack */
+};
+
+#define STACK_RECORD 64u
+_Static_assert(sizeof(struct stack_record) <= STACK_RECORD,
+	       "stack record too large");
+
+static struct stack_record live_stacks = { &live_stacks, &live_stacks, 0, 0,
+					   0 };
+static struct sigaction previous_segv;
+static bool segv_installed;
+
+static size_t page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
 
 static size_t page_round(size_t size)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t page = page_size();
 
 	return (size + page - 1) & ~(page - 1);
 }
@@ -34,12 +81,86 @@ void tern_mem_free(void *mem, size_t size)
 		munmap(mem, page_round(size));
 }
 
+/* ---- guard-page faults -------------------------------------------------- */
+
+/* SIGSEGV: a fault inside a live stack's guard page is a fiber stack
+ * overflow. Anything else goes to the handler that was there before us (or
+ * to the default action: returning re-runs the faulting instruction). Only
+ * async-signal-safe calls: tern_snprintf formats into a local buffer. */
+static void on_segv(int sig, siginfo_t *si, void *uctx)
+{
+	uintptr_t addr = (uintptr_t)si->si_addr;
+
+	for (struct stack_record *r = live_stacks.next; r != &live_stacks;
+	     r = r->next) {
+		char msg[200];
+		int n;
+
+		if (addr < r->guard || addr >= r->guard_end)
+			continue;
+		n = tern_snprintf(msg, sizeof(msg),
+				  "tern: fiber stack overflow: fault at %p in "
+				  "the guard page below the stack %p-%p\n",
+				  (void *)addr, (void *)r->guard_end,
+				  (void *)r->top);
+		if (n > (int)sizeof(msg) - 1)
+			n = (int)sizeof(msg) - 1;
+		if (write(STDERR_FILENO, msg, (size_t)n) < 0) {
+			/* nothing left to report to */
+		}
+		abort();
+	}
+	if (previous_segv.sa_flags & SA_SIGINFO) {
+		previous_segv.sa_sigaction(sig, si, uctx);
+	} else if (previous_segv.sa_handler != SIG_DFL &&
+		   previous_segv.sa_handler != SIG_IGN) {
+		previous_segv.sa_handler(sig);
+	} else {
+		signal(SIGSEGV, SIG_DFL);
+	}
+}
+
+/* Installs on_segv and, if the thread has none, an alternate signal stack,
+ * once, when the first stack is allocated. Tern is single-threaded: the
+ * thread that allocates stacks runs the fibers, gets the alternate stack,
+ * and is the only one to touch the list of live stacks (not locked). */
+static void install_segv_handler(void)
+{
+	struct sigaction sa;
+	stack_t ss;
+
+	if (HOSTED_ASAN || segv_installed)
+		return;
+	segv_installed = true;
+	if (sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_DISABLE)) {
+		void *mem = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (mem != MAP_FAILED) {
+			ss.ss_sp = mem;
+			ss.ss_size = ALTSTACK_SIZE;
+			ss.ss_flags = 0;
+			if (sigaltstack(&ss, NULL) < 0)
+				munmap(mem, ALTSTACK_SIZE);
+		}
+	}
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &previous_segv);
+}
+
+/* ---- stacks ------------------------------------------------------------- */
+
 int tern_stack_alloc(struct tern_stack *stack, size_t size)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t usable = page_round(size ? size : page);
+	size_t page = page_size(), usable;
+	struct stack_record *r;
 	uint8_t *map;
 
+	if (size > SIZE_MAX / 4)
+		return -TERN_ENOMEM;
+	usable = page_round((size ? size : page) + STACK_RECORD);
 	map = mmap(NULL, usable + page, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (map == MAP_FAILED)
@@ -48,19 +169,37 @@ int tern_stack_alloc(struct tern_stack *stack, size_t size)
 		munmap(map, usable + page);
 		return -TERN_ENOMEM;
 	}
+	install_segv_handler();
 	stack->mapping = map;
 	stack->map_size = usable + page;
 	stack->base = map + page;
-	stack->size = usable;
+	stack->size = usable - STACK_RECORD;
 	*(uint64_t *)stack->base = TERN_STACK_CANARY;
-	stack->plat_id = VALGRIND_STACK_REGISTER(map + page, map + page + usable);
+
+	r = (struct stack_record *)(map + page + stack->size);
+	r->guard = (uintptr_t)map;
+	r->guard_end = (uintptr_t)map + page;
+	r->top = r->guard_end + stack->size;
+	r->prev = &live_stacks;
+	r->next = live_stacks.next;
+	live_stacks.next->prev = r;
+	live_stacks.next = r;
+
+	stack->plat_id = VALGRIND_STACK_REGISTER(stack->base,
+						 (uint8_t *)stack->base +
+							 stack->size);
 	return 0;
 }
 
 void tern_stack_free(struct tern_stack *stack)
 {
+	struct stack_record *r;
+
 	if (!stack->mapping)
 		return;
+	r = (struct stack_record *)((uint8_t *)stack->base + stack->size);
+	r->prev->next = r->next;
+	r->next->prev = r->prev;
 	VALGRIND_STACK_DEREGISTER(stack->plat_id);
 	munmap(stack->mapping, stack->map_size);
 	stack->mapping = NULL;

@@ -28,7 +28,7 @@ start=$(date +%s)
 ctest_filter() {
     case $1 in
         dev) echo "-LE interop|valgrind|bench" ;;
-        clang) echo "-L unit" ;;
+        clang) echo "-L unit -LE interop|valgrind|bench" ;;
         *) echo "" ;;
     esac
 }
@@ -49,6 +49,10 @@ for preset in $presets; do
     # shellcheck disable=SC2046
     ctest --preset "$preset" -j "$jobs" $(ctest_filter "$preset") \
         --no-tests=ignore 2>&1 | tee "$log"
+    # Guest tests: say which accelerator they ran under (tests/guest/accel.sh).
+    if [ -s "build/$preset/tests/guest/accel" ]; then
+        echo "guest accelerator: $(paste -sd' ' "build/$preset/tests/guest/accel")" | tee -a "$log"
+    fi
     p=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* +Passed' "$log")
     f=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* +(\*\*\*|Failed|Exception|Timeout|Not Run)' "$log")
     passed=$((passed + p))

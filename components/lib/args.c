@@ -19,8 +19,9 @@ enum common_flag {
 
 static const struct tern_flag common_flags[] = {
 	[F_NET] = { "net", TERN_FLAG_STRING, "SPEC",
-		    "network device (tap:NAME, wire:stream:PATH, "
-		    "wire:dgram:LOCAL,REMOTE; guest: virtio); repeatable" },
+		    "network device, repeatable: tap:NAME, "
+		    "wire:stream:listen:PATH, wire:stream:connect:PATH, "
+		    "wire:dgram:LOCAL,REMOTE, pcap:FILE (replay)" },
 	[F_DISK] = { "disk", TERN_FLAG_STRING, "SPEC",
 		     "block device (file:PATH; guest: virtio); repeatable" },
 	[F_PCAP] = { "pcap", TERN_FLAG_STRING, "FILE",

@@ -9,11 +9,22 @@
  * ends with main's return value as the exit status.
  *
  * Common flags (every app):
- *   --net SPEC     add a network device (repeatable, up to TERN_MAX_NETDEVS)
- *                  hosted: tap:NAME | wire:stream:PATH | wire:dgram:LOCAL,REMOTE
+ *   --net SPEC     add a network device (repeatable, up to TERN_MAX_NETDEVS;
+ *                  named net0, net1, ... in order). hosted:
+ *                    tap:NAME                 TAP NAME, attached or created
+ *                    wire:stream:listen:PATH  QEMU stream framing on a UNIX
+ *                    wire:stream:connect:PATH socket (wire:stream:PATH is
+ *                                             connect)
+ *                    wire:dgram:LOCAL,REMOTE  QEMU dgram framing; both UNIX
+ *                                             paths or both 127.x.y.z:PORT
+ *                                             (loopback only)
+ *                    pcap:FILE                replay FILE's frames as input
+ *                                             on the virtual clock
  *                  guest:  virtio (the devices found on PCI, in order)
- *   --disk SPEC    add a block device (repeatable); hosted: file:PATH
- *   --pcap FILE    record every frame of every netdev (hosted)
+ *   --disk SPEC    add a block device (repeatable; blk0, blk1, ...);
+ *                  hosted: file:PATH
+ *   --pcap FILE    record every frame of every netdev (hosted): net0 to
+ *                  FILE, netN to FILE.N
  *   --mac MAC      MAC address of the first netdev
  *   --ip A.B.C.D/N static IPv4 address and prefix
  *   --gw A.B.C.D   default gateway

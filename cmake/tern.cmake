@@ -14,6 +14,9 @@ else()
   set(TERN_PLATFORM_LIB tern_hosted)
 endif()
 
+# tern_guest_image() and the guest preset's extra flags.
+include(${CMAKE_CURRENT_LIST_DIR}/guest.cmake)
+
 # tern_component(NAME SOURCES src... [DEPS component...])
 # Declares components/NAME as the static library tern_NAME. Its sources are
 # also fed to the freestanding check (see tern_freestanding_check).

@@ -1,0 +1,277 @@
+/*
+ * guest.h - the guest platform's internal interfaces, grouped by the file
+ * that defines them (Solo5's bindings.h). Only guest/ includes this; test
+ * images use the public tern/guest.h.
+ *
+ * Execution model: one CPU, interrupts disabled everywhere except inside
+ * tern_wait()'s STI;HLT window. Interrupt handlers only acknowledge the
+ * interrupt; device work is done by the drivers when the event loop polls
+ * them. So no code here needs locks, and no handler touches driver state.
+ */
+#ifndef TERN_GUEST_INT_H
+#define TERN_GUEST_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/dev.h"
+#include "tern/guest.h"
+#include "tern/list.h"
+
+#define PAGE_SIZE 4096ull
+#define HUGE_PAGE_SIZE (2ull * 1024 * 1024)
+
+static inline uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static inline uint64_t align_down(uint64_t v, uint64_t a)
+{
+	return v & ~(a - 1);
+}
+
+/* Interrupt vectors. */
+#define VEC_TIMER 0x20    /* LAPIC timer */
+#define VEC_DEVICE 0x30   /* every virtio MSI-X message */
+#define VEC_SERIAL 0x31   /* COM1 received a byte (IRQ 4 via the IOAPIC) */
+#define VEC_PIC_BASE 0xe0 /* the masked 8259s, remapped out of the way */
+#define VEC_SPURIOUS 0xff
+
+/* ---- start.S / guest.ld ---- */
+extern uint64_t guest_boot_tsc;   /* TSC at the first instruction */
+extern uint8_t __image_start[], __image_end[];
+extern uint8_t boot_stack_bottom[], boot_stack_top[];
+extern uint64_t boot_pml4[];
+
+/* ---- serial.c ---- */
+/* Programs COM1 for 115200 8N1. The console works from this call on. */
+void serial_init(void);
+
+/* Enables COM1's receive interrupt (routed by the IOAPIC to VEC_SERIAL) so
+ * that a byte typed on the console ends tern_wait()'s HLT. */
+void serial_rx_init(void);
+
+/* Reads every byte waiting on COM1; returns true if one was Ctrl-C (0x03):
+ * the guest's stop request. */
+bool serial_poll_stop(void);
+
+/* ---- ioapic.c ---- */
+/* Routes ISA interrupt irq to vector on the boot CPU (edge, high). */
+void ioapic_route_isa(unsigned irq, uint8_t vector);
+
+/* ---- halt.c ---- */
+/* Ends the VM through isa-debug-exit with code (QEMU exits with
+ * code * 2 + 1); without that device, tries an ACPI power-off, then halts
+ * forever. */
+_Noreturn void guest_exit(unsigned code);
+
+/* The isa-debug-exit code tern_abort() and fatal exceptions use: QEMU
+ * exits with 255. */
+#define GUEST_EXIT_ABORT 127
+
+/* ---- cpu.c ---- */
+/* Loads the final GDT (with a TSS whose IST1 stack serves double faults
+ * and NMIs) and the IDT, and masks the legacy 8259 PICs. */
+void cpu_init(void);
+
+/* CPUID feature bits the guest checks. */
+bool cpu_has_rdrand(void);
+bool cpu_has_tsc_deadline(void);
+/* The hypervisor's CPUID base leaf for signature sig ("KVMKVMKVM\0\0\0"),
+ * or 0 if absent. */
+uint32_t cpu_hypervisor_base(const char sig[12]);
+
+/* ---- trap.c ---- */
+/* The registers isr.S saves, lowest address first. */
+struct guest_trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+/* Called by isr.S for every vector: interrupts are acknowledged and
+ * counted; exceptions print the vector, error code, registers and a
+ * backtrace, then end the VM with GUEST_EXIT_ABORT. */
+void guest_trap(struct guest_trap_frame *f);
+
+/* Prints a frame-pointer backtrace starting at rip and frame pointer rbp
+ * (return addresses only; symbolise with addr2line on the .elf). */
+void trap_backtrace(uint64_t rip, uint64_t rbp);
+
+/* Number of device and timer interrupts taken so far. */
+extern uint64_t trap_irq_count;
+
+/* ---- pvh.c ---- */
+#define GUEST_CMDLINE_MAX 2048
+
+struct guest_memrange {
+	uint64_t start, end; /* [start, end) */
+	uint32_t type;       /* 1 RAM, 2 reserved, 3 ACPI, 4 NVS, ... */
+};
+
+#define GUEST_MEMMAP_MAX 32
+
+struct guest_bootinfo {
+	char cmdline[GUEST_CMDLINE_MAX]; /* copied; "" if none */
+	bool cmdline_truncated;
+	struct guest_memrange memmap[GUEST_MEMMAP_MAX];
+	unsigned n_memmap;
+	uint64_t rsdp;
+};
+
+/* Reads the hvm_start_info at paddr into bi (copying everything the page
+ * allocator might later hand out). Returns 0, or -TERN_EINVAL if the magic
+ * is wrong or there is no memory map (reason on the console). */
+int pvh_parse(uint32_t paddr, struct guest_bootinfo *bi);
+
+/* ---- mem.c ---- */
+/* Gives the allocator the RAM in [start, end) (rounded inward to pages),
+ * minus the image and the first MiB. */
+void mem_add_ram(uint64_t start, uint64_t end);
+
+/* True if [addr, addr + len) is RAM the guest knows about (for checking
+ * frame pointers in backtraces). */
+bool mem_is_ram(uint64_t addr, uint64_t len);
+
+/* True if any byte of [addr, addr + len) is RAM. */
+bool mem_overlaps_ram(uint64_t addr, uint64_t len);
+
+/* Page-aligned, zeroed memory below 4 GiB for page tables (never freed);
+ * NULL if none. */
+void *mem_alloc_low_page(void);
+
+/* Totals for the boot banner. */
+uint64_t mem_total_bytes(void);
+uint64_t mem_free_bytes(void);
+
+/* ---- paging.c ---- */
+/* Marks every 2 MiB page of the boot identity map in [0, 4 GiB) that
+ * holds no RAM as uncached (the LAPIC, the PCI hole). */
+void paging_init(void);
+
+/* Identity-maps [phys, phys + size) with 2 MiB pages if not mapped yet
+ * (RAM or BARs above 4 GiB), uncached if asked. Returns 0 or
+ * -TERN_ENOMEM (no memory for a page table). */
+int paging_map(uint64_t phys, uint64_t size, bool uncached);
+
+/* ---- clock.c ---- */
+/* Finds the TSC frequency (CPUID 0x15, the hypervisor timing leaf, the
+ * kvmclock, or a PIT calibration) and starts the clocks. */
+void clock_init(void);
+
+extern uint64_t clock_tsc_hz;
+extern const char *clock_tsc_source;
+
+/* Nanoseconds for a number of TSC ticks, and back. */
+uint64_t clock_tsc_to_ns(uint64_t ticks);
+uint64_t clock_ns_to_tsc(uint64_t ns);
+
+/* The TSC value at which tern_clock_monotonic() reads ns. */
+uint64_t clock_tsc_at(uint64_t ns);
+
+/* Busy-waits for ns nanoseconds (calibration, device resets). */
+void clock_delay(uint64_t ns);
+
+/* ---- rtc.c ---- */
+/* The CMOS real-time clock as seconds since 1970 (UTC, as QEMU sets it),
+ * or 0 if it reads nonsense. */
+uint64_t rtc_read_epoch(void);
+
+/* ---- lapic.c ---- */
+/* Enables the local APIC and picks the timer mode (TSC-deadline if the CPU
+ * has it, one-shot with a calibrated frequency otherwise). */
+void lapic_init(void);
+
+/* Arms the timer to interrupt at monotonic time deadline (ns); a deadline
+ * further than the one-shot counter reaches interrupts early (tern_wait's
+ * callers allow spurious returns). */
+void lapic_arm(uint64_t deadline);
+
+/* Cancels the timer. */
+void lapic_disarm(void);
+
+/* Acknowledges the interrupt being handled. */
+void lapic_eoi(void);
+
+extern const char *lapic_timer_mode;
+
+/* ---- wait.c ---- */
+/* A device that can wake tern_wait(). arm() enables the device's
+ * interrupts and returns true if work is already waiting (the wait then
+ * returns at once); disarm() suppresses them again after the wait. A device
+ * without interrupts sets polled: the wait then sleeps at most
+ * GUEST_POLL_NS. */
+struct guest_waker {
+	struct tern_list link;
+	bool (*arm)(struct guest_waker *w);
+	void (*disarm)(struct guest_waker *w);
+	bool polled;
+};
+
+#define GUEST_POLL_NS (1 * TERN_NSEC_PER_MSEC)
+
+void guest_waker_add(struct guest_waker *w);
+
+/* ---- entropy.c ---- */
+/* Checks for RDRAND and seeds the fallback pool; warns on the console if
+ * RDRAND is missing. */
+void entropy_init(void);
+
+extern const char *entropy_source;
+
+/* ---- pci.c ---- */
+struct guest_pci_dev {
+	uint8_t bus, slot, fn;
+	uint16_t vendor, device;
+	uint8_t class_code, subclass;
+	uint8_t header_type;
+};
+
+#define GUEST_PCI_MAX 32
+
+/* Enumerates every function reachable from bus 0 (following bridges) into
+ * devs (at most max). Returns the number found. */
+unsigned pci_scan(struct guest_pci_dev *devs, unsigned max);
+
+uint32_t pci_read32(const struct guest_pci_dev *d, uint8_t off);
+uint16_t pci_read16(const struct guest_pci_dev *d, uint8_t off);
+uint8_t pci_read8(const struct guest_pci_dev *d, uint8_t off);
+void pci_write32(const struct guest_pci_dev *d, uint8_t off, uint32_t v);
+void pci_write16(const struct guest_pci_dev *d, uint8_t off, uint16_t v);
+
+/* The memory address BAR bar decodes (64-bit BARs included), mapped into
+ * the page tables uncached; 0 if the BAR is an I/O BAR, unassigned or
+ * cannot be mapped. size is the span the caller will touch. */
+uint64_t pci_bar_map(const struct guest_pci_dev *d, unsigned bar,
+		     uint64_t size);
+
+/* Enables memory decoding and bus mastering, and disables INTx. */
+void pci_enable(const struct guest_pci_dev *d);
+
+/* Offset of the first capability with id cap_id at or after start (0 to
+ * begin), or 0 if there is none. */
+uint8_t pci_find_cap(const struct guest_pci_dev *d, uint8_t cap_id,
+		     uint8_t start);
+
+/* Points every MSI-X table entry of d at the boot CPU's LAPIC with vector
+ * and enables MSI-X. Returns the number of entries, or -TERN_ENOTSUP if
+ * the device has no MSI-X. */
+int pci_msix_enable(const struct guest_pci_dev *d, uint8_t vector);
+
+/* ---- virtio_net.c, virtio_blk.c ---- */
+/* Drive the virtio-net / virtio-blk function d under the given stable
+ * name. Return 0 with *out set, or a negative -TERN_E* (reason logged). */
+int virtio_net_probe(const struct guest_pci_dev *d, const char *name,
+		     struct tern_netdev **out);
+int virtio_blk_probe(const struct guest_pci_dev *d, const char *name,
+		     struct tern_blkdev **out);
+
+/* True if d is a virtio-net / virtio-blk function these drivers take
+ * (modern or transitional IDs). */
+bool virtio_is_net(const struct guest_pci_dev *d);
+bool virtio_is_blk(const struct guest_pci_dev *d);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * main.c - the guest's C entry: bring the platform up, find the devices,
+ * parse the kernel command line, run the application, halt.
+ *
+ * Order matters: the console first (so everything after can complain), the
+ * descriptor tables (so a fault prints instead of resetting the VM), the
+ * memory map and allocator, the uncached MMIO pages, then the clocks, the
+ * LAPIC (its calibration needs the clock), entropy, and PCI.
+ *
+ * Devices and flags. The command line takes the hosted runner's flags
+ * (tern/app.h). In the guest the only device kind is "virtio":
+ *   --net virtio   (repeatable) the next virtio-net device in PCI order;
+ *   --disk virtio  (repeatable) the next virtio-blk device in PCI order.
+ * Without any --net (--disk), every virtio-net (virtio-blk) device found is
+ * handed to the application, in PCI order. Devices are named net0, net1,
+ * ... and blk0, blk1, ... in PCI order (the order of -device options on
+ * QEMU's command line). --pcap is hosted-only and rejected.
+ */
+#include <string.h>
+
+#include "tern/app.h"
+#include "tern/fmt.h"
+#include "tern/log.h"
+
+#include "guest.h"
+#include "x86.h"
+
+#define ARGV_MAX 64
+
+static struct guest_bootinfo bootinfo;
+static struct guest_pci_dev pci_devs[GUEST_PCI_MAX];
+static unsigned n_pci;
+static uint64_t boot_ns;
+
+void tern_guest_get_info(struct tern_guest_info *info)
+{
+	info->tsc_hz = clock_tsc_hz;
+	info->tsc_source = clock_tsc_source;
+	info->timer_mode = lapic_timer_mode;
+	info->entropy_source = entropy_source;
+	info->ram_bytes = mem_total_bytes();
+	info->free_bytes = mem_free_bytes();
+	info->boot_ns = boot_ns;
+	info->irqs = trap_irq_count;
+	info->pci_functions = n_pci;
+}
+
+/* Logs why the guest cannot boot and halts with status 1. */
+static _Noreturn void boot_fail(const char *what)
+{
+	tern_log_error("guest: %s", what);
+	tern_halt(1);
+}
+
+/* Feeds the PVH memory map's RAM to the allocator and fixes up the
+ * page tables (uncached MMIO, RAM above 4 GiB). */
+static void setup_memory(void)
+{
+	for (unsigned i = 0; i < bootinfo.n_memmap; i++)
+		if (bootinfo.memmap[i].type == 1)
+			mem_add_ram(bootinfo.memmap[i].start,
+				    bootinfo.memmap[i].end);
+	paging_init();
+	/* RAM above the boot map's 4 GiB needs page tables first. */
+	for (unsigned i = 0; i < bootinfo.n_memmap; i++) {
+		const struct guest_memrange *r = &bootinfo.memmap[i];
+
+		if (r->type == 1 && r->end > (1ull << 32) &&
+		    paging_map(r->start, r->end - r->start, false) < 0)
+			tern_log_warn("guest: cannot map RAM at 0x%llx",
+				      (unsigned long long)r->start);
+	}
+}
+
+/* Checks every --net/--disk spec is "virtio"; returns how many devices of
+ * the kind the app asked for (UINT32_MAX: all). */
+static unsigned wanted(const char *const *specs, unsigned n, const char *flag)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (strcmp(specs[i], "virtio") != 0) {
+			char msg[96];
+
+			tern_snprintf(msg, sizeof(msg),
+				      "--%s %s: the guest has only "
+				      "'--%s virtio'",
+				      flag, specs[i], flag);
+			boot_fail(msg);
+		}
+	}
+	return n ? n : UINT32_MAX;
+}
+
+/* Finds the virtio devices on PCI and gives the app those its --net and
+ * --disk flags ask for (all of a kind when none are given); halts if it
+ * asked for more than there are. */
+static void attach_devices(struct tern_boot *boot, const struct tern_args *a)
+{
+	unsigned want_net = wanted(a->net, a->n_net, "net");
+	unsigned want_blk = wanted(a->disk, a->n_disk, "disk");
+
+	n_pci = pci_scan(pci_devs, GUEST_PCI_MAX);
+	for (unsigned i = 0; i < n_pci; i++) {
+		const struct guest_pci_dev *d = &pci_devs[i];
+		char name[TERN_DEV_NAME_MAX];
+
+		if (virtio_is_net(d) && boot->n_net < want_net &&
+		    boot->n_net < TERN_MAX_NETDEVS) {
+			tern_snprintf(name, sizeof(name), "net%u", boot->n_net);
+			if (virtio_net_probe(d, name, &boot->net[boot->n_net]) == 0)
+				boot->n_net++;
+		} else if (virtio_is_blk(d) && boot->n_blk < want_blk &&
+			   boot->n_blk < TERN_MAX_BLKDEVS) {
+			tern_snprintf(name, sizeof(name), "blk%u", boot->n_blk);
+			if (virtio_blk_probe(d, name, &boot->blk[boot->n_blk]) == 0)
+				boot->n_blk++;
+		}
+	}
+	if (a->n_net && boot->n_net < a->n_net)
+		boot_fail("fewer virtio-net devices than --net flags");
+	if (a->n_disk && boot->n_blk < a->n_disk)
+		boot_fail("fewer virtio-blk devices than --disk flags");
+	if (a->has_mac && boot->n_net > 0)
+		memcpy(boot->net[0]->mac, a->mac, TERN_ETH_ALEN);
+}
+
+_Noreturn void tern_guest_main(uint32_t start_info);
+
+_Noreturn void tern_guest_main(uint32_t start_info)
+{
+	static struct tern_args args;
+	static char *argv[ARGV_MAX];
+	static struct tern_boot boot;
+	char err[128];
+	int argc, status;
+
+	serial_init();
+	cpu_init();
+	if (pvh_parse(start_info, &bootinfo) < 0)
+		boot_fail("cannot read the PVH start info");
+	setup_memory();
+	clock_init();
+	lapic_init();
+	serial_rx_init();
+	entropy_init();
+
+	argc = tern_args_split(bootinfo.cmdline, tern_app.name, argv, ARGV_MAX);
+	if (tern_args_parse(&args, &tern_app, argc, argv, err, sizeof(err))) {
+		tern_log_error("guest: command line: %s", err);
+		tern_args_usage(&tern_app);
+		tern_halt(2);
+	}
+	if (args.help) {
+		tern_args_usage(&tern_app);
+		tern_halt(0);
+	}
+	if (args.pcap)
+		boot_fail("--pcap is hosted-only");
+	if (bootinfo.cmdline_truncated)
+		tern_log_warn("guest: command line truncated to %d bytes",
+			      GUEST_CMDLINE_MAX - 1);
+	tern_log_set_level((enum tern_log_level)args.log_level);
+	tern_log_info("guest: %llu MiB RAM, TSC %llu.%03llu MHz (%s), "
+		      "timer %s, entropy %s",
+		      (unsigned long long)(mem_total_bytes() >> 20),
+		      (unsigned long long)(clock_tsc_hz / 1000000),
+		      (unsigned long long)(clock_tsc_hz / 1000 % 1000),
+		      clock_tsc_source, lapic_timer_mode, entropy_source);
+
+	boot.app = &tern_app;
+	boot.args = &args;
+	attach_devices(&boot, &args);
+
+	boot_ns = tern_clock_monotonic(); /* the origin is the first insn */
+	tern_log_info("guest: boot %llu us from first instruction to main",
+		      (unsigned long long)(boot_ns / 1000));
+	status = tern_app.main(&boot);
+	if (boot.report)
+		boot.report(boot.report_ctx);
+	tern_halt(status);
+}

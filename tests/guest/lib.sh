@@ -1,0 +1,157 @@
+#!/bin/bash
+# lib.sh - shared by the guest test scripts (sourced): choosing the
+# accelerator, building QEMU command lines, running a guest with a time
+# limit and decoding its isa-debug-exit status.
+#
+# The accelerator: KVM if /dev/kvm works and the probe image (probe/)
+# halts cleanly under it, else TCG. accel.sh decides once per build tree
+# (a CTest fixture) and writes the answer to $TERN_GUEST_BUILD/accel; every
+# test prints which one it uses. TERN_GUEST_ACCEL=kvm|tcg overrides.
+#
+# Exit status of a guest: QEMU exits with 2 * status + 1 when the guest
+# writes its status to isa-debug-exit (tern_halt), 255 after tern_abort() or
+# an exception, 124 when our time limit killed it.
+
+TERN_GUEST_BUILD=${TERN_GUEST_BUILD:?set by CTest: the guest build directory of tests/guest}
+QEMU=${QEMU:-qemu-system-x86_64}
+GUEST_WRAP=()
+
+# Prints the chosen accelerator: kvm or tcg.
+guest_accel() {
+    if [ -n "${TERN_GUEST_ACCEL:-}" ]; then
+        echo "$TERN_GUEST_ACCEL"
+    elif [ -s "$TERN_GUEST_BUILD/accel" ]; then
+        head -n1 "$TERN_GUEST_BUILD/accel"
+    else
+        echo tcg
+    fi
+}
+
+# Prints the reason recorded with the accelerator choice.
+guest_accel_reason() {
+    if [ -n "${TERN_GUEST_ACCEL:-}" ]; then
+        echo "TERN_GUEST_ACCEL is set"
+    elif [ -s "$TERN_GUEST_BUILD/accel" ]; then
+        sed -n 2p "$TERN_GUEST_BUILD/accel"
+    else
+        echo "no probe result (run the guest_accel test)"
+    fi
+}
+
+# guest_qemu_args ACCEL MACHINE [CPU]: the common QEMU arguments: no
+# default devices (no option ROMs to load), COM1 on stdio, isa-debug-exit,
+# 128 MiB. CPU defaults to max under TCG (RDRAND) and the default model
+# under KVM. GUEST_BIOS, if set, replaces SeaBIOS (qboot: the guest then
+# assigns the PCI BARs itself).
+guest_qemu_args() {
+    local accel=$1 machine=$2 cpu=${3:-}
+    if [ -z "$cpu" ] && [ "$accel" = tcg ]; then
+        cpu=max
+    fi
+    echo -n "-machine $machine -accel $accel -m 128 -nodefaults -no-reboot"
+    echo -n " -display none -serial stdio -monitor none"
+    echo -n " -device isa-debug-exit,iobase=0xf4,iosize=0x04"
+    [ -n "$cpu" ] && echo -n " -cpu $cpu"
+    [ -n "${GUEST_BIOS:-}" ] && echo -n " -bios $GUEST_BIOS"
+    echo
+}
+
+# guest_start LOG QEMU-ARGS...: starts QEMU in the background with its
+# console going to LOG (guest_wait strips the CRs at the end); sets
+# GUEST_PID. If the array GUEST_WRAP is set, QEMU runs under that command
+# (ip netns exec NS): it must exec QEMU so that GUEST_PID is QEMU's.
+# GUEST_STDIN (default /dev/null) is the console's input: a FIFO lets the
+# test type on the console (Ctrl-C, 0x03, is the guest's stop request).
+guest_start() {
+    local log=$1
+    shift
+    GUEST_LOG_FILE=$log
+    : > "$log"
+    "${GUEST_WRAP[@]}" "$QEMU" "$@" <"${GUEST_STDIN:-/dev/null}" >> "$log" 2>&1 &
+    GUEST_PID=$!
+}
+
+# guest_wait LIMIT: waits up to LIMIT seconds for the QEMU started by
+# guest_start to exit and returns its exit code; kills it and returns 124
+# on timeout, or 125 if KVM reported an internal error (the vCPU is then
+# stuck forever, so waiting is pointless).
+guest_wait() {
+    local limit=$1 log=$GUEST_LOG_FILE end=$((SECONDS + $1)) rc
+    while kill -0 "$GUEST_PID" 2>/dev/null; do
+        if [ "$SECONDS" -ge "$end" ]; then
+            kill "$GUEST_PID" 2>/dev/null
+            wait "$GUEST_PID" 2>/dev/null
+            [ -n "$log" ] && sed -i 's/\r$//' "$log"
+            return 124
+        fi
+        if [ -n "$log" ] && grep -q "KVM internal error" "$log" 2>/dev/null; then
+            kill "$GUEST_PID" 2>/dev/null
+            wait "$GUEST_PID" 2>/dev/null
+            [ -n "$log" ] && sed -i 's/\r$//' "$log"
+            return 125
+        fi
+        sleep 0.1
+    done
+    wait "$GUEST_PID"
+    rc=$?
+    [ -n "$log" ] && sed -i 's/\r$//' "$log"
+    return $rc
+}
+
+# guest_run LIMIT LOG QEMU-ARGS...: runs QEMU to completion (at most LIMIT
+# seconds), then prints its console; returns its exit code.
+guest_run() {
+    local limit=$1 log=$2 rc
+    shift 2
+    guest_start "$log" "$@"
+    guest_wait "$limit"
+    rc=$?
+    cat "$GUEST_LOG_FILE"
+    return $rc
+}
+
+# guest_console_fifo DIR: makes DIR/console.in, a FIFO for the guest's
+# console input, keeps it open on fd 7 (so QEMU never sees end of file)
+# and sets GUEST_STDIN to it.
+guest_console_fifo() {
+    mkfifo "$1/console.in"
+    exec 7<>"$1/console.in"
+    GUEST_STDIN=$1/console.in
+}
+
+# guest_stop: types Ctrl-C on the guest's console (needs
+# guest_console_fifo): the guest's stop request.
+guest_stop() {
+    printf '\003' >&7
+}
+
+# guest_status RC: the guest's tern_halt status for QEMU exit code RC, or
+# a word for the other endings.
+guest_status() {
+    local rc=$1
+    if [ "$rc" -eq 124 ]; then
+        echo timeout
+    elif [ "$rc" -eq 125 ]; then
+        echo kvm-internal-error
+    elif [ "$rc" -eq 255 ]; then
+        echo abort
+    elif [ $((rc % 2)) -eq 1 ]; then
+        echo $(((rc - 1) / 2))
+    else
+        echo "qemu-exit-$rc"
+    fi
+}
+
+# guest_image NAME-OR-PATH: the .elf of a test image name (built here) or
+# a path as given (apps: $<TARGET_FILE:echo>).
+guest_image() {
+    case $1 in
+        */*) echo "$1" ;;
+        *) echo "$TERN_GUEST_BUILD/$1.elf" ;;
+    esac
+}
+
+# A unique, short suffix for names (namespaces, TAPs, sockets).
+guest_uid() {
+    echo "$$$(printf '%04x' $((RANDOM % 65536)))"
+}

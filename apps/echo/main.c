@@ -1,0 +1,230 @@
+/*
+ * main.c - the echo unikernel: the network stack on fibers, answering ICMP
+ * echo requests (the stack does that by itself) and echoing every UDP
+ * datagram sent to --port back to its sender.
+ *
+ * One fiber serves the port with the zero-copy calls: a received datagram's
+ * buffer is sent straight back, its headers rebuilt in the space the old
+ * ones left, so an echo costs no copy in the stack.
+ *
+ * Configuration: --ip A.B.C.D/N [--gw G] on the first interface (every
+ * --net device is added to the stack), or --dhcp: the DHCP client
+ * (include/tern/dhcp.h) configures the first interface and keeps its lease
+ * renewed. Once configured it prints "echo: ready ip=A.B.C.D/N udp=PORT"
+ * on the console - the line that scripts and boot-time benchmarks wait
+ * for. On exit (SIGINT/SIGTERM hosted) the platform calls the report:
+ * datagrams echoed, the DHCP client's state and counters (with --dhcp),
+ * and every non-zero counter of the stack.
+ *
+ * Exit status: 0 after a stop request (or when a replayed capture has run
+ * out, --net pcap:FILE); 2 for a usage error (no device, no address, a bad
+ * port or address); 1 if the stack or DHCP could not start.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tern/app.h"
+#include "tern/dhcp.h"
+#include "tern/err.h"
+#include "tern/fmt.h"
+#include "tern/inet.h"
+#include "tern/net.h"
+#include "tern/net_loop.h"
+#include "tern/sched.h"
+#include "tern/udp.h"
+
+#define DEFAULT_PORT 7
+
+static const struct tern_flag echo_flags[] = {
+	{ "port", TERN_FLAG_U64, "PORT", "UDP port to echo on (default 7)" },
+	{ NULL, TERN_FLAG_BOOL, NULL, NULL },
+};
+
+static int echo_main(struct tern_boot *boot);
+
+const struct tern_app tern_app = {
+	.name = "echo",
+	.summary = "answers ping and echoes UDP datagrams",
+	.flags = echo_flags,
+	.main = echo_main,
+};
+
+/* Everything the app owns; static because a unikernel has one of it. */
+struct echo {
+	struct tern_net net;
+	struct tern_sched sched;
+	struct tern_net_loop loop;
+	struct tern_usock sock;
+	struct tern_fiber fiber;
+	struct tern_dhcp dhcp;         /* with --dhcp */
+	struct tern_fiber ready_fiber; /* prints the ready line after DHCP */
+	bool use_dhcp;
+	uint16_t port;
+	uint64_t echoed;               /* datagrams sent back */
+	uint64_t not_sent;             /* echoes the stack refused */
+};
+
+static struct echo echo;
+
+/* Writes one formatted line on the console, whatever the log level. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	char line[160];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = tern_vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	tern_console_write(line, (size_t)n);
+}
+
+static void report(void *ctx)
+{
+	struct echo *e = ctx;
+
+	say("echo: %llu datagrams echoed, %llu not sent",
+	    (unsigned long long)e->echoed, (unsigned long long)e->not_sent);
+	if (e->use_dhcp)
+		tern_dhcp_print(&e->dhcp);
+	tern_net_stats_print(&e->net);
+}
+
+/* The fiber serving the UDP port. */
+static void serve(void *arg)
+{
+	struct echo *e = arg;
+	struct tern_udp_meta m;
+	struct tern_pkt *pkt;
+
+	while (tern_usock_wait(&e->sock, TERN_NO_DEADLINE) == 0) {
+		while ((pkt = tern_udp_recv_pkt(&e->sock.udp, &m))) {
+			if (tern_udp_sendto_pkt(&e->sock.udp, m.src, m.sport,
+						pkt,
+						tern_net_loop_now(&e->loop)) >=
+			    0)
+				e->echoed++;
+			else
+				e->not_sent++;
+		}
+	}
+}
+
+static void print_ready(struct echo *e)
+{
+	char ip[TERN_IPV4_STR_MAX];
+	uint32_t addr;
+	unsigned prefix;
+
+	tern_net_if_get_addr(&e->net, 0, &addr, &prefix, NULL);
+	say("echo: ready ip=%s/%u udp=%u", tern_ipv4_format(addr, ip), prefix,
+	    e->port);
+}
+
+/* The fiber that waits for the first lease, then prints the ready line. */
+static void wait_lease(void *arg)
+{
+	struct echo *e = arg;
+
+	if (tern_dhcp_wait_bound(&e->dhcp, TERN_NO_DEADLINE) == 0)
+		print_ready(e);
+}
+
+/* --dhcp: hands interface 0 to the DHCP client, which sets the address
+ * when it gets a lease (and clears it if the lease is lost). Returns 0 or
+ * a negative code. */
+static int start_dhcp(struct echo *e, uint64_t seed)
+{
+	struct tern_dhcp_opts opts = { .cfg = NULL, .dns = NULL, .seed = seed };
+	int err;
+
+	err = tern_dhcp_start(&e->dhcp, &e->loop, 0, &opts);
+	if (err < 0) {
+		say("echo: --dhcp: %s", tern_strerror(err));
+		return err;
+	}
+	e->use_dhcp = true;
+	return tern_fiber_spawn(&e->sched, &e->ready_fiber, "ready",
+				wait_lease, e, 0);
+}
+
+static int echo_main(struct tern_boot *boot)
+{
+	const struct tern_args *args = boot->args;
+	struct echo *e = &echo;
+	struct tern_net_config cfg;
+	uint64_t port;
+	int err;
+
+	port = tern_args_u64(args, &tern_app, "port", DEFAULT_PORT);
+	if (port == 0 || port > 65535) {
+		say("echo: --port must be 1..65535");
+		return 2;
+	}
+	e->port = (uint16_t)port;
+	if (boot->n_net == 0) {
+		say("echo: no network device (--net)");
+		return 2;
+	}
+	if (!args->has_ip && !args->dhcp) {
+		say("echo: give --ip A.B.C.D/N or --dhcp");
+		return 2;
+	}
+
+	tern_net_config_default(&cfg);
+	cfg.seed = args->seed;
+	err = tern_net_init(&e->net, &cfg);
+	if (err < 0) {
+		say("echo: stack: %s", tern_strerror(err));
+		return 1;
+	}
+	for (unsigned i = 0; i < boot->n_net; i++) {
+		err = tern_net_add_if(&e->net, boot->net[i]);
+		if (err < 0) {
+			say("echo: %s: %s", boot->net[i]->name,
+			    tern_strerror(err));
+			return 1;
+		}
+	}
+	boot->report = report;
+	boot->report_ctx = e;
+
+	tern_sched_init(&e->sched);
+	tern_net_loop_start(&e->loop, &e->net, &e->sched);
+	tern_usock_open(&e->loop, &e->sock);
+	err = tern_udp_bind(&e->sock.udp, 0, e->port);
+	if (err == 0)
+		err = tern_fiber_spawn(&e->sched, &e->fiber, "echo", serve, e,
+				       0);
+	if (err < 0) {
+		say("echo: port %u: %s", e->port, tern_strerror(err));
+		return 1;
+	}
+
+	if (args->dhcp) {
+		if (start_dhcp(e, args->seed) < 0)
+			return 1;
+	} else {
+		err = tern_net_if_set_addr(&e->net, 0, args->ip, args->prefix,
+					   args->has_gw ? args->gw : 0,
+					   tern_clock_monotonic());
+		if (err < 0) {
+			say("echo: --ip/--gw: %s", tern_strerror(err));
+			return 2;
+		}
+		print_ready(e);
+	}
+
+	/* A stop request ends the run; so does a replayed capture that ran
+	 * out (nothing can ever wake the loop again). */
+	err = tern_sched_run(&e->sched);
+	return err == 0 || err == -TERN_ECANCELED || err == -TERN_EDEADLK ? 0
+									  : 1;
+}

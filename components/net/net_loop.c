@@ -1,0 +1,245 @@
+/*
+ * net_loop.c - the stack on fibers: the receive poller, the deadline timer
+ * and blocking sockets (net_loop.h).
+ *
+ * Cost per loop turn with nothing to do: one device receive call per
+ * interface and a compare of the core's deadline with the armed timer.
+ * Under load, each receive call moves up to TERN_NET_RX_BATCH frames and
+ * the replies they cause leave in device send batches of the same size.
+ */
+#include "tern/net_loop.h"
+
+#include <string.h>
+
+#include "tern/assert.h"
+#include "tern/err.h"
+
+/* Keeps the wheel timer armed at the core's next deadline. */
+static void rearm(struct tern_net_loop *l)
+{
+	struct tern_wheel *w = tern_sched_wheel(l->sched);
+	uint64_t d = tern_net_next_deadline(l->net);
+
+	if (d == TERN_NO_DEADLINE) {
+		tern_timer_cancel(w, &l->timer);
+		return;
+	}
+	if (!tern_timer_armed(&l->timer) || tern_timer_deadline(&l->timer) != d)
+		tern_timer_arm(w, &l->timer, d);
+}
+
+static void timer_fired(struct tern_timer *t, uint64_t now)
+{
+	struct tern_net_loop *l = t->ctx;
+
+	tern_net_timers(l->net, now);
+	rearm(l);
+}
+
+/* Receives up to TERN_NET_RX_ROUNDS batches from interface i. */
+static int poll_if(struct tern_net_loop *l, unsigned i, uint64_t now)
+{
+	struct tern_net *net = l->net;
+	struct tern_netdev *dev = tern_net_if_dev(net, i);
+	int total = 0;
+
+	for (unsigned round = 0; round < TERN_NET_RX_ROUNDS; round++) {
+		struct tern_rx rx[TERN_NET_RX_BATCH];
+		unsigned k;
+		int n;
+
+		for (k = 0; k < l->batch; k++) {
+			if (!l->rx[k])
+				l->rx[k] = tern_pkt_alloc(&net->pool, 0);
+			if (!l->rx[k])
+				break;
+			rx[k].buf = l->rx[k]->data;
+			rx[k].cap = l->rx[k]->cap;
+			rx[k].len = 0;
+		}
+		if (k == 0) {
+			net->stats.rx_nobuf++;
+			break;
+		}
+		l->recv_calls++;
+		n = tern_netdev_recv(dev, rx, k);
+		if (n < 0)
+			l->rx_errors++;
+		if (n <= 0)
+			break;
+		for (int j = 0; j < n; j++) {
+			struct tern_pkt *pkt = l->rx[j];
+
+			l->rx[j] = NULL;
+			pkt->len = (uint32_t)rx[j].len;
+			tern_net_input(net, i, pkt, now);
+		}
+		total += n;
+		if ((unsigned)n < k)
+			break;
+	}
+	return total;
+}
+
+static int poll_cb(struct tern_poller *p, uint64_t now)
+{
+	struct tern_net_loop *l = p->ctx;
+	struct tern_net *net = l->net;
+	int total = 0;
+
+	l->polls++;
+	tern_net_batch_begin(net);
+	for (unsigned i = 0; i < tern_net_if_count(net); i++)
+		total += poll_if(l, i, now);
+	if (now >= tern_net_next_deadline(net))
+		tern_net_timers(net, now);
+	tern_net_batch_end(net);
+	rearm(l);
+	return total;
+}
+
+int tern_net_loop_start(struct tern_net_loop *l, struct tern_net *net,
+			struct tern_sched *s)
+{
+	memset(l, 0, sizeof(*l));
+	l->net = net;
+	l->sched = s;
+	/* Hold at most a quarter of the pool as empty receive buffers. */
+	l->batch = TERN_MIN((unsigned)TERN_NET_RX_BATCH,
+			    TERN_MAX(1u, net->pool.count / 4));
+	tern_list_init(&l->poller.link);
+	l->poller.poll = poll_cb;
+	l->poller.next_deadline = NULL;
+	l->poller.ctx = l;
+	tern_timer_init(&l->timer, timer_fired, l);
+	tern_sched_add_poller(s, &l->poller);
+	l->started = true;
+	rearm(l);
+	return 0;
+}
+
+void tern_net_loop_stop(struct tern_net_loop *l)
+{
+	if (!l->started)
+		return;
+	tern_sched_remove_poller(l->sched, &l->poller);
+	tern_timer_cancel(tern_sched_wheel(l->sched), &l->timer);
+	for (unsigned i = 0; i < TERN_NET_RX_BATCH; i++) {
+		tern_pkt_free(l->rx[i]);
+		l->rx[i] = NULL;
+	}
+	l->started = false;
+}
+
+/* ---- Blocking UDP sockets ---------------------------------------------- */
+
+static void usock_notify(struct tern_udp *u, void *ctx)
+{
+	struct tern_usock *s = ctx;
+
+	(void)u;
+	tern_waitq_wake_all(s->loop->sched, &s->readers);
+}
+
+int tern_usock_open(struct tern_net_loop *l, struct tern_usock *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->loop = l;
+	tern_waitq_init(&s->readers);
+	tern_udp_open(l->net, &s->udp);
+	tern_udp_set_notify(&s->udp, usock_notify, s);
+	return 0;
+}
+
+int tern_usock_wait(struct tern_usock *s, uint64_t deadline)
+{
+	while (!tern_udp_readable(&s->udp)) {
+		if (s->closed)
+			return -TERN_ECANCELED;
+		if (tern_waitq_wait(s->loop->sched, &s->readers, deadline) ==
+		    -TERN_ETIMEDOUT)
+			return tern_udp_readable(&s->udp) ? 0 : -TERN_ETIMEDOUT;
+	}
+	return 0;
+}
+
+int tern_usock_recvfrom(struct tern_usock *s, void *buf, size_t cap,
+			struct tern_udp_meta *meta, uint64_t deadline)
+{
+	int err = tern_usock_wait(s, deadline);
+
+	if (err < 0)
+		return err;
+	return tern_udp_recvfrom(&s->udp, buf, cap, meta);
+}
+
+int tern_usock_sendto(struct tern_usock *s, uint32_t dst, uint16_t dport,
+		      const void *data, size_t len)
+{
+	return tern_udp_sendto(&s->udp, dst, dport, data, len,
+			       tern_net_loop_now(s->loop));
+}
+
+int tern_usock_send(struct tern_usock *s, const void *data, size_t len)
+{
+	return tern_udp_send(&s->udp, data, len, tern_net_loop_now(s->loop));
+}
+
+void tern_usock_close(struct tern_usock *s)
+{
+	tern_udp_close(&s->udp);
+	s->closed = true;
+	tern_waitq_wake_all(s->loop->sched, &s->readers);
+}
+
+/* ---- Blocking ping sockets --------------------------------------------- */
+
+static void uping_notify(struct tern_ping *ping, void *ctx)
+{
+	struct tern_uping *p = ctx;
+
+	(void)ping;
+	tern_waitq_wake_all(p->loop->sched, &p->readers);
+}
+
+int tern_uping_open(struct tern_net_loop *l, struct tern_uping *p, uint16_t id)
+{
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->loop = l;
+	tern_waitq_init(&p->readers);
+	err = tern_ping_open(l->net, &p->ping, id);
+	if (err < 0)
+		return err;
+	tern_ping_set_notify(&p->ping, uping_notify, p);
+	return 0;
+}
+
+int tern_uping_send(struct tern_uping *p, uint32_t dst, uint16_t seq,
+		    const void *data, size_t len)
+{
+	return tern_ping_send(&p->ping, dst, seq, data, len,
+			      tern_net_loop_now(p->loop));
+}
+
+int tern_uping_recv(struct tern_uping *p, void *buf, size_t cap,
+		    struct tern_ping_reply *r, uint64_t deadline)
+{
+	while (!tern_ping_readable(&p->ping)) {
+		if (p->closed)
+			return -TERN_ECANCELED;
+		if (tern_waitq_wait(p->loop->sched, &p->readers, deadline) ==
+			    -TERN_ETIMEDOUT &&
+		    !tern_ping_readable(&p->ping))
+			return -TERN_ETIMEDOUT;
+	}
+	return tern_ping_recv(&p->ping, buf, cap, r);
+}
+
+void tern_uping_close(struct tern_uping *p)
+{
+	tern_ping_close(&p->ping);
+	p->closed = true;
+	tern_waitq_wake_all(p->loop->sched, &p->readers);
+}

@@ -1,0 +1,175 @@
+/*
+ * stats.c - the drop and event counters: lookup by name, iteration, and
+ * the console report the hosted runner prints on exit.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "tern/dev.h"
+#include "tern/err.h"
+#include "tern/fmt.h"
+
+#include "net_int.h"
+
+struct stat_name {
+	const char *name;
+	size_t off;
+};
+
+#define S(f) { #f, offsetof(struct tern_net_stats, f) }
+
+/* Every field of struct tern_net_stats, in declaration order. */
+static const struct stat_name names[] = {
+	S(rx_frames),
+	S(rx_bytes),
+	S(tx_frames),
+	S(tx_bytes),
+	S(rx_nobuf),
+	S(tx_nobuf),
+	S(tx_dev_full),
+	S(tx_dev_error),
+	S(eth_short),
+	S(eth_not_for_us),
+	S(eth_bad_src),
+	S(eth_unknown_type),
+	S(eth_llc),
+	S(rx_bad_if),
+	S(arp_rx),
+	S(arp_tx),
+	S(arp_malformed),
+	S(arp_bad_sender),
+	S(arp_conflict),
+	S(arp_table_full),
+	S(arp_queue_full),
+	S(arp_unresolved),
+	S(arp_requests),
+	S(arp_replies),
+	S(arp_gratuitous),
+	S(ip_rx),
+	S(ip_tx),
+	S(ip_short),
+	S(ip_bad_version),
+	S(ip_bad_hlen),
+	S(ip_bad_len),
+	S(ip_bad_cksum),
+	S(ip_bad_options),
+	S(ip_ttl_zero),
+	S(ip_bad_src),
+	S(ip_not_for_us),
+	S(ip_unknown_proto),
+	S(ip_no_route),
+	S(ip_too_big),
+	S(ip_options_seen),
+	S(frag_rx),
+	S(frag_reassembled),
+	S(frag_bad),
+	S(frag_overlap),
+	S(frag_too_many),
+	S(frag_too_big),
+	S(frag_no_ctx),
+	S(frag_nobuf),
+	S(frag_timeout),
+	S(frag_tx),
+	S(icmp_rx),
+	S(icmp_tx),
+	S(icmp_short),
+	S(icmp_bad_cksum),
+	S(icmp_bcast),
+	S(icmp_bad_quote),
+	S(icmp_ignored),
+	S(icmp_no_socket),
+	S(icmp_sock_full),
+	S(icmp_rate_limited),
+	S(icmp_echo_rx),
+	S(icmp_echo_reply_tx),
+	S(icmp_unreach_rx),
+	S(icmp_unreach_tx),
+	S(udp_rx),
+	S(udp_tx),
+	S(udp_short),
+	S(udp_bad_len),
+	S(udp_bad_cksum),
+	S(udp_no_port),
+	S(udp_rxq_full),
+};
+
+_Static_assert(sizeof(names) / sizeof(names[0]) ==
+		       sizeof(struct tern_net_stats) / sizeof(uint64_t),
+	       "every counter has a name");
+
+static uint64_t value_at(const struct tern_net_stats *st, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)st + off, sizeof(v));
+	return v;
+}
+
+void tern_net_stats_foreach(const struct tern_net *net,
+			    void (*fn)(const char *name, uint64_t value,
+				       void *ctx),
+			    void *ctx)
+{
+	for (size_t i = 0; i < TERN_ARRAY_SIZE(names); i++)
+		fn(names[i].name, value_at(&net->stats, names[i].off), ctx);
+}
+
+int64_t tern_net_stat(const struct tern_net *net, const char *name)
+{
+	for (size_t i = 0; i < TERN_ARRAY_SIZE(names); i++)
+		if (strcmp(names[i].name, name) == 0)
+			return (int64_t)value_at(&net->stats, names[i].off);
+	return -TERN_ENOENT;
+}
+
+/* A line being filled with "name=value" items. */
+struct line {
+	char buf[100];
+	size_t len;
+};
+
+static void line_flush(struct line *l)
+{
+	if (l->len == 0)
+		return;
+	l->buf[l->len++] = '\n';
+	tern_console_write(l->buf, l->len);
+	l->len = 0;
+}
+
+static void print_one(const char *name, uint64_t value, void *ctx)
+{
+	struct line *l = ctx;
+	char item[64];
+	int n;
+
+	if (value == 0)
+		return;
+	n = tern_snprintf(item, sizeof(item), " %s=%llu", name,
+			  (unsigned long long)value);
+	if (n < 0 || (size_t)n >= sizeof(item))
+		return;
+	if (l->len + (size_t)n + 1 > sizeof(l->buf))
+		line_flush(l);
+	if (l->len == 0) {
+		memcpy(l->buf, "net:", 4);
+		l->len = 4;
+	}
+	memcpy(l->buf + l->len, item, (size_t)n);
+	l->len += (size_t)n;
+}
+
+void tern_net_stats_print(const struct tern_net *net)
+{
+	static const char head[] = "net: counters (non-zero)\n";
+	struct line l = { .len = 0 };
+
+	tern_console_write(head, sizeof(head) - 1);
+	tern_net_stats_foreach(net, print_one, &l);
+	line_flush(&l);
+}
+
+void tern_net_report(void *ctx)
+{
+	tern_net_stats_print(ctx);
+}

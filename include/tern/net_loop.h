@@ -1,0 +1,130 @@
+/*
+ * net_loop.h - the network stack on fibers: the glue between the sans-I/O
+ * core (net.h) and the scheduler (sched.h), and blocking sockets.
+ *
+ * struct tern_net_loop registers a poller with the scheduler. On every loop
+ * turn it pulls frames from each interface's device in batches of up to
+ * TERN_NET_RX_BATCH (tern_netdev_recv straight into pool buffers, so a
+ * frame is never copied on the way in), feeds them to the core inside one
+ * transmit batch, and keeps a wheel timer armed at the core's next deadline
+ * (ARP retries, reassembly timeouts), which calls tern_net_timers.
+ *
+ * The loop holds up to TERN_NET_RX_BATCH empty frame buffers between turns
+ * (the receive ring, in effect): tern_net_pkts_in_use() counts them until
+ * tern_net_loop_stop.
+ *
+ * Blocking sockets wrap the core sockets: struct tern_usock holds a
+ * struct tern_udp (bind, connect and the non-blocking calls of udp.h work
+ * on &s->udp) plus a wait queue that the stack's notify hook wakes, so a
+ * fiber can block in receive with a deadline. Sends never block: they use
+ * the scheduler's time of the current turn. struct tern_uping does the same
+ * for ping sockets (icmp.h).
+ *
+ * All blocking calls must be made from a fiber.
+ */
+#ifndef TERN_NET_LOOP_H
+#define TERN_NET_LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/base.h"
+#include "tern/icmp.h"
+#include "tern/net.h"
+#include "tern/sched.h"
+#include "tern/timer.h"
+#include "tern/udp.h"
+
+#define TERN_NET_RX_BATCH 32
+#define TERN_NET_RX_ROUNDS 4 /* batches per interface per loop turn */
+
+struct tern_net_loop {
+	/* private */
+	struct tern_net *net;
+	struct tern_sched *sched;
+	struct tern_poller poller;
+	struct tern_timer timer;
+	unsigned batch;                      /* buffers per receive call */
+	struct tern_pkt *rx[TERN_NET_RX_BATCH];
+	uint64_t polls;                      /* poller calls */
+	uint64_t recv_calls;                 /* device receive calls */
+	uint64_t rx_errors;                  /* device receive failures */
+	bool started;
+};
+
+/* Starts driving net from scheduler s: registers the poller and the
+ * deadline timer. The stack's interfaces must be added before. Returns 0.
+ * Call before or inside tern_sched_run. */
+TERN_API int tern_net_loop_start(struct tern_net_loop *l, struct tern_net *net,
+				 struct tern_sched *s);
+
+/* Stops driving: removes the poller, cancels the timer and frees the held
+ * receive buffers. A no-op if not started. */
+TERN_API void tern_net_loop_stop(struct tern_net_loop *l);
+
+/* The scheduler's time of the current loop turn (what sends use). */
+static inline uint64_t tern_net_loop_now(const struct tern_net_loop *l)
+{
+	return tern_sched_now(l->sched);
+}
+
+/* ---- Blocking UDP sockets ---------------------------------------------- */
+
+struct tern_usock {
+	struct tern_udp udp;          /* the core socket: bind/connect here */
+	struct tern_net_loop *loop;
+	struct tern_waitq readers;
+	bool closed;
+};
+
+/* Opens s (unbound) on the loop's stack. Returns 0. */
+TERN_API int tern_usock_open(struct tern_net_loop *l, struct tern_usock *s);
+
+/* Blocks until a datagram (or an error) waits on s, or until deadline
+ * (TERN_NO_DEADLINE: no timeout). Returns 0, -TERN_ETIMEDOUT, or
+ * -TERN_ECANCELED if s was closed while waiting. */
+TERN_API int tern_usock_wait(struct tern_usock *s, uint64_t deadline);
+
+/* tern_udp_recvfrom that blocks until deadline. Returns bytes copied, a
+ * pending socket error, -TERN_ETIMEDOUT or -TERN_ECANCELED. */
+TERN_API int tern_usock_recvfrom(struct tern_usock *s, void *buf, size_t cap,
+				 struct tern_udp_meta *meta,
+				 uint64_t deadline);
+
+/* tern_udp_sendto / tern_udp_send at the loop's current time. */
+TERN_API int tern_usock_sendto(struct tern_usock *s, uint32_t dst,
+			       uint16_t dport, const void *data, size_t len);
+TERN_API int tern_usock_send(struct tern_usock *s, const void *data,
+			     size_t len);
+
+/* Closes the core socket and wakes every fiber blocked on s (they return
+ * -TERN_ECANCELED). */
+TERN_API void tern_usock_close(struct tern_usock *s);
+
+/* ---- Blocking ping sockets --------------------------------------------- */
+
+struct tern_uping {
+	struct tern_ping ping;
+	struct tern_net_loop *loop;
+	struct tern_waitq readers;
+	bool closed;
+};
+
+/* Opens p with ICMP identifier id. Returns 0 or -TERN_EADDRINUSE. */
+TERN_API int tern_uping_open(struct tern_net_loop *l, struct tern_uping *p,
+			     uint16_t id);
+
+/* tern_ping_send at the loop's current time. */
+TERN_API int tern_uping_send(struct tern_uping *p, uint32_t dst, uint16_t seq,
+			     const void *data, size_t len);
+
+/* tern_ping_recv that blocks until deadline. Returns bytes copied,
+ * -TERN_ETIMEDOUT or -TERN_ECANCELED. */
+TERN_API int tern_uping_recv(struct tern_uping *p, void *buf, size_t cap,
+			     struct tern_ping_reply *r, uint64_t deadline);
+
+/* Closes p and wakes its waiters (-TERN_ECANCELED). */
+TERN_API void tern_uping_close(struct tern_uping *p);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * test_loop.c - the stack on fibers (net_loop.h): two stacks over a
+ * perfect memlink under the virtual clock; a blocking UDP echo server and
+ * client, ping sockets, receive deadlines, closing a socket under a blocked
+ * reader, and the deadline timer driving ARP retries.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tern/err.h"
+#include "tern/hosted.h"
+#include "util_duo.h"
+
+struct echo_ctx {
+	struct duo *d;
+	struct tern_usock server, client;
+	struct tern_uping ping;
+	struct tern_fiber fs, fc;
+	unsigned served, echoed, pinged;
+	int server_exit;
+	uint64_t timeout_at;
+	int timeout_rc;
+};
+
+static void server_fiber(void *arg)
+{
+	struct echo_ctx *c = arg;
+	struct tern_udp_meta m;
+	char buf[2048];
+	int n;
+
+	for (;;) {
+		n = tern_usock_recvfrom(&c->server, buf, sizeof(buf), &m,
+					TERN_NO_DEADLINE);
+		if (n < 0) {
+			c->server_exit = n;
+			return;
+		}
+		c->served++;
+		cr_assert_eq(tern_usock_sendto(&c->server, m.src, m.sport, buf,
+					       (size_t)n),
+			     n);
+	}
+}
+
+static void client_fiber(void *arg)
+{
+	struct echo_ctx *c = arg;
+	struct tern_sched *s = &c->d->sched;
+	struct tern_ping_reply r;
+	char out[64], in[64];
+	int n;
+
+	for (unsigned i = 0; i < 50; i++) {
+		int len = snprintf(out, sizeof(out), "message %u", i);
+
+		cr_assert_eq(tern_usock_sendto(&c->client, DUO_A_IP, 7, out,
+					       (size_t)len),
+			     len);
+		n = tern_usock_recvfrom(&c->client, in, sizeof(in), NULL,
+					tern_sched_now(s) + TERN_NSEC_PER_SEC);
+		cr_assert_eq(n, len, "message %u: %d", i, n);
+		cr_assert_arr_eq(in, out, (size_t)len);
+		c->echoed++;
+	}
+	for (uint16_t seq = 0; seq < 10; seq++) {
+		cr_assert_eq(tern_uping_send(&c->ping, DUO_A_IP, seq, "ping",
+					     4),
+			     4);
+		n = tern_uping_recv(&c->ping, in, sizeof(in), &r,
+				    tern_sched_now(s) + TERN_NSEC_PER_SEC);
+		cr_assert_eq(n, 4);
+		cr_assert_eq(r.seq, seq);
+		cr_assert_eq(r.src, DUO_A_IP);
+		c->pinged++;
+	}
+	/* Nothing comes: the deadline passes, exactly on virtual time. */
+	c->timeout_at = tern_sched_now(s) + 250 * TERN_NSEC_PER_MSEC;
+	c->timeout_rc = tern_usock_recvfrom(&c->client, in, sizeof(in), NULL,
+					    c->timeout_at);
+	cr_assert_eq(tern_sched_now(s), c->timeout_at);
+	/* Closing the server's socket releases its blocked reader. */
+	tern_usock_close(&c->server);
+}
+
+Test(net_loop, udp_echo_and_ping_over_fibers)
+{
+	struct echo_ctx *c = calloc(1, sizeof(*c));
+
+	c->d = duo_open(NULL, NULL, 42);
+	tern_usock_open(&c->d->la, &c->server);
+	cr_assert_eq(tern_udp_bind(&c->server.udp, 0, 7), 0);
+	tern_usock_open(&c->d->lb, &c->client);
+	cr_assert_eq(tern_uping_open(&c->d->lb, &c->ping, 77), 0);
+	cr_assert_eq(tern_fiber_spawn(&c->d->sched, &c->fs, "server",
+				      server_fiber, c, 0),
+		     0);
+	cr_assert_eq(tern_fiber_spawn(&c->d->sched, &c->fc, "client",
+				      client_fiber, c, 0),
+		     0);
+	cr_assert_eq(tern_sched_run(&c->d->sched), 0);
+	cr_assert_eq(tern_fiber_join(&c->d->sched, &c->fs), 0);
+	cr_assert_eq(tern_fiber_join(&c->d->sched, &c->fc), 0);
+	cr_assert_eq(c->echoed, 50);
+	cr_assert_eq(c->served, 50);
+	cr_assert_eq(c->pinged, 10);
+	cr_assert_eq(c->timeout_rc, -TERN_ETIMEDOUT);
+	cr_assert_eq(c->server_exit, -TERN_ECANCELED);
+	cr_assert_eq(tern_net_stats(&c->d->a)->icmp_echo_reply_tx, 10);
+	cr_assert_eq(tern_net_stats(&c->d->a)->udp_rx, 50);
+	tern_usock_close(&c->client);
+	tern_uping_close(&c->ping);
+	duo_close(c->d);
+	free(c);
+}
+
+struct arp_ctx {
+	struct duo *d;
+	struct tern_usock s;
+	struct tern_fiber f;
+	uint64_t start, end;
+};
+
+/* Sends to an address nobody has, then sleeps long enough for every ARP
+ * retry: the wheel timer must fire them on time. */
+static void lonely_fiber(void *arg)
+{
+	struct arp_ctx *c = arg;
+
+	c->start = tern_sched_now(&c->d->sched);
+	cr_assert_eq(tern_usock_sendto(&c->s, 0x0a000063u, 9, "x", 1), 1);
+	tern_sleep(&c->d->sched, 10 * TERN_NSEC_PER_SEC);
+	c->end = tern_sched_now(&c->d->sched);
+}
+
+Test(net_loop, deadline_timer_drives_arp_retries)
+{
+	struct arp_ctx *c = calloc(1, sizeof(*c));
+	const struct tern_net_stats *st;
+
+	c->d = duo_open(NULL, NULL, 7);
+	tern_usock_open(&c->d->la, &c->s);
+	cr_assert_eq(tern_fiber_spawn(&c->d->sched, &c->f, "lonely",
+				      lonely_fiber, c, 0),
+		     0);
+	cr_assert_eq(tern_sched_run(&c->d->sched), 0);
+	tern_fiber_join(&c->d->sched, &c->f);
+	st = tern_net_stats(&c->d->a);
+	/* The gratuitous ARP and three requests. */
+	cr_assert_eq(st->arp_requests, 1 + 3);
+	cr_assert_eq(st->arp_unresolved, 1);
+	cr_assert_eq(tern_net_next_deadline(&c->d->a), TERN_NO_DEADLINE);
+	tern_usock_close(&c->s);
+	duo_close(c->d);
+	free(c);
+}

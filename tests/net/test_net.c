@@ -1,0 +1,128 @@
+/*
+ * test_net.c - the stack object (net.c, stats.c): configuration checks,
+ * interfaces, buffers running out, the counters by name and the report.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "golden_frames.h"
+#include "tern/err.h"
+#include "tern/net.h"
+#include "tern/udp.h"
+#include "util_net.h"
+
+Test(net, configuration_is_checked)
+{
+	struct tern_net_config cfg;
+	struct tern_net *net = tern_mem_alloc(sizeof(*net));
+
+	tern_net_config_default(&cfg);
+	cfg.arp_entries = TERN_NET_ARP_MAX + 1;
+	cr_assert_eq(tern_net_init(net, &cfg), -TERN_EINVAL);
+	tern_net_config_default(&cfg);
+	cfg.reasm_contexts = TERN_NET_REASM_MAX + 1;
+	cr_assert_eq(tern_net_init(net, &cfg), -TERN_EINVAL);
+	tern_net_config_default(&cfg);
+	cfg.pkt_buf_size = 512;
+	cr_assert_eq(tern_net_init(net, &cfg), -TERN_EINVAL);
+	tern_net_config_default(&cfg);
+	cfg.icmp_err_rate = 0;
+	cr_assert_eq(tern_net_init(net, &cfg), -TERN_EINVAL);
+	/* No reassembly at all is allowed: fragments are then dropped. */
+	tern_net_config_default(&cfg);
+	cfg.reasm_contexts = 0;
+	cr_assert_eq(tern_net_init(net, &cfg), 0);
+	cr_assert_eq(tern_net_reasm_in_use(net), 0);
+	tern_net_fini(net);
+	cr_assert_eq(tern_net_init(net, NULL), 0);
+	cr_assert_eq(tern_net_pkt_payload_max(net), 2048 - TERN_NET_HEADROOM);
+	tern_net_fini(net);
+	tern_mem_free(net, sizeof(*net));
+}
+
+Test(net, interfaces_are_bounded_and_checked)
+{
+	struct tern_net *net = tern_mem_alloc(sizeof(*net));
+	static struct tnet_dev devs[TERN_NET_MAX_IFS + 1], jumbo;
+
+	cr_assert_eq(tern_net_init(net, NULL), 0);
+	tnet_dev_init(&jumbo, "jumbo", tnet_mac_a, 9000);
+	cr_assert_eq(tern_net_add_if(net, &jumbo.dev), -TERN_EINVAL);
+	for (unsigned i = 0; i <= TERN_NET_MAX_IFS; i++) {
+		tnet_dev_init(&devs[i], "d", tnet_mac_a, 1500);
+		cr_assert_eq(tern_net_add_if(net, &devs[i].dev),
+			     i < TERN_NET_MAX_IFS ? (int)i : -TERN_ENOSPC);
+	}
+	cr_assert_eq(tern_net_if_count(net), TERN_NET_MAX_IFS);
+	cr_assert_eq(tern_net_if_dev(net, 2), &devs[2].dev);
+	cr_assert_null(tern_net_if_dev(net, TERN_NET_MAX_IFS));
+	cr_assert_eq(tern_net_if_get_addr(net, 9, NULL, NULL, NULL),
+		     -TERN_ENODEV);
+	cr_assert_eq(tern_net_if_clear_addr(net, 9), -TERN_ENODEV);
+	tern_net_fini(net);
+	tern_mem_free(net, sizeof(*net));
+}
+
+Test(net, buffers_running_out_are_counted)
+{
+	struct tern_net_config cfg;
+	struct tnet *t;
+	struct tern_udp s;
+	struct tern_pkt *held[8];
+	static uint8_t big[4000];
+
+	tern_net_config_default(&cfg);
+	cfg.seed = 1;
+	cfg.pkt_count = 8;
+	t = tnet_new(&cfg, TNET_A_IP, 0);
+	tnet_learn_peers(t);
+	tern_udp_open(&t->net, &s);
+	for (int i = 0; i < 8; i++)
+		cr_assert_not_null(held[i] = tern_net_pkt_alloc(&t->net));
+	cr_assert_null(tern_net_pkt_alloc(&t->net));
+	cr_assert_eq(tnet_stat(&t->net, "tx_nobuf"), 1);
+	/* Input with no buffer: counted, nothing else happens. */
+	tnet_input(t, golden_icmp_echo, sizeof(golden_icmp_echo));
+	cr_assert_eq(tnet_stat(&t->net, "rx_nobuf"), 1);
+	cr_assert_eq(tern_udp_sendto(&s, TNET_B_IP, 9, "x", 1, t->now),
+		     -TERN_ENOMEM);
+	for (int i = 0; i < 8; i++)
+		tern_pkt_free(held[i]);
+	/* A frame longer than a buffer is refused the same way. */
+	tern_net_input_bytes(&t->net, 0, big, sizeof(big), t->now);
+	cr_assert_eq(tnet_stat(&t->net, "rx_nobuf"), 2);
+	tern_udp_close(&s);
+	tnet_free(t);
+}
+
+static void count_names(const char *name, uint64_t value, void *ctx)
+{
+	(void)value;
+	cr_assert_gt(strlen(name), 3);
+	(*(unsigned *)ctx)++;
+}
+
+Test(net, counters_by_name_and_report)
+{
+	struct tnet *t = tnet_new(NULL, TNET_A_IP, 0);
+	unsigned n = 0;
+
+	tern_net_stats_foreach(&t->net, count_names, &n);
+	cr_assert_eq(n, sizeof(struct tern_net_stats) / sizeof(uint64_t));
+	tnet_input(t, golden_udp, 10);
+	cr_assert_eq(tern_net_stat(&t->net, "eth_short"), 1);
+	cr_assert_eq(tern_net_stats(&t->net)->eth_short, 1);
+	cr_assert_eq(tern_net_stat(&t->net, "no_such_counter"), -TERN_ENOENT);
+	/* The report goes to the console; it must not fail. */
+	tern_net_report(&t->net);
+	tnet_free(t);
+}
+
+Test(net, deadline_is_none_when_idle)
+{
+	struct tnet *t = tnet_new(NULL, TNET_A_IP, 0);
+
+	cr_assert_eq(tern_net_next_deadline(&t->net), TERN_NO_DEADLINE);
+	cr_assert_eq(tern_net_timers(&t->net, t->now), TERN_NO_DEADLINE);
+	tnet_free(t);
+}

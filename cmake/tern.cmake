@@ -102,6 +102,7 @@ function(tern_add_fuzz name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   add_executable(fuzz_${name} ${ARG_SOURCES})
   target_link_libraries(fuzz_${name} PRIVATE ${ARG_LIBS})
+  target_include_directories(fuzz_${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
   set(corpus ${PROJECT_SOURCE_DIR}/fuzz/corpus/${name})
   add_test(NAME fuzz_${name}
@@ -112,10 +113,16 @@ endfunction()
 
 # tern_add_bench(NAME SOURCES src... [LIBS lib...])
 # A benchmark executable bench_NAME linked with bench/runner.c. ci/bench.sh
-# runs every bench_* and collects their JSON in build/bench/.
+# runs every bench_* and collects their JSON in build/bench/; CTest runs
+# each once with --quick (label bench, release preset).
 function(tern_add_bench name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   add_executable(bench_${name} ${ARG_SOURCES})
   target_link_libraries(bench_${name} PRIVATE tern_bench_runner ${ARG_LIBS} tern_hosted)
-  set_property(GLOBAL APPEND PROPERTY TERN_BENCHES bench_${name})
+  target_include_directories(bench_${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  # A smoke run keeps every benchmark working; it checks that the program
+  # runs and writes its JSON, never its timings.
+  add_test(NAME bench_${name}_smoke
+           COMMAND bench_${name} --quick --out ${CMAKE_BINARY_DIR}/bench-smoke)
+  set_tests_properties(bench_${name}_smoke PROPERTIES LABELS bench TIMEOUT 300)
 endfunction()

@@ -14,24 +14,13 @@
 #include "tern/byteorder.h"
 #include "tern/cksum.h"
 
-static uint16_t reference(const uint8_t *p, size_t len)
-{
-	uint64_t sum = 0;
-	size_t i;
+#include "support/cksum_ref.h"
 
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *buf = malloc(size + 8);
-	uint16_t want = reference(data, size);
+	uint16_t want = ref_cksum(data, size);
 
 	for (size_t align = 0; align < 8; align++) {
 		memcpy(buf + align, data, size);
@@ -62,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(buf, data, size);
 		tern_store_be16(buf + at, new);
 		uint16_t adj = tern_cksum_adjust16(want, old, new);
-		uint16_t full = reference(buf, size);
+		uint16_t full = ref_cksum(buf, size);
 		/* Equal, or the other zero of one's complement. */
 		TERN_ASSERT(adj == full || (adj == 0xffff && full == 0) ||
 			    (adj == 0 && full == 0xffff));

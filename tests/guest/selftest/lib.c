@@ -16,19 +16,7 @@
 
 #include "selftest.h"
 
-static uint16_t reference_cksum(const uint8_t *p, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
+#include "support/cksum_ref.h"
 
 static void cksum_matches_reference(struct gtest *t)
 {
@@ -38,7 +26,7 @@ static void cksum_matches_reference(struct gtest *t)
 		for (size_t align = 0; align < 8; align++) {
 			tern_rand_fill(&t->rand, buf + align, len);
 			GT_ASSERT_EQ(t, tern_cksum(buf + align, len),
-				     reference_cksum(buf + align, len));
+				     ref_cksum(buf + align, len));
 		}
 	}
 }
@@ -61,7 +49,7 @@ static void cksum_pieces_equal_whole(struct gtest *t)
 			off += n;
 		}
 		GT_ASSERT_EQ(t, tern_csum_finish(&c),
-			     reference_cksum(buf, len));
+			     ref_cksum(buf, len));
 	}
 }
 

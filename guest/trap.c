@@ -15,6 +15,7 @@
  * before it is followed.
  */
 #include "tern/fmt.h"
+#include "tern/print.h"
 
 #include "guest.h"
 #include "x86.h"
@@ -33,32 +34,14 @@ static const char *const names[32] = {
 	"#XM SIMD error", "#VE virtualization", "#CP control protection",
 };
 
-/* Formats one piece of the crash report straight to the console (no
- * log prefix, whatever the log level). */
-static void print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void print(const char *fmt, ...)
-{
-	char line[160];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = tern_vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof(line) - 1)
-		n = (int)sizeof(line) - 1;
-	tern_console_write(line, (size_t)n);
-}
-
 void trap_backtrace(uint64_t rip, uint64_t rbp)
 {
 	char cmd[BACKTRACE_MAX * 19 + 1];
 	size_t len = 0;
 
-	print("backtrace:\n");
+	tern_printf("backtrace:\n");
 	if (rip) {
-		print("  #0 0x%llx\n", (unsigned long long)rip);
+		tern_printf("  #0 0x%llx\n", (unsigned long long)rip);
 		len += (size_t)tern_snprintf(cmd + len, sizeof(cmd) - len,
 					     " 0x%llx",
 					     (unsigned long long)rip);
@@ -72,7 +55,7 @@ void trap_backtrace(uint64_t rip, uint64_t rbp)
 		ret = ((const uint64_t *)(uintptr_t)rbp)[1];
 		if (!ret)
 			break;
-		print("  #%d 0x%llx\n", i, (unsigned long long)ret);
+		tern_printf("  #%d 0x%llx\n", i, (unsigned long long)ret);
 		/* Return addresses point after the call: -1 makes
 		 * addr2line name the calling line. */
 		if (len < sizeof(cmd) - 20)
@@ -83,7 +66,7 @@ void trap_backtrace(uint64_t rip, uint64_t rbp)
 			break;
 		rbp = next;
 	}
-	print("symbolise: addr2line -f -i -e IMAGE.elf%s\n", cmd);
+	tern_printf("symbolise: addr2line -f -i -e IMAGE.elf%s\n", cmd);
 }
 
 /* Prints the crash report for exception frame f and ends the VM. */
@@ -97,28 +80,28 @@ static _Noreturn void fatal(const struct guest_trap_frame *f)
 	if (in_fatal) /* a fault while reporting one: just stop */
 		guest_exit(GUEST_EXIT_ABORT);
 	in_fatal = true;
-	print("\ntern: exception %llu (%s), error code 0x%llx\n",
+	tern_printf("\ntern: exception %llu (%s), error code 0x%llx\n",
 	      (unsigned long long)f->vector, name,
 	      (unsigned long long)f->error);
-	print("rip %016llx  cs %04llx  rflags %016llx\n",
+	tern_printf("rip %016llx  cs %04llx  rflags %016llx\n",
 	      (unsigned long long)f->rip, (unsigned long long)f->cs,
 	      (unsigned long long)f->rflags);
-	print("rsp %016llx  ss %04llx  cr2 %016llx  cr3 %016llx\n",
+	tern_printf("rsp %016llx  ss %04llx  cr2 %016llx  cr3 %016llx\n",
 	      (unsigned long long)f->rsp, (unsigned long long)f->ss,
 	      (unsigned long long)read_cr2(), (unsigned long long)read_cr3());
-	print("rax %016llx  rbx %016llx  rcx %016llx\n",
+	tern_printf("rax %016llx  rbx %016llx  rcx %016llx\n",
 	      (unsigned long long)f->rax, (unsigned long long)f->rbx,
 	      (unsigned long long)f->rcx);
-	print("rdx %016llx  rsi %016llx  rdi %016llx\n",
+	tern_printf("rdx %016llx  rsi %016llx  rdi %016llx\n",
 	      (unsigned long long)f->rdx, (unsigned long long)f->rsi,
 	      (unsigned long long)f->rdi);
-	print("rbp %016llx  r8  %016llx  r9  %016llx\n",
+	tern_printf("rbp %016llx  r8  %016llx  r9  %016llx\n",
 	      (unsigned long long)f->rbp, (unsigned long long)f->r8,
 	      (unsigned long long)f->r9);
-	print("r10 %016llx  r11 %016llx  r12 %016llx\n",
+	tern_printf("r10 %016llx  r11 %016llx  r12 %016llx\n",
 	      (unsigned long long)f->r10, (unsigned long long)f->r11,
 	      (unsigned long long)f->r12);
-	print("r13 %016llx  r14 %016llx  r15 %016llx\n",
+	tern_printf("r13 %016llx  r14 %016llx  r15 %016llx\n",
 	      (unsigned long long)f->r13, (unsigned long long)f->r14,
 	      (unsigned long long)f->r15);
 	trap_backtrace(f->rip, f->rbp);

@@ -20,17 +20,16 @@
  * out, --net pcap:FILE); 2 for a usage error (no device, no address, a bad
  * port or address); 1 if the stack or DHCP could not start.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "tern/app.h"
 #include "tern/dhcp.h"
 #include "tern/err.h"
-#include "tern/fmt.h"
 #include "tern/inet.h"
 #include "tern/net.h"
 #include "tern/net_loop.h"
+#include "tern/print.h"
 #include "tern/sched.h"
 #include "tern/udp.h"
 
@@ -67,30 +66,11 @@ struct echo {
 
 static struct echo echo;
 
-/* Writes one formatted line on the console, whatever the log level. */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	char line[160];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = tern_vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	tern_console_write(line, (size_t)n);
-}
-
 static void report(void *ctx)
 {
 	struct echo *e = ctx;
 
-	say("echo: %llu datagrams echoed, %llu not sent",
+	tern_printf("echo: %llu datagrams echoed, %llu not sent\n",
 	    (unsigned long long)e->echoed, (unsigned long long)e->not_sent);
 	if (e->use_dhcp)
 		tern_dhcp_print(&e->dhcp);
@@ -124,8 +104,8 @@ static void print_ready(struct echo *e)
 	unsigned prefix;
 
 	tern_net_if_get_addr(&e->net, 0, &addr, &prefix, NULL);
-	say("echo: ready ip=%s/%u udp=%u", tern_ipv4_format(addr, ip), prefix,
-	    e->port);
+	tern_printf("echo: ready ip=%s/%u udp=%u\n", tern_ipv4_format(addr, ip),
+		    prefix, e->port);
 }
 
 /* The fiber that waits for the first lease, then prints the ready line. */
@@ -147,7 +127,7 @@ static int start_dhcp(struct echo *e, uint64_t seed)
 
 	err = tern_dhcp_start(&e->dhcp, &e->loop, 0, &opts);
 	if (err < 0) {
-		say("echo: --dhcp: %s", tern_strerror(err));
+		tern_printf("echo: --dhcp: %s\n", tern_strerror(err));
 		return err;
 	}
 	e->use_dhcp = true;
@@ -165,16 +145,16 @@ static int echo_main(struct tern_boot *boot)
 
 	port = tern_args_u64(args, &tern_app, "port", DEFAULT_PORT);
 	if (port == 0 || port > 65535) {
-		say("echo: --port must be 1..65535");
+		tern_printf("echo: --port must be 1..65535\n");
 		return 2;
 	}
 	e->port = (uint16_t)port;
 	if (boot->n_net == 0) {
-		say("echo: no network device (--net)");
+		tern_printf("echo: no network device (--net)\n");
 		return 2;
 	}
 	if (!args->has_ip && !args->dhcp) {
-		say("echo: give --ip A.B.C.D/N or --dhcp");
+		tern_printf("echo: give --ip A.B.C.D/N or --dhcp\n");
 		return 2;
 	}
 
@@ -182,13 +162,13 @@ static int echo_main(struct tern_boot *boot)
 	cfg.seed = args->seed;
 	err = tern_net_init(&e->net, &cfg);
 	if (err < 0) {
-		say("echo: stack: %s", tern_strerror(err));
+		tern_printf("echo: stack: %s\n", tern_strerror(err));
 		return 1;
 	}
 	for (unsigned i = 0; i < boot->n_net; i++) {
 		err = tern_net_add_if(&e->net, boot->net[i]);
 		if (err < 0) {
-			say("echo: %s: %s", boot->net[i]->name,
+			tern_printf("echo: %s: %s\n", boot->net[i]->name,
 			    tern_strerror(err));
 			return 1;
 		}
@@ -204,7 +184,7 @@ static int echo_main(struct tern_boot *boot)
 		err = tern_fiber_spawn(&e->sched, &e->fiber, "echo", serve, e,
 				       0);
 	if (err < 0) {
-		say("echo: port %u: %s", e->port, tern_strerror(err));
+		tern_printf("echo: port %u: %s\n", e->port, tern_strerror(err));
 		return 1;
 	}
 
@@ -216,7 +196,8 @@ static int echo_main(struct tern_boot *boot)
 					   args->has_gw ? args->gw : 0,
 					   tern_clock_monotonic());
 		if (err < 0) {
-			say("echo: --ip/--gw: %s", tern_strerror(err));
+			tern_printf("echo: --ip/--gw: %s\n",
+				    tern_strerror(err));
 			return 2;
 		}
 		print_ready(e);

@@ -26,7 +26,6 @@
  * directory of the image); 1 if the disk is not a readable tar image or
  * the stack could not start.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -34,10 +33,10 @@
 #include "tern/bcache.h"
 #include "tern/dhcp.h"
 #include "tern/err.h"
-#include "tern/fmt.h"
 #include "tern/inet.h"
 #include "tern/net.h"
 #include "tern/net_loop.h"
+#include "tern/print.h"
 #include "tern/sched.h"
 #include "tern/tarfs.h"
 #include "tftpd.h"
@@ -85,25 +84,6 @@ struct app {
 
 static struct app app;
 
-/* Writes one formatted line on the console, whatever the log level. */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	char line[200];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = tern_vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	tern_console_write(line, (size_t)n);
-}
-
 static void report(void *ctx)
 {
 	struct app *a = ctx;
@@ -111,8 +91,8 @@ static void report(void *ctx)
 
 	if (a->serving)
 		tftpd_print_stats(&a->tftpd);
-	say("tftpd: cache hits=%llu misses=%llu readahead=%llu/%llu "
-	    "read_errors=%llu",
+	tern_printf("tftpd: cache hits=%llu misses=%llu readahead=%llu/%llu "
+	    "read_errors=%llu\n",
 	    (unsigned long long)c->hits, (unsigned long long)c->misses,
 	    (unsigned long long)c->ra_used, (unsigned long long)c->ra_issued,
 	    (unsigned long long)c->read_errors);
@@ -128,7 +108,7 @@ static void print_ready(struct app *a)
 	unsigned prefix;
 
 	tern_net_if_get_addr(&a->net, 0, &addr, &prefix, NULL);
-	say("tftpd: ready ip=%s/%u files=%u port=%u blksize_max=%u",
+	tern_printf("tftpd: ready ip=%s/%u files=%u port=%u blksize_max=%u\n",
 	    tern_ipv4_format(addr, ip), prefix, a->files, a->port,
 	    a->tftpd.srv.cfg.blksize_max);
 }
@@ -158,12 +138,13 @@ static int open_disk(struct app *a, struct tern_blkdev *dev)
 	size = tern_bcache_mem_size(&cc);
 	mem = size ? tern_mem_alloc(size) : NULL;
 	if (!mem) {
-		say("tftpd: %s: no memory for the block cache", dev->name);
+		tern_printf("tftpd: %s: no memory for the block cache\n",
+			    dev->name);
 		return -TERN_ENOMEM;
 	}
 	err = tern_bcache_init(&a->cache, dev, &cc, mem, size);
 	if (err < 0) {
-		say("tftpd: %s: block cache: %s", dev->name,
+		tern_printf("tftpd: %s: block cache: %s\n", dev->name,
 		    tern_strerror(err));
 		return err;
 	}
@@ -175,8 +156,9 @@ static int open_disk(struct app *a, struct tern_blkdev *dev)
 			  : -TERN_ENOMEM;
 	}
 	if (err < 0) {
-		say("tftpd: %s: not a readable tar image: %s (make one with "
-		    "`tar cf IMAGE -C DIR .`)",
+		tern_printf("tftpd: %s: not a readable tar image: %s (make "
+			    "one with "
+		    "`tar cf IMAGE -C DIR .`)\n",
 		    dev->name, tern_strerror(err));
 		return err;
 	}
@@ -194,19 +176,20 @@ static int read_flags(struct app *a, const struct tern_args *args,
 	retries = tern_args_u64(args, &tern_app, "retries", 5);
 	port = tern_args_u64(args, &tern_app, "port", TFTP_PORT);
 	if (maxx < 1 || maxx > TFTP_MAX_TRANSFERS) {
-		say("tftpd: --max-transfers must be 1..%u", TFTP_MAX_TRANSFERS);
+		tern_printf("tftpd: --max-transfers must be 1..%u\n",
+			    TFTP_MAX_TRANSFERS);
 		return 2;
 	}
 	if (tmo < 1 || tmo > 3600000) {
-		say("tftpd: --timeout-ms must be 1..3600000");
+		tern_printf("tftpd: --timeout-ms must be 1..3600000\n");
 		return 2;
 	}
 	if (retries > 100) {
-		say("tftpd: --retries must be 0..100");
+		tern_printf("tftpd: --retries must be 0..100\n");
 		return 2;
 	}
 	if (port < 1 || port > 65535) {
-		say("tftpd: --port must be 1..65535");
+		tern_printf("tftpd: --port must be 1..65535\n");
 		return 2;
 	}
 	tftp_config_default(cfg);
@@ -226,13 +209,13 @@ static int start_net(struct app *a, struct tern_boot *boot)
 	cfg.seed = boot->args->seed;
 	err = tern_net_init(&a->net, &cfg);
 	if (err < 0) {
-		say("tftpd: stack: %s", tern_strerror(err));
+		tern_printf("tftpd: stack: %s\n", tern_strerror(err));
 		return err;
 	}
 	for (unsigned i = 0; i < boot->n_net; i++) {
 		err = tern_net_add_if(&a->net, boot->net[i]);
 		if (err < 0) {
-			say("tftpd: %s: %s", boot->net[i]->name,
+			tern_printf("tftpd: %s: %s\n", boot->net[i]->name,
 			    tern_strerror(err));
 			return err;
 		}
@@ -252,16 +235,17 @@ static int tftpd_main(struct tern_boot *boot)
 	if (err)
 		return err;
 	if (boot->n_blk == 0) {
-		say("tftpd: no disk: give --disk file:IMAGE (make one with "
-		    "`tar cf IMAGE -C DIR .`)");
+		tern_printf("tftpd: no disk: give --disk file:IMAGE (make one "
+			    "with "
+		    "`tar cf IMAGE -C DIR .`)\n");
 		return 2;
 	}
 	if (boot->n_net == 0) {
-		say("tftpd: no network device (--net)");
+		tern_printf("tftpd: no network device (--net)\n");
 		return 2;
 	}
 	if (!args->has_ip && !args->dhcp) {
-		say("tftpd: give --ip A.B.C.D/N or --dhcp");
+		tern_printf("tftpd: give --ip A.B.C.D/N or --dhcp\n");
 		return 2;
 	}
 
@@ -270,7 +254,7 @@ static int tftpd_main(struct tern_boot *boot)
 	root = tern_args_str(args, &tern_app, "root", "/");
 	err = tftpd_set_root(&a->tftpd, &a->fs, root);
 	if (err < 0) {
-		say("tftpd: --root %s: %s", root, tern_strerror(err));
+		tern_printf("tftpd: --root %s: %s\n", root, tern_strerror(err));
 		return 2;
 	}
 	a->files = tftpd_count_files(&a->tftpd);
@@ -284,7 +268,8 @@ static int tftpd_main(struct tern_boot *boot)
 	tern_bcache_attach(&a->cache, &a->sched);
 	err = tftpd_start(&a->tftpd, &a->loop, &cfg, a->port);
 	if (err < 0) {
-		say("tftpd: port %u: %s", a->port, tern_strerror(err));
+		tern_printf("tftpd: port %u: %s\n",
+			    a->port, tern_strerror(err));
 		return 1;
 	}
 	a->serving = true;
@@ -299,7 +284,7 @@ static int tftpd_main(struct tern_boot *boot)
 			err = tern_fiber_spawn(&a->sched, &a->ready_fiber,
 					       "ready", wait_lease, a, 0);
 		if (err < 0) {
-			say("tftpd: --dhcp: %s", tern_strerror(err));
+			tern_printf("tftpd: --dhcp: %s\n", tern_strerror(err));
 			return 1;
 		}
 		a->use_dhcp = true;
@@ -308,7 +293,8 @@ static int tftpd_main(struct tern_boot *boot)
 					   args->has_gw ? args->gw : 0,
 					   tern_clock_monotonic());
 		if (err < 0) {
-			say("tftpd: --ip/--gw: %s", tern_strerror(err));
+			tern_printf("tftpd: --ip/--gw: %s\n",
+				    tern_strerror(err));
 			return 2;
 		}
 		print_ready(a);

@@ -8,7 +8,7 @@
 
 #include "tern/dev.h"
 #include "tern/err.h"
-#include "tern/fmt.h"
+#include "tern/print.h"
 
 /* IPv4 header (no options), UDP header, TFTP DATA header. */
 #define DATA_OVERHEAD (20 + 8 + TFTP_HDR)
@@ -285,51 +285,14 @@ void tftpd_stop(struct tftpd *d)
 
 /* ---- Counters -----------------------------------------------------------*/
 
-/* A console line being filled with " name=value" items. */
-struct line {
-	char buf[100];
-	size_t len;
-};
-
-static void line_flush(struct line *l)
-{
-	if (l->len == 0)
-		return;
-	l->buf[l->len++] = '\n';
-	tern_console_write(l->buf, l->len);
-	l->len = 0;
-}
-
-static void print_one(const char *name, uint64_t value, void *ctx)
-{
-	struct line *l = ctx;
-	char item[64];
-	int n;
-
-	if (value == 0)
-		return;
-	n = tern_snprintf(item, sizeof(item), " %s=%llu", name,
-			  (unsigned long long)value);
-	if (n < 0 || (size_t)n >= sizeof(item))
-		return;
-	if (l->len + (size_t)n + 1 > sizeof(l->buf))
-		line_flush(l);
-	if (l->len == 0) {
-		memcpy(l->buf, "tftpd:", 6);
-		l->len = 6;
-	}
-	memcpy(l->buf + l->len, item, (size_t)n);
-	l->len += (size_t)n;
-}
-
 void tftpd_print_stats(const struct tftpd *d)
 {
-	static const char head[] = "tftpd: counters (non-zero)\n";
-	struct line l = { .len = 0 };
+	struct tern_counter_line l;
 
-	tern_console_write(head, sizeof(head) - 1);
-	tftp_stats_foreach(&d->srv.stats, print_one, &l);
-	print_one("rx_truncated", d->rx_truncated, &l);
-	print_one("rx_errors", d->rx_errors, &l);
-	line_flush(&l);
+	tern_printf("tftpd: counters (non-zero)\n");
+	tern_counter_line_init(&l, "tftpd:");
+	tftp_stats_foreach(&d->srv.stats, tern_counter_line_add_cb, &l);
+	tern_counter_line_add(&l, "rx_truncated", d->rx_truncated);
+	tern_counter_line_add(&l, "rx_errors", d->rx_errors);
+	tern_counter_line_flush(&l);
 }

@@ -7,7 +7,7 @@
 
 #include "tern/dev.h"
 #include "tern/err.h"
-#include "tern/fmt.h"
+#include "tern/print.h"
 
 #include "net_int.h"
 
@@ -122,51 +122,14 @@ int64_t tern_net_stat(const struct tern_net *net, const char *name)
 	return -TERN_ENOENT;
 }
 
-/* A line being filled with "name=value" items. */
-struct line {
-	char buf[100];
-	size_t len;
-};
-
-static void line_flush(struct line *l)
-{
-	if (l->len == 0)
-		return;
-	l->buf[l->len++] = '\n';
-	tern_console_write(l->buf, l->len);
-	l->len = 0;
-}
-
-static void print_one(const char *name, uint64_t value, void *ctx)
-{
-	struct line *l = ctx;
-	char item[64];
-	int n;
-
-	if (value == 0)
-		return;
-	n = tern_snprintf(item, sizeof(item), " %s=%llu", name,
-			  (unsigned long long)value);
-	if (n < 0 || (size_t)n >= sizeof(item))
-		return;
-	if (l->len + (size_t)n + 1 > sizeof(l->buf))
-		line_flush(l);
-	if (l->len == 0) {
-		memcpy(l->buf, "net:", 4);
-		l->len = 4;
-	}
-	memcpy(l->buf + l->len, item, (size_t)n);
-	l->len += (size_t)n;
-}
-
 void tern_net_stats_print(const struct tern_net *net)
 {
-	static const char head[] = "net: counters (non-zero)\n";
-	struct line l = { .len = 0 };
+	struct tern_counter_line l;
 
-	tern_console_write(head, sizeof(head) - 1);
-	tern_net_stats_foreach(net, print_one, &l);
-	line_flush(&l);
+	tern_printf("net: counters (non-zero)\n");
+	tern_counter_line_init(&l, "net:");
+	tern_net_stats_foreach(net, tern_counter_line_add_cb, &l);
+	tern_counter_line_flush(&l);
 }
 
 void tern_net_report(void *ctx)

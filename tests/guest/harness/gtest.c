@@ -7,22 +7,7 @@
 
 #include "tern/dev.h"
 #include "tern/fmt.h"
-
-static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void out(const char *fmt, ...)
-{
-	char line[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = tern_vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof(line) - 1)
-		n = (int)sizeof(line) - 1;
-	tern_console_write(line, (size_t)n);
-}
+#include "tern/print.h"
 
 void gtest_fail(struct gtest *t, const char *file, int line,
 		const char *expr, unsigned long long a, unsigned long long b,
@@ -30,10 +15,10 @@ void gtest_fail(struct gtest *t, const char *file, int line,
 {
 	t->failed = true;
 	if (values)
-		out("# %s: %s:%d: failed: %s (0x%llx != 0x%llx)\n", t->name,
+		tern_printf("# %s: %s:%d: failed: %s (0x%llx != 0x%llx)\n", t->name,
 		    file, line, expr, a, b);
 	else
-		out("# %s: %s:%d: failed: %s\n", t->name, file, line, expr);
+		tern_printf("# %s: %s:%d: failed: %s\n", t->name, file, line, expr);
 }
 
 unsigned gtest_run(const char *suite, const struct gtest_case *cases,
@@ -41,7 +26,7 @@ unsigned gtest_run(const char *suite, const struct gtest_case *cases,
 {
 	unsigned failed = 0, checks = 0;
 
-	out("%s: %u tests, seed %llu\n", suite, n, (unsigned long long)seed);
+	tern_printf("%s: %u tests, seed %llu\n", suite, n, (unsigned long long)seed);
 	for (unsigned i = 0; i < n; i++) {
 		struct gtest t;
 
@@ -52,10 +37,10 @@ unsigned gtest_run(const char *suite, const struct gtest_case *cases,
 		checks += t.checks;
 		if (t.failed)
 			failed++;
-		out("%s %u - %s (%u checks)\n", t.failed ? "not ok" : "ok",
+		tern_printf("%s %u - %s (%u checks)\n", t.failed ? "not ok" : "ok",
 		    i + 1, t.name, t.checks);
 	}
-	out("%s: %u passed, %u failed, %u checks (seed %llu)\n", suite,
+	tern_printf("%s: %u passed, %u failed, %u checks (seed %llu)\n", suite,
 	    n - failed, failed, checks, (unsigned long long)seed);
 	return failed;
 }

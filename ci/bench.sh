@@ -1,7 +1,9 @@
 #!/bin/sh
 # ci/bench.sh [--quick] [BENCH-FLAGS...] - builds the release preset and runs
 # every bench_* program in build/release/bench, each measuring Tern against
-# its baselines in the same run. JSON results go to build/bench/SUITE.json.
+# its baselines in the same run, then the guest benchmarks
+# (bench/guest/run.sh: image size, boot time, ping RTT; builds the guest
+# preset, root for ping). JSON results go to build/bench/SUITE.json.
 #
 #   ci/bench.sh            full runs (11 repetitions of ~50 ms per case)
 #   ci/bench.sh --quick    short smoke runs (what CI uses)
@@ -11,18 +13,12 @@
 # non-zero if the build or any benchmark failed.
 set -u
 cd "$(dirname "$0")/.."
+. ci/lib.sh
 
-jobs=${TERN_JOBS:-$(nproc)}
 out=build/bench
 
 sh ci/setup.sh || { echo "ci/setup.sh failed"; exit 1; }
-if ! cmake --preset release > build-release.log 2>&1 ||
-   ! cmake --build --preset release -j "$jobs" >> build-release.log 2>&1; then
-    tail -40 build-release.log
-    echo "ci/bench.sh: BUILD FAILED (log: build-release.log)"
-    exit 1
-fi
-rm -f build-release.log
+build_preset release || exit 1
 
 benches=$(find build/release/bench -type f -name 'bench_*' -perm -u+x | sort)
 if [ -z "$benches" ]; then
@@ -42,6 +38,20 @@ for b in $benches; do
         failed=$((failed + 1))
     fi
 done
+# The guest benchmarks (image size, boot time, ping RTT hosted vs guest)
+# are a script over the guest preset's images; the ping part needs root.
+case guest in *"${TERN_BENCH_ONLY:-}"*)
+    echo "=== bench/guest/run.sh"
+    quick=""
+    for a in "$@"; do [ "$a" = --quick ] && quick=--quick; done
+    if build_preset guest && bash bench/guest/run.sh $quick; then
+        ran=$((ran + 1))
+    else
+        echo "=== bench/guest/run.sh FAILED"
+        failed=$((failed + 1))
+    fi
+    ;;
+esac
 echo "=== $ran benchmarks ran, $failed failed; JSON in $out/"
 ls "$out"/*.json 2>/dev/null | sed 's/^/    /'
 [ "$failed" -eq 0 ]

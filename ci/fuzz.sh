@@ -11,21 +11,15 @@
 #   TERN_FUZZ_ONLY=lib_ ci/fuzz.sh 60   only targets whose name contains lib_
 set -u
 cd "$(dirname "$0")/.."
+. ci/lib.sh
 
 seconds=${1:-30}
-jobs=${TERN_JOBS:-$(nproc)}
 case $seconds in
     ''|*[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;;
 esac
 
 sh ci/setup.sh || { echo "ci/setup.sh failed"; exit 1; }
-if ! cmake --preset fuzz > build-fuzz.log 2>&1 ||
-   ! cmake --build --preset fuzz -j "$jobs" >> build-fuzz.log 2>&1; then
-    tail -40 build-fuzz.log
-    echo "ci/fuzz.sh: BUILD FAILED (log: build-fuzz.log)"
-    exit 1
-fi
-rm -f build-fuzz.log
+build_preset fuzz || exit 1
 
 passed=0
 failed=0

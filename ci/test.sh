@@ -15,6 +15,7 @@
 #   guest    guest images booted in QEMU (KVM when /dev/kvm works, else TCG)
 set -u
 cd "$(dirname "$0")/.."
+. ci/lib.sh
 
 sh ci/setup.sh || { echo "ci/setup.sh failed"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -35,15 +36,11 @@ ctest_filter() {
 
 for preset in $presets; do
     echo "=== preset $preset: configure and build"
-    if ! cmake --preset "$preset" > "build-$preset.log" 2>&1 ||
-       ! cmake --build --preset "$preset" -j "$jobs" >> "build-$preset.log" 2>&1; then
-        tail -40 "build-$preset.log"
-        echo "=== preset $preset: BUILD FAILED (log: build-$preset.log)"
+    if ! build_preset "$preset"; then
         failed=$((failed + 1))
         failed_names="$failed_names build:$preset"
         continue
     fi
-    rm -f "build-$preset.log"
     echo "=== preset $preset: test"
     log=build/$preset/ctest.log
     # shellcheck disable=SC2046

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "runner.h"
+#include "support/frame_ipv4.h"
 #include "tern/byteorder.h"
 #include "tern/cksum.h"
 #include "tern/hosted/memlink.h"
@@ -65,26 +66,12 @@ static const uint8_t peer_mac[6] = { 2, 0, 0, 0, 0, 0x0b };
 static uint8_t ping_frame[14 + 20 + 8 + 56], udp_frame[14 + 20 + 8 + 32];
 static uint8_t arp_frame[14 + 28];
 
+/* A frame from the peer to the stack under test around l4. */
 static size_t wrap_ipv4(uint8_t *f, uint8_t proto, const uint8_t *l4,
 			size_t len)
 {
-	struct tern_eth_hdr eth;
-	struct tern_ipv4_hdr ip;
-
-	memcpy(eth.dst, us_mac, 6);
-	memcpy(eth.src, peer_mac, 6);
-	eth.type = TERN_ETHERTYPE_IPV4;
-	tern_eth_hdr_emit(&eth, f);
-	memset(&ip, 0, sizeof(ip));
-	ip.total_len = (uint16_t)(20 + len);
-	ip.id = 0x77;
-	ip.ttl = 64;
-	ip.proto = proto;
-	ip.src = PEER_IP;
-	ip.dst = US_IP;
-	tern_ipv4_hdr_emit(&ip, f + 14);
-	memcpy(f + 34, l4, len);
-	return 34 + len;
+	return frame_ipv4(f, us_mac, peer_mac, PEER_IP, US_IP, proto, 0x77, 0,
+			  false, l4, len);
 }
 
 static void build_frames(void)

@@ -1,13 +1,11 @@
 /*
- * dhcp.c - the DHCP client core on a stack: a UDP socket on 0.0.0.0:68, a
- * wheel timer, and the code that turns lease events into interface
- * configuration (dhcp.h, "On a stack").
+ * dhcp.c - the DHCP client core on a stack: a struct tern_ucore (a UDP
+ * socket on 0.0.0.0:68 and a wheel timer, net_loop.h) and the code that
+ * turns lease events into interface configuration (dhcp.h, "On a stack").
  *
- * All work happens in one place, service(), run from the wheel timer: the
- * socket's notify hook (called from inside the stack, which must not be
- * re-entered) only pulls the timer to now. service() drains the socket into
- * the core, runs the core's timers, applies the events and sends what the
- * core queued, then re-arms the timer at the core's deadline.
+ * The ucore feeds each datagram to input() and runs tick() on the core's
+ * deadline, both from its timer callback, outside the stack; each applies
+ * the events of its core call and sends what the core queued.
  *
  * Order matters for the source address of what goes out: a lost lease's
  * address is cleared before the next DISCOVER or DECLINE is sent (they
@@ -20,15 +18,11 @@
 
 #include "tern/dns.h"
 #include "tern/err.h"
-#include "tern/fmt.h"
 #include "tern/inet.h"
 #include "tern/log.h"
 #include "tern/net.h"
 #include "tern/net_loop.h"
-
-/* Datagrams taken from the socket per service() call; the rest wait for
- * the next loop turn, so a flood cannot hold the loop. */
-#define RX_PER_TURN 32
+#include "tern/print.h"
 
 /* How long tern_dhcp_stop() lets a RELEASE wait for ARP (from a fiber). */
 #define RELEASE_GRACE_NS (250 * TERN_NSEC_PER_MSEC)
@@ -38,7 +32,7 @@ static void send_pending(struct tern_dhcp *d, uint64_t now)
 	struct tern_dhcp_tx tx;
 
 	while (tern_dhcp_client_tx(&d->client, &tx))
-		if (tern_udp_sendto(&d->sock, tx.dst, TERN_DHCP_SERVER_PORT,
+		if (tern_udp_sendto(&d->uc.udp, tx.dst, TERN_DHCP_SERVER_PORT,
 				    tx.data, tx.len, now) < 0)
 			d->stats.tx_failed++;
 }
@@ -110,62 +104,35 @@ static void apply(struct tern_dhcp *d, unsigned ev, uint64_t now)
 	tern_waitq_wake_all(d->loop->sched, &d->waiters);
 }
 
-static void rearm(struct tern_dhcp *d)
-{
-	struct tern_wheel *w = tern_sched_wheel(d->loop->sched);
-	uint64_t dl = tern_dhcp_client_deadline(&d->client);
-
-	if (dl == TERN_NO_DEADLINE)
-		tern_timer_cancel(w, &d->timer);
-	else
-		tern_timer_arm(w, &d->timer, dl);
-}
-
-static void service(struct tern_timer *t, uint64_t now)
-{
-	struct tern_dhcp *d = t->ctx;
-	bool more = false;
-
-	for (int i = 0; i < RX_PER_TURN; i++) {
-		struct tern_udp_meta meta;
-		int n = tern_udp_recvfrom(&d->sock, d->rx_buf,
-					  sizeof(d->rx_buf), &meta);
-
-		if (n == -TERN_EAGAIN)
-			break;
-		more = i == RX_PER_TURN - 1;
-		if (n < 0)
-			continue; /* an error reported once; go on */
-		if (meta.len > (size_t)n) {
-			d->stats.rx_truncated++;
-			continue;
-		}
-		if (meta.sport != TERN_DHCP_SERVER_PORT) {
-			d->stats.rx_wrong_port++;
-			continue;
-		}
-		apply(d, tern_dhcp_client_input(&d->client, d->rx_buf,
-						(size_t)n, now),
-		      now);
-		send_pending(d, now);
-	}
-	apply(d, tern_dhcp_client_tick(&d->client, now), now);
-	send_pending(d, now);
-	rearm(d);
-	if (more)
-		tern_timer_arm(tern_sched_wheel(d->loop->sched), &d->timer,
-			       now);
-}
-
-/* From inside the stack: only pull the timer to now. */
-static void notify(struct tern_udp *s, void *ctx)
+/* One datagram from the ucore: checked, then given to the core. */
+static void input(void *ctx, const struct tern_udp_meta *meta,
+		  const uint8_t *data, size_t len, uint64_t now)
 {
 	struct tern_dhcp *d = ctx;
 
-	(void)s;
-	tern_timer_arm(tern_sched_wheel(d->loop->sched), &d->timer,
-		       tern_sched_now(d->loop->sched));
+	if (meta->len > len) {
+		d->stats.rx_truncated++;
+		return;
+	}
+	if (meta->sport != TERN_DHCP_SERVER_PORT) {
+		d->stats.rx_wrong_port++;
+		return;
+	}
+	apply(d, tern_dhcp_client_input(&d->client, data, len, now), now);
+	send_pending(d, now);
 }
+
+/* The core's timers, from the ucore. Returns the core's next deadline. */
+static uint64_t tick(void *ctx, uint64_t now)
+{
+	struct tern_dhcp *d = ctx;
+
+	apply(d, tern_dhcp_client_tick(&d->client, now), now);
+	send_pending(d, now);
+	return tern_dhcp_client_deadline(&d->client);
+}
+
+static const struct tern_ucore_ops ucore_ops = { input, tick };
 
 int tern_dhcp_start(struct tern_dhcp *d, struct tern_net_loop *loop,
 		    unsigned ifindex, const struct tern_dhcp_opts *opts)
@@ -183,23 +150,23 @@ int tern_dhcp_start(struct tern_dhcp *d, struct tern_net_loop *loop,
 	d->loop = loop;
 	d->ifindex = ifindex;
 	d->dns = opts ? opts->dns : NULL;
-	tern_udp_open(net, &d->sock);
-	rc = tern_udp_bind_if(&d->sock, ifindex);
+	tern_ucore_open(loop, &d->uc, &ucore_ops, d, d->rx_buf,
+			sizeof(d->rx_buf));
+	rc = tern_udp_bind_if(&d->uc.udp, ifindex);
 	if (rc == 0)
-		rc = tern_udp_bind(&d->sock, 0, TERN_DHCP_CLIENT_PORT);
+		rc = tern_udp_bind(&d->uc.udp, 0, TERN_DHCP_CLIENT_PORT);
 	if (rc < 0) {
-		tern_udp_close(&d->sock);
+		tern_ucore_close(&d->uc);
 		return rc;
 	}
-	tern_udp_set_notify(&d->sock, notify, d);
-	tern_timer_init(&d->timer, service, d);
 	tern_waitq_init(&d->waiters);
 	tern_dhcp_client_init(&d->client, opts ? opts->cfg : NULL,
 			      tern_net_if_dev(net, ifindex)->mac, seed);
 	d->running = true;
 	tern_dhcp_client_start(&d->client, now);
-	send_pending(d, now);
-	rearm(d);
+	/* Sends the DISCOVER and arms the timer (the tick finds nothing
+	 * due). */
+	tern_ucore_run(&d->uc, now);
 	return 0;
 }
 
@@ -220,8 +187,7 @@ void tern_dhcp_stop(struct tern_dhcp *d, bool release)
 			tern_sleep(d->loop->sched, RELEASE_GRACE_NS);
 	}
 	clear_addr(d, "stopped");
-	tern_udp_close(&d->sock);
-	tern_timer_cancel(tern_sched_wheel(d->loop->sched), &d->timer);
+	tern_ucore_close(&d->uc);
 	d->running = false;
 	tern_waitq_wake_all(d->loop->sched, &d->waiters);
 }
@@ -241,33 +207,16 @@ const struct tern_dhcp_lease *tern_dhcp_lease(const struct tern_dhcp *d)
 	return d->configured ? tern_dhcp_client_lease(&d->client) : NULL;
 }
 
-/* Appends " name=value" to buf (cap bytes at *len) if value is non-zero. */
-static void put_counter(char *buf, size_t cap, size_t *len, const char *name,
-			uint64_t value)
-{
-	int n;
-
-	if (value == 0 || *len >= cap)
-		return;
-	n = tern_snprintf(buf + *len, cap - *len, " %s=%lu", name,
-			  (unsigned long)value);
-	if (n > 0)
-		*len = TERN_MIN(cap - 1, *len + (size_t)n);
-}
-
 void tern_dhcp_print(const struct tern_dhcp *d)
 {
 	const struct tern_dhcp_stats *s = tern_dhcp_client_stats(&d->client);
 	const struct tern_dhcp_glue_stats *g = &d->stats;
-	char buf[512];
-	size_t len = 0;
-	int n;
+	struct tern_counter_line l;
 
-	n = tern_snprintf(buf, sizeof(buf), "dhcp: if%u %s", d->ifindex,
-			  tern_dhcp_state_name(tern_dhcp_client_state(
-				  &d->client)));
-	len = n > 0 ? TERN_MIN(sizeof(buf) - 1, (size_t)n) : 0;
-#define C(x) put_counter(buf, sizeof(buf), &len, #x, s->x)
+	tern_printf("dhcp: if%u %s\n", d->ifindex,
+		    tern_dhcp_state_name(tern_dhcp_client_state(&d->client)));
+	tern_counter_line_init(&l, "dhcp:");
+#define C(x) tern_counter_line_add(&l, #x, s->x)
 	C(rx);
 	C(rx_malformed);
 	C(rx_not_ours);
@@ -285,7 +234,7 @@ void tern_dhcp_print(const struct tern_dhcp *d)
 	C(expired);
 	C(lost_nak);
 #undef C
-#define C(x) put_counter(buf, sizeof(buf), &len, #x, g->x)
+#define C(x) tern_counter_line_add(&l, #x, g->x)
 	C(rx_truncated);
 	C(rx_wrong_port);
 	C(tx_failed);
@@ -293,7 +242,5 @@ void tern_dhcp_print(const struct tern_dhcp *d)
 	C(apply_failed);
 	C(cleared);
 #undef C
-	if (len < sizeof(buf) - 1)
-		buf[len++] = '\n';
-	tern_console_write(buf, len);
+	tern_counter_line_flush(&l);
 }

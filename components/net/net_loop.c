@@ -1,6 +1,6 @@
 /*
- * net_loop.c - the stack on fibers: the receive poller, the deadline timer
- * and blocking sockets (net_loop.h).
+ * net_loop.c - the stack on fibers: the receive poller, the deadline timer,
+ * blocking sockets and sans-I/O cores on a UDP socket (net_loop.h).
  *
  * Cost per loop turn with nothing to do: one device receive call per
  * interface and a compare of the core's deadline with the armed timer.
@@ -190,6 +190,67 @@ void tern_usock_close(struct tern_usock *s)
 	tern_udp_close(&s->udp);
 	s->closed = true;
 	tern_waitq_wake_all(s->loop->sched, &s->readers);
+}
+
+/* ---- Sans-I/O cores on a UDP socket ------------------------------------ */
+
+void tern_ucore_run(struct tern_ucore *u, uint64_t now)
+{
+	bool more = false;
+	uint64_t next;
+
+	for (int i = 0; i < TERN_UCORE_RX_PER_TURN; i++) {
+		struct tern_udp_meta meta;
+		int n = tern_udp_recvfrom(&u->udp, u->rx_buf, u->rx_cap, &meta);
+
+		if (n == -TERN_EAGAIN)
+			break;
+		more = i == TERN_UCORE_RX_PER_TURN - 1;
+		if (n < 0)
+			continue; /* an error reported once; go on */
+		u->ops->input(u->ctx, &meta, u->rx_buf, (size_t)n, now);
+	}
+	next = u->ops->tick(u->ctx, now);
+	/* TERN_NO_DEADLINE disarms. */
+	tern_timer_arm(tern_sched_wheel(u->loop->sched), &u->timer,
+		       more ? now : next);
+}
+
+static void ucore_fired(struct tern_timer *t, uint64_t now)
+{
+	tern_ucore_run(t->ctx, now);
+}
+
+/* From inside the stack: only pull the timer to now. */
+static void ucore_notify(struct tern_udp *s, void *ctx)
+{
+	struct tern_ucore *u = ctx;
+
+	(void)s;
+	tern_timer_arm(tern_sched_wheel(u->loop->sched), &u->timer,
+		       tern_sched_now(u->loop->sched));
+}
+
+int tern_ucore_open(struct tern_net_loop *l, struct tern_ucore *u,
+		    const struct tern_ucore_ops *ops, void *ctx,
+		    uint8_t *rx_buf, size_t rx_cap)
+{
+	memset(u, 0, sizeof(*u));
+	u->loop = l;
+	u->ops = ops;
+	u->ctx = ctx;
+	u->rx_buf = rx_buf;
+	u->rx_cap = rx_cap;
+	tern_udp_open(l->net, &u->udp);
+	tern_udp_set_notify(&u->udp, ucore_notify, u);
+	tern_timer_init(&u->timer, ucore_fired, u);
+	return 0;
+}
+
+void tern_ucore_close(struct tern_ucore *u)
+{
+	tern_udp_close(&u->udp);
+	tern_timer_cancel(tern_sched_wheel(u->loop->sched), &u->timer);
 }
 
 /* ---- Blocking ping sockets --------------------------------------------- */

@@ -70,11 +70,19 @@ int tern_ipv4_options_check(const uint8_t *opts, size_t len)
 	return count;
 }
 
-/* Reads the fixed fields shared by both parsers. */
-static void read_fixed(struct tern_view *v, struct tern_ipv4_hdr *h)
+/* What both parsers check and read: the fixed 20 bytes, the version and a
+ * header length that fits the bytes. Returns 0 (h filled) or
+ * -TERN_EBADMSG with *why set. */
+static int parse_fixed(struct tern_view *v, struct tern_ipv4_hdr *h,
+		       enum tern_wire_bad *why)
 {
-	uint16_t frag = tern_view_be16(v, IP_FRAG);
+	uint16_t frag;
 
+	if (!tern_view_has(v, 0, TERN_IPV4_HLEN))
+		return bad(why, TERN_WIRE_SHORT);
+	if (tern_view_u8(v, IP_VHL) >> 4 != 4)
+		return bad(why, TERN_WIRE_VERSION);
+	frag = tern_view_be16(v, IP_FRAG);
 	h->hlen = (uint8_t)((tern_view_u8(v, IP_VHL) & 0x0f) * 4);
 	h->tos = tern_view_u8(v, IP_TOS);
 	h->total_len = tern_view_be16(v, IP_LEN);
@@ -87,6 +95,9 @@ static void read_fixed(struct tern_view *v, struct tern_ipv4_hdr *h)
 	h->cksum = tern_view_be16(v, IP_CKSUM);
 	h->src = tern_view_be32(v, IP_SRC);
 	h->dst = tern_view_be32(v, IP_DST);
+	if (h->hlen < TERN_IPV4_HLEN || !tern_view_has(v, 0, h->hlen))
+		return bad(why, TERN_WIRE_HLEN);
+	return 0;
 }
 
 int tern_ipv4_hdr_parse(const void *data, size_t len, struct tern_ipv4_hdr *h,
@@ -95,13 +106,8 @@ int tern_ipv4_hdr_parse(const void *data, size_t len, struct tern_ipv4_hdr *h,
 	struct tern_view v = tern_view_make(data, len);
 	size_t payload;
 
-	if (!tern_view_has(&v, 0, TERN_IPV4_HLEN))
-		return bad(why, TERN_WIRE_SHORT);
-	if (tern_view_u8(&v, IP_VHL) >> 4 != 4)
-		return bad(why, TERN_WIRE_VERSION);
-	read_fixed(&v, h);
-	if (h->hlen < TERN_IPV4_HLEN || !tern_view_has(&v, 0, h->hlen))
-		return bad(why, TERN_WIRE_HLEN);
+	if (parse_fixed(&v, h, why) < 0)
+		return -TERN_EBADMSG;
 	if (h->total_len < h->hlen || h->total_len > len)
 		return bad(why, TERN_WIRE_LEN);
 	if (verify && !TERN_NET_FUZZING &&
@@ -130,13 +136,8 @@ int tern_ipv4_quote_parse(const void *data, size_t len,
 {
 	struct tern_view v = tern_view_make(data, len);
 
-	if (!tern_view_has(&v, 0, TERN_IPV4_HLEN))
-		return bad(why, TERN_WIRE_SHORT);
-	if (tern_view_u8(&v, IP_VHL) >> 4 != 4)
-		return bad(why, TERN_WIRE_VERSION);
-	read_fixed(&v, h);
-	if (h->hlen < TERN_IPV4_HLEN || !tern_view_has(&v, 0, h->hlen))
-		return bad(why, TERN_WIRE_HLEN);
+	if (parse_fixed(&v, h, why) < 0)
+		return -TERN_EBADMSG;
 	*why = TERN_WIRE_OK;
 	return 0;
 }

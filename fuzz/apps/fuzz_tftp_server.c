@@ -35,6 +35,8 @@
 #include "tftp_server.h"
 #include "tftp_wire.h"
 
+#include "support/fuzz_input.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MS 1000000ull
@@ -157,20 +159,6 @@ static const struct tftp_env_ops fz_ops = {
 	fz_open, fz_close, fz_send, fz_lookup, fz_read,
 };
 
-/* A byte reader over the input. */
-struct in {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t take(struct in *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
-
 static void check(uint64_t now, bool timers_ran)
 {
 	TERN_ASSERT(tftp_server_active(&fz.srv) == fz.nopen);
@@ -178,15 +166,15 @@ static void check(uint64_t now, bool timers_ran)
 		TERN_ASSERT(tftp_server_next_deadline(&fz.srv) > now);
 }
 
-static void send_rrq(struct in *in, uint64_t now)
+static void send_rrq(struct fuzz_input *in, uint64_t now)
 {
 	static const char *const names[] = { "blksize", "tsize", "timeout",
 					     "windowsize", "BlkSize", "rollover" };
 	char vals[6][24];
 	struct tftp_opt opts[6];
 	uint8_t pkt[512];
-	unsigned p = take(in) % PEERS, fi = take(in);
-	unsigned bits = take(in), v = take(in), n = 0;
+	unsigned p = fuzz_u8(in) % PEERS, fi = fuzz_u8(in);
+	unsigned bits = fuzz_u8(in), v = fuzz_u8(in), n = 0;
 	const char *file;
 	int len;
 
@@ -223,41 +211,41 @@ static void send_rrq(struct in *in, uint64_t now)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct in in = { data, size };
+	struct fuzz_input in = { data, size };
 	struct tftp_config cfg;
 	uint64_t now = 1000 * MS;
 	uint8_t raw[256];
 
 	memset(&fz, 0, sizeof(fz));
 	tftp_config_default(&cfg);
-	cfg.max_transfers = 1 + take(&in) % 4;
-	cfg.window_max = 1 + take(&in) % 64;
-	cfg.retries = take(&in) % 4;
-	cfg.blksize_max = 8 + take(&in) * 4u;
+	cfg.max_transfers = 1 + fuzz_u8(&in) % 4;
+	cfg.window_max = 1 + fuzz_u8(&in) % 64;
+	cfg.retries = fuzz_u8(&in) % 4;
+	cfg.blksize_max = 8 + fuzz_u8(&in) * 4u;
 	cfg.timeout_ns = 100 * MS;
 	fz.blksize_max = cfg.blksize_max;
 	TERN_ASSERT(tftp_server_init(&fz.srv, &cfg, &fz_ops, NULL) == 0);
 
 	for (unsigned ops = 0; in.left && ops < 4096; ops++) {
-		unsigned op = take(&in) % 6, s, p, len;
+		unsigned op = fuzz_u8(&in) % 6, s, p;
+		const uint8_t *bytes;
+		size_t len;
 		bool timers = false;
 
 		switch (op) {
 		case 0:
-			now += take(&in) * 10 * MS;
+			now += fuzz_u8(&in) * 10 * MS;
 			tftp_server_timers(&fz.srv, now);
 			timers = true;
 			break;
 		case 1:
 		case 2:
-			s = op == 2 ? take(&in) % (cfg.max_transfers + 1)
+			s = op == 2 ? fuzz_u8(&in) % (cfg.max_transfers + 1)
 				    : TFTP_LISTEN;
-			p = take(&in) % PEERS;
-			len = take(&in);
-			len = len < in.left ? len : (unsigned)in.left;
-			memcpy(raw, in.p, len);
-			in.p += len;
-			in.left -= len;
+			p = fuzz_u8(&in) % PEERS;
+			len = fuzz_u8(&in);
+			bytes = fuzz_bytes(&in, &len);
+			memcpy(raw, bytes, len);
 			tftp_server_input(&fz.srv, s, peer_ip[p], peer_port[p],
 					  raw, len, now);
 			break;
@@ -268,11 +256,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint8_t ack[4];
 			const struct tftp_xfer *x;
 
-			s = take(&in) % cfg.max_transfers;
+			s = fuzz_u8(&in) % cfg.max_transfers;
 			x = &fz.srv.xfers[s];
 			tftp_emit_ack(ack, sizeof(ack),
 				      (uint16_t)(fz.last_block[s] +
-						 take(&in) - 8));
+						 fuzz_u8(&in) - 8));
 			tftp_server_input(&fz.srv, s, x->peer, x->peer_port,
 					  ack, sizeof(ack), now);
 			break;

@@ -18,6 +18,8 @@
 #include "tftp_server.h"
 #include "tftp_wire.h"
 
+#include "support/fuzz_input.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool inside(const void *p, size_t len, const uint8_t *data,
@@ -119,14 +121,12 @@ static void check_path(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *copy = malloc(size ? size : 1);
+	uint8_t *copy = fuzz_dup(data, size);
 	struct tftp_msg m;
 	struct tftp_str s;
 	uint64_t v;
 	int rc;
 
-	/* A copy of exactly size bytes, so ASan sees any over-read. */
-	memcpy(copy, data, size);
 	rc = tftp_parse(&m, copy, size);
 	TERN_ASSERT(rc == 0 || rc == -TERN_EBADMSG || rc == -TERN_ENOTSUP);
 	if (rc == 0) {

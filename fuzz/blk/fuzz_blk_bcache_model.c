@@ -12,55 +12,9 @@
 
 #include "memdisk.h"
 #include "model.h"
+#include "model_memdisk.h"
 
 #define SS 512u
-
-struct ctx {
-	struct memdisk disk;
-	struct memdisk_faults faults;
-};
-
-static void power_cut(void *c, uint32_t keep)
-{
-	memdisk_power_cut(&((struct ctx *)c)->disk, keep);
-}
-
-static void image(void *c, uint8_t *out)
-{
-	struct memdisk *d = &((struct ctx *)c)->disk;
-
-	memcpy(out, memdisk_data(d), d->dev.sector_count * SS);
-}
-
-static void durable(void *c, uint8_t *out)
-{
-	memdisk_durable_image(&((struct ctx *)c)->disk, out);
-}
-
-static void faults(void *c, bool on)
-{
-	struct ctx *x = c;
-	struct memdisk_faults none = { 0 };
-
-	memdisk_set_faults(&x->disk, on ? &x->faults : &none);
-}
-
-static uint64_t unstable(void *c)
-{
-	return ((struct ctx *)c)->disk.stats.unstable_writes;
-}
-
-static uint64_t rerr(void *c)
-{
-	return ((struct ctx *)c)->disk.stats.read_errors;
-}
-
-static uint64_t werr(void *c)
-{
-	const struct memdisk_stats *s = &((struct ctx *)c)->disk.stats;
-
-	return s->write_errors + s->flush_errors + s->power_cuts;
-}
 
 static uint64_t mix(uint64_t x)
 {
@@ -71,20 +25,11 @@ static uint64_t mix(uint64_t x)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct ctx x;
+	static struct model_memdisk x;
 	static struct model m;
 	struct memdisk_opts o = { 0 };
 	struct tern_bcache_config bc;
-	struct model_dev md = {
-		.ctx = &x,
-		.power_cut = power_cut,
-		.image = image,
-		.durable_image = durable,
-		.faults = faults,
-		.unstable = unstable,
-		.read_errors = rerr,
-		.write_errors = werr,
-	};
+	struct model_dev md;
 
 	if (size < 4 || size > 5 * 4000)
 		return 0;
@@ -103,9 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	x.faults.flush_eio_ppm = (data[2] & 8) ? 50000 : 0;
 	if (memdisk_open(&x.disk, &o))
 		abort();
+	model_memdisk_dev(&x, &md, 0);
 	model_fill_initial(memdisk_data(&x.disk), o.sectors, SS);
 	memdisk_settle(&x.disk);
-	md.dev = &x.disk.dev;
 	model_init(&m, &md, &bc, 6, data[2]);
 	for (size_t i = 4; i + 5 <= size; i += 5) {
 		uint32_t a;

@@ -15,6 +15,8 @@
 #include "tern/assert.h"
 #include "tern/fmt.h"
 
+#include "support/fuzz_input.h"
+
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 #pragma GCC diagnostic ignored "-Wformat-security"
 
@@ -43,36 +45,21 @@
 		}                                                              \
 	} while (0)
 
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t byte(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char convs[] = "diuxXocs";
 	static const char *const lens[] = { "", "hh", "h", "l", "ll", "z", "j", "t" };
-	struct input in = { data, size };
+	struct fuzz_input in = { data, size };
 	char fmt[64], flags[8] = { 0 }, width[8] = "", prec[8] = "";
-	char conv = convs[byte(&in) % 8];
-	const char *len = lens[byte(&in) % 8];
+	char conv = convs[fuzz_u8(&in) % 8];
+	const char *len = lens[fuzz_u8(&in) % 8];
 	const char *allowed;
-	uint8_t fl = byte(&in), wb = byte(&in), pb = byte(&in);
-	int stars = 0, w = (int8_t)byte(&in), p = (int8_t)byte(&in);
-	size_t bufsize = byte(&in) | (size_t)(byte(&in) & 3) << 8;
-	uint64_t v = 0;
+	uint8_t fl = fuzz_u8(&in), wb = fuzz_u8(&in), pb = fuzz_u8(&in);
+	int stars = 0, w = (int8_t)fuzz_u8(&in), p = (int8_t)fuzz_u8(&in);
+	size_t bufsize = fuzz_u8(&in) | (size_t)(fuzz_u8(&in) & 3) << 8;
+	uint64_t v = fuzz_take(&in, 8);
 	size_t nf = 0;
 
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | byte(&in);
 	if (bufsize > OUT)
 		bufsize = OUT;
 
@@ -109,7 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (conv == 's') {
 		/* The rest of the input is the string (up to a NUL). */
 		char str[256];
-		size_t n = in.n < sizeof(str) - 1 ? in.n : sizeof(str) - 1;
+		size_t n = in.left < sizeof(str) - 1 ? in.left
+						     : sizeof(str) - 1;
 
 		memcpy(str, in.p, n);
 		str[n] = '\0';

@@ -16,6 +16,8 @@
 #include "tern/assert.h"
 #include "tern/view.h"
 
+#include "support/fuzz_input.h"
+
 static uint64_t manual(const uint8_t *p, size_t n, int big)
 {
 	uint64_t v = 0;
@@ -56,9 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	size_t prog_len = TERN_MIN((size_t)in[0] * 2, size - 1);
 	const uint8_t *prog = in + 1;
 	size_t len = size - 1 - prog_len;
-	uint8_t *data = malloc(len ? len : 1);
-
-	memcpy(data, in + 1 + prog_len, len);
+	uint8_t *data = fuzz_dup(in + 1 + prog_len, len);
 	struct tern_view v = tern_view_make(data, len);
 	struct tern_cursor c = tern_cursor_make(data, len);
 

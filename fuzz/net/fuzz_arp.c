@@ -15,6 +15,8 @@
 #include "tern/net_wire.h"
 #include "util_fuzz.h"
 
+#include "support/fuzz_input.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -24,11 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tern_arp_hdr a;
 	struct tern_eth_hdr eth;
 	enum tern_wire_bad why;
-	uint8_t *copy = malloc(size ? size : 1);
+	uint8_t *copy = fuzz_dup(data, size);
 	uint8_t out[TERN_ARP_LEN];
 	int rc;
 
-	memcpy(copy, data, size);
 	rc = tern_arp_hdr_parse(copy, size, &a, &why);
 	TERN_ASSERT(rc == 0 || rc == -TERN_EBADMSG);
 	if (rc == 0) {

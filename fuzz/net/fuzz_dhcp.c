@@ -15,16 +15,17 @@
 #include "tern/dhcp.h"
 #include "tern/err.h"
 
+#include "support/fuzz_input.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tern_dhcp_msg m, back;
-	uint8_t *copy = malloc(size ? size : 1);
+	uint8_t *copy = fuzz_dup(data, size);
 	uint8_t out[1024];
 	int rc, len;
 
-	memcpy(copy, data, size);
 	rc = tern_dhcp_parse(&m, copy, size);
 	free(copy);
 	TERN_ASSERT(rc == 0 || rc == -TERN_EBADMSG);

@@ -21,33 +21,13 @@
 #include "tern/dhcp.h"
 #include "tern/err.h"
 
+#include "support/fuzz_input.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_OPS 512
 
 static const uint8_t MAC[6] = { 0x02, 0x00, 0x00, 0x77, 0x00, 0x02 };
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t in_u8(struct input *in)
-{
-	if (in->left == 0)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
-
-static uint32_t in_u32(struct input *in)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v = v << 8 | in_u8(in);
-	return v;
-}
 
 static void check_tx(struct tern_dhcp_client *c)
 {
@@ -87,42 +67,42 @@ static void check_state(const struct tern_dhcp_client *c)
 }
 
 /* A reply with fields from the input, to the client's xid and MAC. */
-static void structured_reply(struct tern_dhcp_client *c, struct input *in,
+static void structured_reply(struct tern_dhcp_client *c, struct fuzz_input *in,
 			     uint64_t now)
 {
 	struct tern_dhcp_msg m;
 	uint8_t buf[TERN_DHCP_MSG_MAX];
-	uint8_t flags = in_u8(in);
+	uint8_t flags = fuzz_u8(in);
 	int len;
 
 	memset(&m, 0, sizeof(m));
 	m.op = TERN_DHCP_OP_REPLY;
 	m.htype = TERN_DHCP_HTYPE_ETH;
 	m.hlen = 6;
-	m.xid = (flags & 1) ? in_u32(in) : c->xid;
+	m.xid = (flags & 1) ? fuzz_u32(in) : c->xid;
 	memcpy(m.chaddr, MAC, 6);
-	m.type = in_u8(in) % 9;
+	m.type = fuzz_u8(in) % 9;
 	m.has = TERN_DHCP_HAS_TYPE;
-	m.yiaddr = (flags & 2) ? in_u32(in) : 0x0a4d0092;
+	m.yiaddr = (flags & 2) ? fuzz_u32(in) : 0x0a4d0092;
 	if (flags & 4) {
-		m.server_id = (flags & 8) ? in_u32(in) : 0x0a4d0001;
+		m.server_id = (flags & 8) ? fuzz_u32(in) : 0x0a4d0001;
 		m.has |= TERN_DHCP_HAS_SERVER_ID;
 	}
 	if (flags & 16) {
-		m.lease_time = (flags & 32) ? in_u32(in) : in_u8(in);
+		m.lease_time = (flags & 32) ? fuzz_u32(in) : fuzz_u8(in);
 		m.has |= TERN_DHCP_HAS_LEASE;
 	}
 	if (flags & 64) {
-		m.t1 = in_u8(in);
-		m.t2 = in_u8(in);
+		m.t1 = fuzz_u8(in);
+		m.t2 = fuzz_u8(in);
 		m.has |= TERN_DHCP_HAS_T1 | TERN_DHCP_HAS_T2;
 	}
 	if (flags & 128) {
-		m.subnet_mask = in_u32(in);
-		m.router = in_u32(in);
-		m.n_dns = in_u8(in) % (TERN_DHCP_DNS_MAX + 1);
+		m.subnet_mask = fuzz_u32(in);
+		m.router = fuzz_u32(in);
+		m.n_dns = fuzz_u8(in) % (TERN_DHCP_DNS_MAX + 1);
 		for (unsigned i = 0; i < m.n_dns; i++)
-			m.dns[i] = in_u32(in);
+			m.dns[i] = fuzz_u32(in);
 		m.has |= TERN_DHCP_HAS_MASK | TERN_DHCP_HAS_ROUTER;
 		if (m.n_dns)
 			m.has |= TERN_DHCP_HAS_DNS;
@@ -133,20 +113,13 @@ static void structured_reply(struct tern_dhcp_client *c, struct input *in,
 }
 
 /* Raw bytes from the input, maybe patched to look like ours. */
-static void raw_datagram(struct tern_dhcp_client *c, struct input *in,
+static void raw_datagram(struct tern_dhcp_client *c, struct fuzz_input *in,
 			 uint64_t now)
 {
-	uint8_t flags = in_u8(in);
-	size_t len = (size_t)in_u8(in) << 8 | in_u8(in);
-	uint8_t *buf;
+	uint8_t flags = fuzz_u8(in);
+	size_t len = fuzz_u16(in) % 700;
+	uint8_t *buf = fuzz_copy(in, &len);
 
-	len %= 700;
-	if (len > in->left)
-		len = in->left;
-	buf = malloc(len ? len : 1);
-	memcpy(buf, in->p, len);
-	in->p += len;
-	in->left -= len;
 	if ((flags & 1) && len >= 8) {
 		buf[4] = (uint8_t)(c->xid >> 24);
 		buf[5] = (uint8_t)(c->xid >> 16);
@@ -172,9 +145,9 @@ static void raw_datagram(struct tern_dhcp_client *c, struct input *in,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tern_dhcp_client c;
-	struct input in = { data, size };
+	struct fuzz_input in = { data, size };
 	uint64_t now = TERN_NSEC_PER_SEC;
-	uint64_t seed = in_u32(&in);
+	uint64_t seed = fuzz_u32(&in);
 
 	tern_dhcp_client_init(&c, NULL, MAC, seed);
 	tern_dhcp_client_start(&c, now);
@@ -182,7 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t d;
 
 		check_tx(&c);
-		switch (in_u8(&in) % 8) {
+		switch (fuzz_u8(&in) % 8) {
 		case 0:
 			d = tern_dhcp_client_deadline(&c);
 			if (d == TERN_NO_DEADLINE)
@@ -193,7 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			TERN_ASSERT(tern_dhcp_client_deadline(&c) > now);
 			break;
 		case 1:
-			now += (uint64_t)in_u32(&in) * TERN_NSEC_PER_MSEC;
+			now += (uint64_t)fuzz_u32(&in) * TERN_NSEC_PER_MSEC;
 			break;
 		case 2:
 			raw_datagram(&c, &in, now);

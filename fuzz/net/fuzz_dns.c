@@ -19,6 +19,8 @@
 #include "tern/dns.h"
 #include "tern/err.h"
 
+#include "support/fuzz_input.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NAME_OFFSETS 64
@@ -42,7 +44,7 @@ static void check_name(const struct tern_dns_name *n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *msg = malloc(size ? size : 1);
+	uint8_t *msg = fuzz_dup(data, size);
 	struct tern_dns_header h;
 	struct tern_dns_question q;
 	struct tern_dns_rr rr;
@@ -51,7 +53,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off;
 	int rc;
 
-	memcpy(msg, data, size);
 	for (size_t i = 0; i < size && i < NAME_OFFSETS; i++) {
 		off = i;
 		rc = tern_dns_name_parse(msg, size, &off, &n);

@@ -21,33 +21,12 @@
 #include "tern/dns.h"
 #include "tern/err.h"
 
+#include "support/fuzz_input.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define SLOTS 4
 #define MAX_OPS 512
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t in_u8(struct input *in)
-{
-	if (in->left == 0)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
-
-static uint16_t in_u16(struct input *in)
-{
-	return (uint16_t)(in_u8(in) << 8 | in_u8(in));
-}
-
-static uint32_t in_u32(struct input *in)
-{
-	return (uint32_t)in_u16(in) << 16 | in_u16(in);
-}
 
 struct slot {
 	struct tern_dns_query q;
@@ -74,17 +53,17 @@ static void on_done(struct tern_dns_query *q)
 }
 
 static void start(struct tern_dns_resolver *r, struct slot *s,
-		  struct input *in, uint64_t now)
+		  struct fuzz_input *in, uint64_t now)
 {
 	static const char alphabet[] = "ab.c-";
 	char name[80];
-	size_t n = in_u8(in) % sizeof(name);
+	size_t n = fuzz_u8(in) % sizeof(name);
 	int rc;
 
 	if (s->running)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		uint8_t b = in_u8(in);
+		uint8_t b = fuzz_u8(in);
 
 		name[i] = (b & 0x80) ? (char)(b | 1) : alphabet[b % 5];
 	}
@@ -93,7 +72,7 @@ static void start(struct tern_dns_resolver *r, struct slot *s,
 	s->q.ctx = s;
 	s->done = 0;
 	rc = tern_dns_query_start(r, &s->q, name, now,
-				  now + (uint64_t)in_u16(in) *
+				  now + (uint64_t)fuzz_u16(in) *
 						TERN_NSEC_PER_MSEC);
 	TERN_ASSERT(rc == 0 || rc == 1 || rc == -TERN_EINVAL ||
 		    rc == -TERN_ENAMETOOLONG || rc == -TERN_EHOSTUNREACH ||
@@ -125,18 +104,18 @@ static void put32(uint8_t *b, size_t off, uint32_t v)
 
 /* A response for slot s built from the input. */
 static void response(struct tern_dns_resolver *r, struct slot *s,
-		     struct input *in, uint64_t now)
+		     struct fuzz_input *in, uint64_t now)
 {
 	uint8_t b[2048];
-	uint8_t flags = in_u8(in);
-	unsigned n = in_u8(in) % 6;
+	uint8_t flags = fuzz_u8(in);
+	unsigned n = fuzz_u8(in) % 6;
 	uint32_t servers[TERN_DNS_SERVERS_MAX];
 	unsigned ns = tern_dns_resolver_servers(r, servers, 3);
-	uint32_t src = ns ? servers[in_u8(in) % ns] : in_u32(in);
+	uint32_t src = ns ? servers[fuzz_u8(in) % ns] : fuzz_u32(in);
 	size_t off;
 
-	put16(b, 0, (flags & 1) ? in_u16(in) : s->q.id);
-	put16(b, 2, (uint16_t)(0x8180 | (in_u8(in) % 6)));
+	put16(b, 0, (flags & 1) ? fuzz_u16(in) : s->q.id);
+	put16(b, 2, (uint16_t)(0x8180 | (fuzz_u8(in) % 6)));
 	put16(b, 4, 1);
 	put16(b, 6, (uint16_t)n);
 	put32(b, 8, 0);
@@ -145,7 +124,7 @@ static void response(struct tern_dns_resolver *r, struct slot *s,
 	put16(b, off + 2, TERN_DNS_CLASS_IN);
 	off += 4;
 	for (unsigned i = 0; i < n; i++) {
-		uint8_t kind = in_u8(in);
+		uint8_t kind = fuzz_u8(in);
 
 		/* Owner: the question's name (a pointer) or "x". */
 		if (kind & 1) {
@@ -158,36 +137,32 @@ static void response(struct tern_dns_resolver *r, struct slot *s,
 		if (kind & 2) { /* CNAME to "x" */
 			put16(b, off, TERN_DNS_TYPE_CNAME);
 			put16(b, off + 2, TERN_DNS_CLASS_IN);
-			put32(b, off + 4, in_u32(in));
+			put32(b, off + 4, fuzz_u32(in));
 			put16(b, off + 8, 3);
 			memcpy(b + off + 10, "\1x\0", 3);
 			off += 13;
 		} else {
 			put16(b, off, TERN_DNS_TYPE_A);
 			put16(b, off + 2, TERN_DNS_CLASS_IN);
-			put32(b, off + 4, in_u32(in));
+			put32(b, off + 4, fuzz_u32(in));
 			put16(b, off + 8, 4);
-			put32(b, off + 10, in_u32(in));
+			put32(b, off + 10, fuzz_u32(in));
 			off += 14;
 		}
 	}
 	(void)tern_dns_resolver_input(r, src,
-				      (flags & 2) ? in_u16(in) : TERN_DNS_PORT,
+				      (flags & 2) ? fuzz_u16(in)
+						  : TERN_DNS_PORT,
 				      b, off, now);
 }
 
-static void raw(struct tern_dns_resolver *r, struct input *in, uint64_t now)
+static void raw(struct tern_dns_resolver *r, struct fuzz_input *in,
+		uint64_t now)
 {
-	size_t len = in_u16(in) % 600;
-	uint32_t src = in_u32(in);
-	uint8_t *buf;
+	size_t len = fuzz_u16(in) % 600;
+	uint32_t src = fuzz_u32(in);
+	uint8_t *buf = fuzz_copy(in, &len);
 
-	if (len > in->left)
-		len = in->left;
-	buf = malloc(len ? len : 1);
-	memcpy(buf, in->p, len);
-	in->p += len;
-	in->left -= len;
 	(void)tern_dns_resolver_input(r, src, TERN_DNS_PORT, buf, len, now);
 	free(buf);
 }
@@ -216,21 +191,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tern_dns_resolver r;
 	struct tern_dns_config cfg;
 	struct slot slots[SLOTS];
-	struct input in = { data, size };
+	struct fuzz_input in = { data, size };
 	uint64_t now = TERN_NSEC_PER_SEC;
 	unsigned running;
 
 	memset(slots, 0, sizeof(slots));
 	tern_dns_config_default(&cfg);
-	cfg.rounds = 1 + in_u8(&in) % 3;
-	tern_dns_resolver_init(&r, &cfg, in_u32(&in));
+	cfg.rounds = 1 + fuzz_u8(&in) % 3;
+	tern_dns_resolver_init(&r, &cfg, fuzz_u32(&in));
 	tern_dns_resolver_set_servers(&r, initial, 2);
 	for (int op = 0; op < MAX_OPS && in.left > 0; op++) {
-		struct slot *s = &slots[in_u8(&in) % SLOTS];
+		struct slot *s = &slots[fuzz_u8(&in) % SLOTS];
 		uint32_t servers[4];
 		uint64_t d;
 
-		switch (in_u8(&in) % 8) {
+		switch (fuzz_u8(&in) % 8) {
 		case 0:
 			start(&r, s, &in, now);
 			break;
@@ -251,7 +226,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			TERN_ASSERT(tern_dns_resolver_deadline(&r) > now);
 			break;
 		case 4:
-			now += (uint64_t)in_u16(&in) * TERN_NSEC_PER_MSEC;
+			now += (uint64_t)fuzz_u16(&in) * TERN_NSEC_PER_MSEC;
 			break;
 		case 5:
 			tern_dns_query_cancel(&r, &s->q);
@@ -261,9 +236,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 6:
 			for (unsigned i = 0; i < 4; i++)
-				servers[i] = in_u32(&in);
+				servers[i] = fuzz_u32(&in);
 			tern_dns_resolver_set_servers(&r, servers,
-						      in_u8(&in) % 5);
+						      fuzz_u8(&in) % 5);
 			break;
 		default:
 			drain(&r);

@@ -14,6 +14,8 @@
 #include "tern/net_wire.h"
 #include "util_fuzz.h"
 
+#include "support/fuzz_input.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -21,11 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct fz_stack s;
 	struct tern_eth_hdr h;
 	enum tern_wire_bad why = TERN_WIRE_OK;
-	uint8_t *copy = malloc(size ? size : 1);
+	uint8_t *copy = fuzz_dup(data, size);
 	uint8_t out[TERN_ETH_HLEN];
 	int rc;
 
-	memcpy(copy, data, size);
 	rc = tern_eth_hdr_parse(copy, size, &h, &why);
 	TERN_ASSERT(rc == 0 || rc == -TERN_EBADMSG);
 	TERN_ASSERT((rc == 0) == (why == TERN_WIRE_OK));

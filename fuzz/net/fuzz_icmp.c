@@ -16,19 +16,19 @@
 #include "tern/net_wire.h"
 #include "util_fuzz.h"
 
+#include "support/fuzz_input.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct fz_stack s;
-	static uint8_t frame[14 + 20 + 1500];
 	struct tern_icmp_hdr h;
 	struct tern_ipv4_hdr q;
 	enum tern_wire_bad why;
-	uint8_t *copy = malloc(size ? size : 1);
+	uint8_t *copy = fuzz_dup(data, size);
 	int rc;
 
-	memcpy(copy, data, size);
 	rc = tern_icmp_hdr_parse(copy, size, &h, true, &why);
 	TERN_ASSERT(rc == 0 || rc == -TERN_EBADMSG);
 	if (rc == 0 && size > 8) {
@@ -41,14 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 1480)
 		size = 1480;
 	fz_stack_init(&s, 32, 1);
-	tern_net_input_bytes(&s.net, 0, frame,
-			     fz_wrap_ipv4(frame, FZ_PEER, FZ_IP,
-					  TERN_IPPROTO_ICMP, data, size),
-			     s.now);
-	tern_net_input_bytes(&s.net, 0, frame,
-			     fz_wrap_ipv4(frame, FZ_PEER, 0x0a0000ffu,
-					  TERN_IPPROTO_ICMP, data, size),
-			     s.now);
+	fz_input_ipv4(&s, 0, FZ_PEER, FZ_IP, TERN_IPPROTO_ICMP, data, size);
+	fz_input_ipv4(&s, 0, FZ_PEER, 0x0a0000ffu, TERN_IPPROTO_ICMP, data,
+		      size);
 	fz_stack_fini(&s);
 	return 0;
 }

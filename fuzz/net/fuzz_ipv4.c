@@ -23,17 +23,18 @@
 #include "tern/net_wire.h"
 #include "util_fuzz.h"
 
+#include "support/fuzz_input.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_parse(const uint8_t *d, size_t len)
 {
-	uint8_t *copy = malloc(len ? len : 1);
+	uint8_t *copy = fuzz_dup(d, len);
 	struct tern_ipv4_hdr h, back;
 	enum tern_wire_bad why;
 	uint8_t out[TERN_IPV4_HLEN];
 	int rc;
 
-	memcpy(copy, d, len);
 	rc = tern_ipv4_hdr_parse(copy, len, &h, true, &why);
 	TERN_ASSERT(rc == 0 || rc == -TERN_EBADMSG);
 	if (rc == 0) {

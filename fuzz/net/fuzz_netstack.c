@@ -33,32 +33,15 @@
 #include "tern/net_wire.h"
 #include "util_fuzz.h"
 
+#include "support/fuzz_input.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct prog {
-	const uint8_t *p;
-	size_t left;
-};
-
-static unsigned take(struct prog *g, unsigned n)
-{
-	unsigned v = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		v <<= 8;
-		if (g->left) {
-			v |= *g->p++;
-			g->left--;
-		}
-	}
-	return v;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct fz_stack s;
 	static uint8_t frame[TERN_ETH_FRAME_MAX], payload[70000];
-	struct prog g = { data, size };
+	struct fuzz_input g = { data, size };
 
 	static bool filled;
 
@@ -69,35 +52,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fz_stack_init(&s, 40, 2);
 	for (unsigned steps = 0; g.left && steps < 4096; steps++) {
-		unsigned op = take(&g, 1);
+		unsigned op = fuzz_u8(&g);
 		unsigned ifx = (op >> 3) & 1;
+		const uint8_t *bytes;
 		size_t len;
 
 		switch (op & 7) {
 		case 0:
 		case 6:
-			len = take(&g, 2);
-			if (len > g.left)
-				len = g.left;
+			len = fuzz_u16(&g);
 			if (len > sizeof(frame))
 				len = sizeof(frame);
-			memcpy(frame, g.p, len);
-			g.p += len;
-			g.left -= len;
+			bytes = fuzz_bytes(&g, &len);
+			memcpy(frame, bytes, len);
 			if ((op & 7) == 6 && len >= 6)
 				memcpy(frame, ifx ? fz_mac1 : fz_mac0, 6);
 			tern_net_input_bytes(&s.net, ifx, frame, len, s.now);
 			break;
 		case 1:
-			s.now += (uint64_t)take(&g, 2) * TERN_NSEC_PER_MSEC;
+			s.now += (uint64_t)fuzz_u16(&g) * TERN_NSEC_PER_MSEC;
 			tern_net_timers(&s.net, s.now);
 			break;
 		case 2: {
-			unsigned sock = take(&g, 1) % 3;
+			unsigned sock = fuzz_u8(&g) % 3;
 			uint32_t dst;
 
-			len = take(&g, 2);
-			dst = take(&g, 1);
+			len = fuzz_u16(&g);
+			dst = fuzz_u8(&g);
 			dst = dst == 255 ? 0xffffffffu : 0x0a000000u | dst;
 			if (sock == 2)
 				(void)tern_udp_send(&s.udp[2], payload, len,
@@ -108,12 +89,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 3:
-			len = take(&g, 2);
-			(void)tern_ping_send(&s.ping, 0x0a000000u | take(&g, 1),
+			len = fuzz_u16(&g);
+			(void)tern_ping_send(&s.ping, 0x0a000000u | fuzz_u8(&g),
 					     1, payload, len, s.now);
 			break;
 		case 4:
-			if (take(&g, 1) & 1)
+			if (fuzz_u8(&g) & 1)
 				(void)tern_net_if_set_addr(&s.net, 1,
 							   0x0b000001u, 24, 0,
 							   s.now);
@@ -133,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		}
 		if ((op & 0xf0) == 0x80)
-			s.dev[ifx].refuse = take(&g, 1);
+			s.dev[ifx].refuse = fuzz_u8(&g);
 		TERN_ASSERT(s.net.pool.used <= s.net.pool.count);
 		TERN_ASSERT(s.net.reasm_pool.used <= s.net.reasm_pool.count);
 	}

@@ -11,6 +11,8 @@
 #include "tern/cksum.h"
 #include "tern/net_wire.h"
 
+#include "support/frame_ipv4.h"
+
 const uint8_t fz_mac0[6] = { 2, 0, 0, 0, 0, 0x0a };
 const uint8_t fz_mac1[6] = { 2, 0, 0, 0, 0, 0x1a };
 const uint8_t fz_mac_peer[6] = { 2, 0, 0, 0, 0, 0x0b };
@@ -164,24 +166,15 @@ void fz_stack_fini(struct fz_stack *s)
 	tern_net_fini(&s->net);
 }
 
-size_t fz_wrap_ipv4(uint8_t *out, uint32_t src, uint32_t dst, uint8_t proto,
-		    const uint8_t *payload, size_t len)
+void fz_input_ipv4(struct fz_stack *s, unsigned ifindex, uint32_t src,
+		   uint32_t dst, uint8_t proto, const uint8_t *payload,
+		   size_t len)
 {
-	struct tern_eth_hdr eth;
-	struct tern_ipv4_hdr ip;
+	static uint8_t frame[TERN_ETH_HLEN + TERN_IPV4_HLEN + 1500];
 
-	memcpy(eth.dst, fz_mac0, 6);
-	memcpy(eth.src, fz_mac_peer, 6);
-	eth.type = TERN_ETHERTYPE_IPV4;
-	tern_eth_hdr_emit(&eth, out);
-	memset(&ip, 0, sizeof(ip));
-	ip.total_len = (uint16_t)(20 + len);
-	ip.id = 1;
-	ip.ttl = 64;
-	ip.proto = proto;
-	ip.src = src;
-	ip.dst = dst;
-	tern_ipv4_hdr_emit(&ip, out + 14);
-	memcpy(out + 34, payload, len);
-	return 34 + len;
+	TERN_ASSERT(len <= 1500);
+	tern_net_input_bytes(&s->net, ifindex, frame,
+			     frame_ipv4(frame, fz_mac0, fz_mac_peer, src, dst,
+					proto, 1, 0, false, payload, len),
+			     s->now);
 }

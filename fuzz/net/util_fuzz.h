@@ -58,9 +58,11 @@ void fz_stack_fini(struct fz_stack *s);
 /* Validates one emitted frame (see above); aborts on a defect. */
 void fz_check_frame(const uint8_t *f, size_t len);
 
-/* Builds Ethernet (to fz_mac0 from fz_mac_peer) + a 20-byte IPv4 header
- * with correct lengths and checksum around payload; returns the length. */
-size_t fz_wrap_ipv4(uint8_t *out, uint32_t src, uint32_t dst, uint8_t proto,
-		    const uint8_t *payload, size_t len);
+/* Feeds interface ifindex of s, at s->now, a frame from the peer (to
+ * fz_mac0 from fz_mac_peer): a 20-byte IPv4 header from src to dst with
+ * correct lengths and checksum around len (<= 1500) bytes of payload. */
+void fz_input_ipv4(struct fz_stack *s, unsigned ifindex, uint32_t src,
+		   uint32_t dst, uint8_t proto, const uint8_t *payload,
+		   size_t len);
 
 #endif

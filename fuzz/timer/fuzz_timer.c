@@ -24,60 +24,43 @@
 	} while (0)
 #include "timer/wheel_harness.h"
 
-struct source {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t next_bytes(struct source *s, unsigned count)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < count; i++) {
-		v <<= 8;
-		if (s->n) {
-			v |= *s->p++;
-			s->n--;
-		}
-	}
-	return v;
-}
+#include "support/fuzz_input.h"
 
 static uint64_t byte_choose(struct harness *h, uint64_t bound)
 {
-	struct source *s = h->source;
+	struct fuzz_input *s = h->source;
 	unsigned count = bound <= 256 ? 1 : bound <= 65536 ? 2 : 8;
 
-	return next_bytes(s, count) % bound;
+	return fuzz_take(s, count) % bound;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const unsigned shifts[] = { 0, 0, 0, 0, 1, 3, 10, 20, 33, 63 };
 	static struct harness h;
-	struct source src = { data, size };
-	uint32_t n = 1 + (uint32_t)(next_bytes(&src, 1) % 64);
-	unsigned shift = shifts[next_bytes(&src, 1) % TERN_ARRAY_SIZE(shifts)];
+	struct fuzz_input src = { data, size };
+	uint32_t n = 1 + (uint32_t)(fuzz_take(&src, 1) % 64);
+	unsigned shift = shifts[fuzz_take(&src, 1) % TERN_ARRAY_SIZE(shifts)];
 	uint64_t start, activity;
 
-	switch (next_bytes(&src, 1) % 4) {
+	switch (fuzz_take(&src, 1) % 4) {
 	case 0:
 		start = 0;
 		break;
 	case 1:
-		start = next_bytes(&src, 5);
+		start = fuzz_take(&src, 5);
 		break;
 	case 2:
-		start = (1ull << 63) - next_bytes(&src, 4);
+		start = (1ull << 63) - fuzz_take(&src, 4);
 		break;
 	default:
-		start = UINT64_MAX - (1ull << 42) - next_bytes(&src, 2);
+		start = UINT64_MAX - (1ull << 42) - fuzz_take(&src, 2);
 		break;
 	}
-	activity = next_bytes(&src, 1);
+	activity = fuzz_take(&src, 1);
 	harness_init(&h, n, start, shift, byte_choose, &src);
 	h.action_ppm = (unsigned)(activity % 5) * 250000;
-	for (unsigned i = 0; i < 20000 && src.n > 0; i++)
+	for (unsigned i = 0; i < 20000 && src.left > 0; i++)
 		harness_op(&h);
 	/* Drain: everything armed must fire, exactly, in order. */
 	h.action_ppm = 0;

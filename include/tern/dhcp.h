@@ -31,10 +31,9 @@
 
 #include "tern/base.h"
 #include "tern/dev.h"
+#include "tern/net_loop.h"
 #include "tern/rand.h"
 #include "tern/sched.h"
-#include "tern/timer.h"
-#include "tern/udp.h"
 
 /* ---------------------------------------------------------------------------
  * Wire format (RFC 2131, RFC 2132)
@@ -378,14 +377,13 @@ TERN_API const char *tern_dhcp_state_name(enum tern_dhcp_state state);
  * On a stack (components/net/dhcp.c)
  *
  * tern_dhcp_start() runs a client on one interface of a stack driven by a
- * struct tern_net_loop. No fiber of its own: a UDP socket bound to
- * 0.0.0.0:68 on the interface wakes it when a datagram arrives, and a wheel
- * timer at the core's deadline runs its timers; both do their work in a
- * timer callback, outside the stack. On each lease it sets the interface's
- * address, prefix and gateway (tern_net_if_set_addr, only when they
- * change) and, if a resolver is attached, its DNS servers; when the lease
- * is lost it clears the address. A lease the stack refuses (a prefix of 0,
- * say) is declined.
+ * struct tern_net_loop. No fiber of its own: it is a struct tern_ucore
+ * (net_loop.h) on a UDP socket bound to 0.0.0.0:68 on the interface, doing
+ * its work in a timer callback, outside the stack. On each lease it sets
+ * the interface's address, prefix and gateway (tern_net_if_set_addr, only
+ * when they change) and, if a resolver is attached, its DNS servers; when
+ * the lease is lost it clears the address. A lease the stack refuses (a
+ * prefix of 0, say) is declined.
  *
  *   struct tern_dhcp dhcp;
  *   tern_dhcp_start(&dhcp, &loop, 0, NULL);   // before or in sched_run
@@ -393,7 +391,6 @@ TERN_API const char *tern_dhcp_state_name(enum tern_dhcp_state state);
  *   tern_dhcp_wait_bound(&dhcp, deadline);    // 0 once configured
  * ------------------------------------------------------------------------- */
 
-struct tern_net_loop;
 struct tern_dns;
 
 struct tern_dhcp_opts {
@@ -419,8 +416,7 @@ struct tern_dhcp {
 	struct tern_net_loop *loop;
 	struct tern_dns *dns;
 	unsigned ifindex;
-	struct tern_udp sock;
-	struct tern_timer timer;
+	struct tern_ucore uc;          /* the socket on port 68, the timer */
 	struct tern_waitq waiters;     /* tern_dhcp_wait_bound */
 	bool running;
 	bool configured;               /* the lease's address is set */
@@ -465,8 +461,9 @@ tern_dhcp_glue_stats(const struct tern_dhcp *d)
 	return &d->stats;
 }
 
-/* Prints the state and every non-zero counter to the console, headed
- * "dhcp:" (for an app's report hook). */
+/* Prints the state on a line "dhcp: if0 BOUND", then every non-zero
+ * counter on lines headed "dhcp:" (tern_counter_line, print.h), for an
+ * app's report hook. */
 TERN_API void tern_dhcp_print(const struct tern_dhcp *d);
 
 #endif

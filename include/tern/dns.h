@@ -36,10 +36,9 @@
 
 #include "tern/base.h"
 #include "tern/list.h"
+#include "tern/net_loop.h"
 #include "tern/rand.h"
 #include "tern/sched.h"
-#include "tern/timer.h"
-#include "tern/udp.h"
 
 /* ---------------------------------------------------------------------------
  * Wire format (RFC 1035, RFC 9267)
@@ -409,9 +408,9 @@ tern_dns_resolver_stats(const struct tern_dns_resolver *r)
  *
  * struct tern_dns runs a resolver core over one UDP socket (an ephemeral
  * port chosen by the stack, RFC 6056) of a stack driven by a struct
- * tern_net_loop. Like the DHCP client it has no fiber: the socket's notify
- * hook and a wheel timer at the core's deadline do the work in a timer
- * callback. tern_dns_resolve_a() blocks only the fiber that calls it; any
+ * tern_net_loop. Like the DHCP client it has no fiber: it is a struct
+ * tern_ucore (net_loop.h), doing its work in a timer callback.
+ * tern_dns_resolve_a() blocks only the fiber that calls it; any
  * number of fibers may resolve at once.
  *
  *   struct tern_dns dns;
@@ -422,14 +421,11 @@ tern_dns_resolver_stats(const struct tern_dns_resolver *r)
  *   int n = tern_dns_resolve_a(&dns, "www.example.com", &addr, 1, deadline);
  * ------------------------------------------------------------------------- */
 
-struct tern_net_loop;
-
 struct tern_dns {
 	/* private */
 	struct tern_dns_resolver r;
 	struct tern_net_loop *loop;
-	struct tern_udp sock;
-	struct tern_timer timer;
+	struct tern_ucore uc;    /* the socket, the timer */
 	bool running;
 	uint64_t rx_truncated;   /* drop: larger than the receive buffer */
 	uint64_t tx_failed;      /* queries the stack refused to send */
@@ -469,7 +465,8 @@ tern_dns_core(const struct tern_dns *dns)
 	return &dns->r;
 }
 
-/* Prints every non-zero counter to the console, headed "dns:". */
+/* Prints the number of servers on a line "dns: 2 servers", then every
+ * non-zero counter on lines headed "dns:" (tern_counter_line, print.h). */
 TERN_API void tern_dns_print(const struct tern_dns *dns);
 
 #endif

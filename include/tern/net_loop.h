@@ -20,6 +20,9 @@
  * the scheduler's time of the current turn. struct tern_uping does the same
  * for ping sockets (icmp.h).
  *
+ * struct tern_ucore runs a sans-I/O protocol core that talks over one UDP
+ * socket (the DHCP client, the resolver) without a fiber of its own.
+ *
  * All blocking calls must be made from a fiber.
  */
 #ifndef TERN_NET_LOOP_H
@@ -101,6 +104,58 @@ TERN_API int tern_usock_send(struct tern_usock *s, const void *data,
 /* Closes the core socket and wakes every fiber blocked on s (they return
  * -TERN_ECANCELED). */
 TERN_API void tern_usock_close(struct tern_usock *s);
+
+/* ---- Sans-I/O cores on a UDP socket ------------------------------------ */
+
+/*
+ * A core on a UDP socket does all its work in one place, a wheel timer's
+ * callback: it drains up to TERN_UCORE_RX_PER_TURN datagrams from the
+ * socket into the core (a flood cannot hold the loop: if the budget ran
+ * out the timer fires again at once), runs the core's timers, and re-arms
+ * at the core's next deadline. The socket's notify hook, called from
+ * inside the stack (which must not be re-entered), only pulls the timer to
+ * now. The owner binds &u->udp and sends on it from its callbacks.
+ */
+#define TERN_UCORE_RX_PER_TURN 32
+
+struct tern_ucore_ops {
+	/* Handles one datagram: data holds its first len bytes; meta->len is
+	 * its size (larger than len if it was cut to the receive buffer). */
+	void (*input)(void *ctx, const struct tern_udp_meta *meta,
+		      const uint8_t *data, size_t len, uint64_t now);
+	/* Runs the core's timers due at now and sends what it queued.
+	 * Returns when to run next (TERN_NO_DEADLINE: when a datagram
+	 * comes). */
+	uint64_t (*tick)(void *ctx, uint64_t now);
+};
+
+struct tern_ucore {
+	struct tern_udp udp;          /* the socket: bind and send here */
+	/* private */
+	struct tern_net_loop *loop;
+	struct tern_timer timer;
+	const struct tern_ucore_ops *ops;
+	void *ctx;
+	uint8_t *rx_buf;
+	size_t rx_cap;
+};
+
+/* Opens u's socket (unbound) on the loop's stack for the core that ops
+ * drive with ctx; datagrams are received into rx_buf (rx_cap bytes, owned
+ * by the caller, alive until tern_ucore_close). Nothing runs until a
+ * datagram comes or tern_ucore_run is called. Returns 0. */
+TERN_API int tern_ucore_open(struct tern_net_loop *l, struct tern_ucore *u,
+			     const struct tern_ucore_ops *ops, void *ctx,
+			     uint8_t *rx_buf, size_t rx_cap);
+
+/* Does one turn of work at once (what the timer does): drains the socket,
+ * ticks the core and re-arms the timer. Not from inside the stack (a
+ * notify hook). */
+TERN_API void tern_ucore_run(struct tern_ucore *u, uint64_t now);
+
+/* Closes the socket and disarms the timer; the callbacks are not called
+ * again. */
+TERN_API void tern_ucore_close(struct tern_ucore *u);
 
 /* ---- Blocking ping sockets --------------------------------------------- */
 

@@ -23,30 +23,17 @@
 # The namespace (and with it the TAP) and the work folder are deleted on
 # every path.
 set -u
-fail() { echo "FAIL: $*"; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
+SRC=${TERN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$SRC/tests/support/netns.sh"
 
 TFTPD=${TERN_TFTPD:-}
-SRC=${TERN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 [ -n "$TFTPD" ] && [ -x "$TFTPD" ] || skip "TERN_TFTPD does not name the tftpd app"
-[ "$(id -u)" -eq 0 ] || skip "needs root"
-for tool in ip curl tshark tar sha256sum; do
-    command -v $tool >/dev/null 2>&1 || skip "$tool missing"
-done
+need_root ip curl tshark tar sha256sum
 [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 missing"
 CLIENT="/usr/bin/python3 $SRC/tests/apps/tftp_client.py"
 
-ns=terntftp-$$
-tap=$(echo "ttftp$$" | cut -c1-15)
+tap=$(tap_name ttftp)
 work=$(mktemp -d /tmp/tern-tftpd.XXXXXX)
-pid=""
-cleanup() {
-    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
 
 # The tree and the disk.
 f=$work/files
@@ -58,27 +45,14 @@ head -c 1048576 /dev/urandom > "$f/sub/dir/nested.bin"
 head -c 41943040 /dev/urandom > "$f/big.bin"
 tar cf "$work/boot.img" -C "$f" . || fail "tar cf"
 
-ip netns add "$ns" || fail "ip netns add"
-ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-ip -n "$ns" link set lo up
-ip -n "$ns" tuntap add dev "$tap" mode tap || fail "tuntap add"
-ip -n "$ns" addr add 10.78.0.1/24 dev "$tap"
-ip -n "$ns" link set "$tap" up
-inns() { ip netns exec "$ns" "$@"; }
+tap_netns terntftp-$$ "$tap" 10.78.0.1/24
 
 # `ip netns exec` execs the app: $! is the app itself.
 ip netns exec "$ns" "$TFTPD" --net "tap:$tap" --ip 10.78.0.2/24 \
     --disk "file:$work/boot.img" --pcap "$work/tftpd.pcap" --seed 7 \
     > "$work/tftpd.log" 2>&1 &
 pid=$!
-i=0
-until grep -q "tftpd: ready" "$work/tftpd.log"; do
-    i=$((i + 1))
-    [ $i -gt 100 ] && { cat "$work/tftpd.log"; fail "no ready line in 10 s"; }
-    kill -0 "$pid" 2>/dev/null || { cat "$work/tftpd.log"; fail "tftpd died"; }
-    sleep 0.1
-done
+await_ready "$work/tftpd.log" "tftpd: ready" 10 tftpd
 grep "tftpd: ready" "$work/tftpd.log"
 grep -q "files=5 " "$work/tftpd.log" || fail "the ready line should count 5 files"
 
@@ -146,11 +120,7 @@ r=$(inns $CLIENT raw 10.78.0.2 000168656c6c6f)
 echo "refusals (missing, .., directory, upload, netascii, malformed): ok"
 
 # Stop: exit status 0 and the report.
-kill -TERM "$pid"
-wait "$pid"
-rc=$?
-pid=""
-[ $rc -eq 0 ] || { cat "$work/tftpd.log"; fail "tftpd exited with $rc"; }
+stop_app "$work/tftpd.log" tftpd
 grep -q "tftpd: counters" "$work/tftpd.log" || fail "no report"
 grep -q "net: counters" "$work/tftpd.log" || fail "no stack counters"
 grep -E "^tftpd: " "$work/tftpd.log"
@@ -162,11 +132,8 @@ done
 # The recording, checked by tshark. Everything tftpd sent must be clean;
 # of what Linux sent, only the request malformed on purpose above may be
 # flagged (tshark calls it a malformed Read Request: good).
-filter='(_ws.malformed || _ws.expert.severity == error || ip.checksum.status == "Bad" || udp.checksum.status == "Bad")'
-check() { # DISPLAY-FILTER
-    tshark -r "$work/tftpd.pcap" -o ip.check_checksum:TRUE \
-        -o udp.check_checksum:TRUE -Y "$1" 2>/dev/null
-}
+filter="($TSHARK_BAD)"
+check() { tshark_show "$work/tftpd.pcap" "$1"; } # DISPLAY-FILTER
 total=$(tshark -r "$work/tftpd.pcap" 2>/dev/null | wc -l)
 tftp=$(check tftp.opcode | wc -l)
 [ "$tftp" -ge 100000 ] || fail "only $tftp TFTP packets dissected (of $total)"
@@ -183,10 +150,6 @@ n=$(printf '%s\n' "$theirs" | grep -c .)
 }
 # The filter is not blind: it caught that crafted request, and it catches
 # a corrupted UDP checksum of ours.
-/usr/bin/python3 "$SRC/tests/net/pcap_corrupt.py" "$work/tftpd.pcap" \
-    "$work/bad.pcap" udp >/dev/null 2>&1 &&
-    [ "$(tshark -r "$work/bad.pcap" -o udp.check_checksum:TRUE \
-        -Y 'udp.checksum.status == "Bad"' 2>/dev/null | wc -l)" -ge 1 ] ||
-    fail "the tshark filter missed a corrupted UDP checksum"
+filter_not_blind "$work/tftpd.pcap" 'udp.checksum.status == "Bad"' udp
 echo "tshark: $total packets, $tftp TFTP, none from tftpd malformed or with a bad checksum"
 echo "PASS"

@@ -38,12 +38,13 @@
 #include "tern/rand.h"
 #include "tern/sched.h"
 #include "tern/tarfs.h"
+#include "net/util_duo.h"
 #include "tftp_wire.h"
 #include "tftpd.h"
 
-#define CLIENT_IP 0x0a000001u
-#define SERVER_IP 0x0a000002u
-#define VIRTUAL_START (5 * TERN_NSEC_PER_SEC)
+#include "support/seeds.h"
+
+#define SERVER_IP DUO_B_IP
 #define CLIENT_TIMEOUT (300 * TERN_NSEC_PER_MSEC)
 #define CLIENT_TRIES 60
 #define CLIENT_DALLY (4 * CLIENT_TIMEOUT) /* re-ACK a repeated last block */
@@ -53,10 +54,7 @@
 
 struct rig {
 	uint64_t seed;
-	struct tern_memlink link;
-	struct tern_net a, b;
-	struct tern_sched sched;
-	struct tern_net_loop la, lb;
+	struct duo *d;           /* client stack A, server stack B */
 	struct tern_filedisk disk;
 	struct tern_bcache cache;
 	void *cache_mem, *fs_mem;
@@ -137,8 +135,6 @@ static void start(uint64_t seed, const struct tern_memlink_faults *faults)
 {
 	struct tern_bcache_config cc = { 4096, 256, 16 };
 	struct tern_filedisk_opts fo = { .read_only = true };
-	struct tern_memlink_opts lo;
-	struct tern_net_config nc;
 	struct tern_tarfs_config tc;
 	char cmd[512];
 	size_t size;
@@ -148,31 +144,7 @@ static void start(uint64_t seed, const struct tern_memlink_faults *faults)
 		 rig->dir);
 	cr_assert_eq(system(cmd), 0, "GNU tar failed");
 
-	tern_hosted_clock_use_virtual(VIRTUAL_START);
-	memset(&lo, 0, sizeof(lo));
-	lo.name = "tftp";
-	lo.seed = seed;
-	if (faults) {
-		lo.faults[TERN_MEMLINK_AB] = *faults;
-		lo.faults[TERN_MEMLINK_BA] = *faults;
-	}
-	cr_assert_eq(tern_memlink_create(&rig->link, &lo), 0);
-	tern_net_config_default(&nc);
-	nc.seed = seed;
-	cr_assert_eq(tern_net_init(&rig->a, &nc), 0);
-	nc.seed = seed ^ 0x5555;
-	cr_assert_eq(tern_net_init(&rig->b, &nc), 0);
-	cr_assert_eq(tern_net_add_if(&rig->a, &rig->link.a.dev), 0);
-	cr_assert_eq(tern_net_add_if(&rig->b, &rig->link.b.dev), 0);
-	cr_assert_eq(tern_net_if_set_addr(&rig->a, 0, CLIENT_IP, 24, 0,
-					  tern_clock_monotonic()),
-		     0);
-	cr_assert_eq(tern_net_if_set_addr(&rig->b, 0, SERVER_IP, 24, 0,
-					  tern_clock_monotonic()),
-		     0);
-	tern_sched_init(&rig->sched);
-	cr_assert_eq(tern_net_loop_start(&rig->la, &rig->a, &rig->sched), 0);
-	cr_assert_eq(tern_net_loop_start(&rig->lb, &rig->b, &rig->sched), 0);
+	rig->d = duo_open(faults, NULL, seed);
 
 	cr_assert_eq(tern_filedisk_open(&rig->disk, rig->img, &fo), 0);
 	rig->disk_open = true;
@@ -182,7 +154,7 @@ static void start(uint64_t seed, const struct tern_memlink_faults *faults)
 				      rig->cache_mem, size),
 		     0);
 	rig->cache_open = true;
-	tern_bcache_attach(&rig->cache, &rig->sched);
+	tern_bcache_attach(&rig->cache, &rig->d->sched);
 	cr_assert_eq(tern_tarfs_measure(&rig->fs, &rig->cache, &tc), 0);
 	size = tern_tarfs_mem_size(&tc);
 	rig->fs_mem = malloc(size);
@@ -195,18 +167,8 @@ static void start(uint64_t seed, const struct tern_memlink_faults *faults)
 static void serve(const char *root, const struct tftp_config *cfg)
 {
 	cr_assert_eq(tftpd_set_root(&rig->tftpd, &rig->fs, root), 0);
-	cr_assert_eq(tftpd_start(&rig->tftpd, &rig->lb, cfg, TFTP_PORT), 0);
+	cr_assert_eq(tftpd_start(&rig->tftpd, &rig->d->lb, cfg, TFTP_PORT), 0);
 	rig->serving = true;
-}
-
-static void drain_net(struct tern_net *net, const char *name)
-{
-	uint64_t d = tern_net_next_deadline(net);
-
-	for (int i = 0; i < 1000 && d != TERN_NO_DEADLINE; i++)
-		d = tern_net_timers(net, d);
-	cr_assert_eq(tern_net_pkts_in_use(net), 0, "%s leaked %u buffers",
-		     name, tern_net_pkts_in_use(net));
 }
 
 static void teardown(void)
@@ -214,24 +176,16 @@ static void teardown(void)
 	char cmd[160];
 
 	if (rig->cache_open) {
-		tern_net_loop_stop(&rig->la);
-		tern_net_loop_stop(&rig->lb);
-		cr_assert_eq(tern_sched_stacks(&rig->sched), 0,
-			     "fiber stacks held");
 		for (unsigned i = 0; i <= TFTP_MAX_TRANSFERS; i++)
 			cr_assert_not(rig->tftpd.open[i], "socket %u open", i);
-		drain_net(&rig->a, "A");
-		drain_net(&rig->b, "B");
-		tern_net_fini(&rig->a);
-		tern_net_fini(&rig->b);
-		tern_memlink_destroy(&rig->link);
 		cr_assert_eq(tern_bcache_pinned(&rig->cache), 0);
 		cr_assert_eq(tern_bcache_drain(&rig->cache), 0);
 		tern_bcache_detach(&rig->cache);
 		tern_bcache_fini(&rig->cache);
-		tern_sched_fini(&rig->sched);
-		tern_hosted_clock_use_real();
 	}
+	/* Stacks' pools empty, no fiber stack held. */
+	if (rig->d)
+		duo_close(rig->d);
 	if (rig->disk_open)
 		tern_filedisk_close(&rig->disk);
 	free(rig->cache_mem);
@@ -360,7 +314,7 @@ static void client_fiber(void *arg)
 {
 	struct client_ctx *c = calloc(1, sizeof(*c));
 	struct get *g = arg;
-	struct tern_sched *s = &rig->sched;
+	struct tern_sched *s = &rig->d->sched;
 	uint32_t blksize = 512, window = 1, since_ack = 0;
 	uint64_t expected = 1, deadline;
 	unsigned tries = 0;
@@ -371,7 +325,7 @@ static void client_fiber(void *arg)
 	cr_assert_not_null(c);
 	c->g = g;
 	g->tsize_seen = UINT64_MAX;
-	tern_usock_open(&rig->la, &c->s);
+	tern_usock_open(&rig->d->la, &c->s);
 	tern_udp_bind(&c->s.udp, 0, 0);
 	rrq_len = client_rrq(c, rrq, sizeof(rrq));
 	client_send(c, rrq, rrq_len);
@@ -479,7 +433,7 @@ static void stopper_fiber(void *arg)
 	struct stopper *p = arg;
 
 	for (unsigned i = 0; i < p->n; i++)
-		tern_fiber_join(&rig->sched, &p->gets[i].fiber);
+		tern_fiber_join(&rig->d->sched, &p->gets[i].fiber);
 	rig->live_at_stop = tftp_server_active(&rig->tftpd.srv);
 	tftpd_stop(&rig->tftpd);
 }
@@ -487,7 +441,7 @@ static void stopper_fiber(void *arg)
 /* Runs every get at once to the end, then stops the server. */
 static void run_gets(struct get *gets, unsigned n)
 {
-	struct tern_sched *s = &rig->sched;
+	struct tern_sched *s = &rig->d->sched;
 	struct stopper st;
 	int rc;
 
@@ -543,16 +497,8 @@ static uint64_t counter(const char *name)
 static unsigned seeds(uint64_t *out, unsigned max)
 {
 	static const uint64_t fixed[] = { 1, 42, 20260101 };
-	const char *env = getenv("TERN_SEED");
-	unsigned n = 0;
 
-	if (env && *env) {
-		out[0] = strtoull(env, NULL, 0);
-		return 1;
-	}
-	for (; n < max && n < sizeof(fixed) / sizeof(fixed[0]); n++)
-		out[n] = fixed[n];
-	return n;
+	return test_seeds(out, max, fixed, TERN_ARRAY_SIZE(fixed));
 }
 
 #define LONG_NAME                                                          \
@@ -604,16 +550,16 @@ static uint64_t lossy_run(uint64_t seed)
 	run_gets(gets, 7);
 	if (getenv("TERN_VERBOSE")) {
 		const struct tern_memlink_stats *ab =
-			tern_memlink_stats(&rig->link, TERN_MEMLINK_AB);
+			tern_memlink_stats(&rig->d->link, TERN_MEMLINK_AB);
 		const struct tern_memlink_stats *ba =
-			tern_memlink_stats(&rig->link, TERN_MEMLINK_BA);
+			tern_memlink_stats(&rig->d->link, TERN_MEMLINK_BA);
 
 		fprintf(stderr,
 			"seed %llu: virtual %.3f s, frames a->b %llu (lost %llu, "
 			"reordered %llu), b->a %llu (lost %llu, reordered "
 			"%llu)\n",
 			(unsigned long long)seed,
-			(double)(tern_clock_monotonic() - VIRTUAL_START) / 1e9,
+			(double)(tern_clock_monotonic() - DUO_T0) / 1e9,
 			(unsigned long long)ab->sent,
 			(unsigned long long)ab->lost,
 			(unsigned long long)ab->reordered,

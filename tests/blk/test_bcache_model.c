@@ -24,6 +24,7 @@
 
 #include "memdisk.h"
 #include "model.h"
+#include "model_memdisk.h"
 #include "tern/hosted/filedisk.h"
 
 #define SS 512u
@@ -72,64 +73,6 @@ static void report(const struct model *m, const char *name)
 
 /* ---- memdisk ------------------------------------------------------------*/
 
-struct mdctx {
-	struct memdisk disk;
-	struct memdisk_faults faults;
-	struct tern_rand rand;
-	uint64_t bad;
-};
-
-static void md_power_cut(void *ctx, uint32_t keep)
-{
-	memdisk_power_cut(&((struct mdctx *)ctx)->disk, keep);
-}
-
-static void md_image(void *ctx, uint8_t *out)
-{
-	struct memdisk *d = &((struct mdctx *)ctx)->disk;
-
-	memcpy(out, memdisk_data(d), d->dev.sector_count * d->dev.sector_size);
-}
-
-static void md_durable(void *ctx, uint8_t *out)
-{
-	memdisk_durable_image(&((struct mdctx *)ctx)->disk, out);
-}
-
-static void md_faults(void *ctx, bool on)
-{
-	struct mdctx *x = ctx;
-	struct memdisk_faults none = { 0 };
-
-	memdisk_set_faults(&x->disk, on ? &x->faults : &none);
-	if (x->bad != UINT64_MAX)
-		memdisk_fail_sector(&x->disk, x->bad, 0);
-	x->bad = UINT64_MAX;
-	/* Half the time, one bad sector too, failing reads and writes. */
-	if (on && tern_rand_below(&x->rand, 2)) {
-		x->bad = tern_rand_below(&x->rand, x->disk.dev.sector_count);
-		memdisk_fail_sector(&x->disk, x->bad,
-				    MEMDISK_FAIL_READ | MEMDISK_FAIL_WRITE);
-	}
-}
-
-static uint64_t md_unstable(void *ctx)
-{
-	return ((struct mdctx *)ctx)->disk.stats.unstable_writes;
-}
-
-static uint64_t md_rerr(void *ctx)
-{
-	return ((struct mdctx *)ctx)->disk.stats.read_errors;
-}
-
-static uint64_t md_werr(void *ctx)
-{
-	const struct memdisk_stats *s = &((struct mdctx *)ctx)->disk.stats;
-
-	return s->write_errors + s->flush_errors + s->power_cuts;
-}
-
 struct md_run {
 	uint64_t sectors;
 	uint32_t block_size, nblocks, readahead, queue_depth, held;
@@ -152,27 +95,17 @@ static void run_memdisk(const struct md_run *cfg, uint64_t seed,
 		.nblocks = cfg->nblocks,
 		.readahead_max = cfg->readahead,
 	};
-	struct mdctx *x = calloc(1, sizeof(*x));
+	struct model_memdisk *x = calloc(1, sizeof(*x));
 	struct model *m = calloc(1, sizeof(*m));
-	struct model_dev md = {
-		.ctx = x,
-		.power_cut = md_power_cut,
-		.image = md_image,
-		.durable_image = md_durable,
-		.faults = md_faults,
-		.unstable = md_unstable,
-		.read_errors = md_rerr,
-		.write_errors = md_werr,
-	};
+	struct model_dev md;
 
 	cr_assert(x && m);
 	cr_assert_eq(memdisk_open(&x->disk, &o), 0);
 	x->faults = cfg->faults;
-	x->bad = UINT64_MAX;
-	tern_rand_seed(&x->rand, seed ^ 0xbad);
+	x->bad_sectors = true;
+	model_memdisk_dev(x, &md, seed ^ 0xbad);
 	model_fill_initial(memdisk_data(&x->disk), cfg->sectors, SS);
 	memdisk_settle(&x->disk);
-	md.dev = &x->disk.dev;
 	model_init(m, &md, &bc, cfg->held, seed);
 	for (uint64_t i = 0; i < steps; i++)
 		model_random_op(m);

@@ -39,19 +39,5 @@ foreach(t hosted_tap hosted_runner)
     RUNNER_APP="$<TARGET_FILE:runner_app>")
 endforeach()
 
-# Valgrind cannot run ASan binaries (dev preset) and cannot read clang 14's
-# DWARF 5 (clang preset), so this is registered for gcc builds without ASan:
-# the release preset, where ci/test.sh runs the valgrind label. Criterion
-# runs each test in a child process: --trace-children checks those too.
-find_program(VALGRIND valgrind)
-string(TOUPPER "${CMAKE_BUILD_TYPE}" build_type)
-if(VALGRIND AND CMAKE_C_COMPILER_ID STREQUAL "GNU" AND
-   NOT "${CMAKE_C_FLAGS_${build_type}}" MATCHES "sanitize=address")
-  add_test(NAME hosted_wire_valgrind
-           COMMAND ${VALGRIND} --trace-children=yes --leak-check=full
-                   --error-exitcode=99
-                   --errors-for-leak-kinds=definite,indirect
-                   $<TARGET_FILE:test_hosted_wire> --jobs 1)
-  set_tests_properties(hosted_wire_valgrind PROPERTIES
-                       LABELS valgrind TIMEOUT 300)
-endif()
+# The wire tests again under Valgrind memcheck (label valgrind).
+tern_add_valgrind_test(hosted_wire TIMEOUT 300)

@@ -49,12 +49,7 @@ TestSuite(pcap_tshark, .init = setup, .fini = teardown, .timeout = 120);
 
 static char *path_in(const char *name)
 {
-	static char p[4][128];
-	static int k;
-	char *s = p[k++ % 4];
-
-	snprintf(s, 128, "%s/%s", dir, name);
-	return s;
+	return temp_path(dir, name);
 }
 
 struct expect {

@@ -106,6 +106,16 @@ void temp_dir_make(char dir[64], const char *name)
 	cr_assert(mkdtemp(dir), "mkdtemp");
 }
 
+char *temp_path(const char *dir, const char *name)
+{
+	static char p[8][128];
+	static int k;
+	char *s = p[k++ % 8];
+
+	snprintf(s, 128, "%s/%s", dir, name);
+	return s;
+}
+
 void temp_dir_remove(const char *dir)
 {
 	DIR *d = opendir(dir);

@@ -27,6 +27,10 @@ int run_capture(const char *const argv[], const char *tmpdir, char **out,
 /* Makes a fresh directory /tmp/tern-NAME-XXXXXX into dir (64 bytes). */
 void temp_dir_make(char dir[64], const char *name);
 
+/* dir/name in one of eight static buffers of 128 bytes, used in turn: the
+ * result stays valid for the next seven calls. */
+char *temp_path(const char *dir, const char *name);
+
 /* Removes dir and the files in it (no subdirectories). */
 void temp_dir_remove(const char *dir);
 

@@ -9,7 +9,6 @@
 #define _GNU_SOURCE /* mkstemp, pread */
 #include <criterion/criterion.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,8 @@
 
 #include "tern/hosted/filedisk.h"
 #include "tern/rand.h"
+
+#include "support/binomial.h"
 
 #define SS 512u
 #define SECTORS 2048u
@@ -424,17 +425,6 @@ Test(filedisk, bad_sectors_fail_reads_and_writes_as_chosen)
 		cr_assert_eq(tern_filedisk_fail_sector(&disk, 100 + i, 1), 0);
 	cr_assert_eq(tern_filedisk_fail_sector(&disk, 99, 1), -TERN_ENOSPC);
 	cr_assert_eq(tern_filedisk_fail_sector(&disk, 100, 3), 0, "update in place");
-}
-
-static void assert_binomial(uint64_t x, uint64_t n, double p, uint64_t seed,
-			    const char *what)
-{
-	double mean = (double)n * p, sigma = sqrt((double)n * p * (1 - p));
-
-	cr_assert(fabs((double)x - mean) <= 5 * sigma,
-		  "%s: %llu of %llu, expected %.0f +- %.0f (seed %llu)", what,
-		  (unsigned long long)x, (unsigned long long)n, mean, 5 * sigma,
-		  (unsigned long long)seed);
 }
 
 Test(filedisk, read_error_rate_is_within_bounds_and_harmless)

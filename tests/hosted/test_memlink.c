@@ -11,12 +11,13 @@
  * instead of 10%) is far outside them.
  */
 #include <criterion/criterion.h>
-#include <math.h>
 #include <string.h>
 
 #include "tern/byteorder.h"
 #include "tern/hosted.h"
 #include "tern/hosted/memlink.h"
+
+#include "support/binomial.h"
 
 #define T0 1000000000ull /* virtual start: 1 s */
 #define FRAME 100        /* default test frame length */
@@ -110,18 +111,6 @@ static void teardown_link(struct tern_memlink *link)
 			     "dir %u: every frame and copy is accounted for", d);
 	}
 	tern_memlink_destroy(link);
-}
-
-/* Binomial bound: |x - n p| <= 5 sigma. */
-static void assert_binomial(uint64_t x, uint64_t n, double p, uint64_t seed,
-			    const char *what)
-{
-	double mean = (double)n * p, sigma = sqrt((double)n * p * (1 - p));
-
-	cr_assert(fabs((double)x - mean) <= 5 * sigma,
-		  "%s: %llu of %llu, expected %.0f +- %.0f (seed %llu)", what,
-		  (unsigned long long)x, (unsigned long long)n, mean, 5 * sigma,
-		  (unsigned long long)seed);
 }
 
 /* ---- A perfect link -----------------------------------------------------*/

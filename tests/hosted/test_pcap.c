@@ -94,12 +94,7 @@ TestSuite(pcap, .init = setup, .fini = teardown, .timeout = 60);
 
 static char *path_in(const char *name)
 {
-	static char p[4][128];
-	static int k;
-	char *s = p[k++ % 4];
-
-	snprintf(s, 128, "%s/%s", dir, name);
-	return s;
+	return temp_path(dir, name);
 }
 
 static void script_add_rx(uint32_t seq, size_t len)

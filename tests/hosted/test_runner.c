@@ -44,12 +44,7 @@ TestSuite(runner, .init = setup, .fini = teardown, .timeout = 120);
 
 static char *path_in(const char *name)
 {
-	static char p[8][128];
-	static int k;
-	char *s = p[k++ % 8];
-
-	snprintf(s, 128, "%s/%s", dir, name);
-	return s;
+	return temp_path(dir, name);
 }
 
 /* Runs the app with args (NULL-terminated) and returns its exit status. */

@@ -54,12 +54,7 @@ TestSuite(wire, .init = setup, .fini = teardown, .timeout = 60);
 
 static char *path_in(const char *name)
 {
-	static char p[4][128];
-	static int k;
-	char *s = p[k++ % 4];
-
-	snprintf(s, 128, "%s/%s", dir, name);
-	return s;
+	return temp_path(dir, name);
 }
 
 /* Sends frames seq first..first+n-1 from `from` (three gather pieces
@@ -469,25 +464,11 @@ Test(wire, dgram_unix_paths_both_directions)
 	exchange(&wb, &wa, 100, 64);
 }
 
-/* A free UDP port on 127.0.0.1 (bound, read, released). */
-static uint16_t free_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_addr.s_addr = htonl(0x7f000001) };
-	socklen_t len = sizeof(sin);
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-
-	cr_assert(bind(s, (struct sockaddr *)&sin, sizeof(sin)) == 0);
-	cr_assert(getsockname(s, (struct sockaddr *)&sin, &len) == 0);
-	close(s);
-	return ntohs(sin.sin_port);
-}
-
 Test(wire, dgram_udp_loopback_both_directions)
 {
 	struct tern_wire_addr a, b;
 	char sa[32], sb[32];
-	uint16_t pa = free_port(), pb = free_port();
+	uint16_t pa = free_udp_port(), pb = free_udp_port();
 
 	snprintf(sa, sizeof(sa), "127.0.0.1:%u", pa);
 	snprintf(sb, sizeof(sb), "127.0.0.1:%u", pb);

@@ -8,14 +8,11 @@
  * client and as server), and dgram over UNIX paths and loopback UDP.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,12 +49,7 @@ TestSuite(wire_qemu, .init = setup, .fini = teardown, .timeout = 90);
 
 static char *path_in(const char *name)
 {
-	static char p[8][128];
-	static int k;
-	char *s = p[k++ % 8];
-
-	snprintf(s, 128, "%s/%s", dir, name);
-	return s;
+	return temp_path(dir, name);
 }
 
 static void start_qemu(const char *stream, const char *dgram)
@@ -133,19 +125,6 @@ Test(wire_qemu, qemu_connects_to_tern_stream_and_unix_dgram)
 	through_qemu(&ws, &wd, 0, 20);
 	through_qemu(&wd, &ws, 100, 20);
 	cr_assert_eq(ws.proto_errors, 0);
-}
-
-static uint16_t free_udp_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_addr.s_addr = htonl(0x7f000001) };
-	socklen_t len = sizeof(sin);
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-
-	cr_assert(bind(s, (struct sockaddr *)&sin, sizeof(sin)) == 0);
-	cr_assert(getsockname(s, (struct sockaddr *)&sin, &len) == 0);
-	close(s);
-	return ntohs(sin.sin_port);
 }
 
 Test(wire_qemu, tern_connects_to_qemu_stream_and_udp_dgram)

@@ -5,11 +5,15 @@
 #define _GNU_SOURCE
 #include "wire_util.h"
 
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tern/byteorder.h"
 
@@ -83,4 +87,17 @@ void rx_free(struct tern_rx *rx, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		free(rx[i].buf);
 	free(rx);
+}
+
+uint16_t free_udp_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t len = sizeof(sin);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	cr_assert(bind(s, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	cr_assert(getsockname(s, (struct sockaddr *)&sin, &len) == 0);
+	close(s);
+	return ntohs(sin.sin_port);
 }

@@ -32,6 +32,9 @@ size_t test_frame_len(uint32_t seq);
 int recv_frames(struct tern_netdev *dev, const struct tern_waker *w,
 		struct tern_rx *rx, unsigned count, int timeout_ms);
 
+/* A UDP port free on 127.0.0.1 just now (bound, read and released). */
+uint16_t free_udp_port(void);
+
 /* Allocates n receive buffers of TERN_ETH_FRAME_MAX bytes (free with
  * rx_free). */
 struct tern_rx *rx_alloc(unsigned n);

@@ -73,6 +73,14 @@ static inline void dnsb_header(struct dnsb *b, uint16_t id, uint16_t flags,
 	dnsb_u16(b, ar);
 }
 
+/* A question for the A records of text (class IN). */
+static inline void dnsb_question(struct dnsb *b, const char *text)
+{
+	dnsb_name(b, text);
+	dnsb_u16(b, TERN_DNS_TYPE_A);
+	dnsb_u16(b, TERN_DNS_CLASS_IN);
+}
+
 /* Type, class, TTL and data length of a record whose owner was written. */
 static inline void dnsb_rr_fixed(struct dnsb *b, uint16_t type, uint32_t ttl,
 				 uint16_t rdlen)
@@ -90,9 +98,7 @@ static inline void dnsb_answer(struct dnsb *b, uint16_t id, const char *qname,
 			       unsigned n, uint32_t ttl)
 {
 	dnsb_header(b, id, (uint16_t)(0x8180 | rcode), 1, (uint16_t)n, 0, 0);
-	dnsb_name(b, qname);
-	dnsb_u16(b, TERN_DNS_TYPE_A);
-	dnsb_u16(b, TERN_DNS_CLASS_IN);
+	dnsb_question(b, qname);
 	for (unsigned i = 0; i < n; i++) {
 		dnsb_ptr(b, TERN_DNS_HLEN);
 		dnsb_rr_fixed(b, TERN_DNS_TYPE_A, ttl, 4);

@@ -12,23 +12,14 @@
 
 #include "tern/dns.h"
 #include "tern/err.h"
+#include "util_dnsd.h"
 #include "util_duo.h"
 
-#include "net/test_dns_build.h"
+#include "support/fiber_check.h"
 
 #define SEC(s) ((uint64_t)(s) * TERN_NSEC_PER_SEC)
 #define DEAD_IP 0x0a000063u /* 10.0.0.99: nobody */
 #define N_RESOLVERS 6
-
-/* Criterion's asserts cannot unwind from a fiber's stack. */
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			abort();                                               \
-		}                                                              \
-	} while (0)
 
 struct rig {
 	struct duo *d;
@@ -43,41 +34,25 @@ struct rig {
 };
 
 /* Answers "hN.test" with 10.9.0.N, anything else with NXDOMAIN. */
+static void answer(void *ctx, uint16_t id, const char *name, struct dnsb *b)
+{
+	unsigned n;
+
+	(void)ctx;
+	if (sscanf(name, "h%u.test", &n) == 1) {
+		uint32_t a = 0x0a090000u | n;
+
+		dnsb_answer(b, id, name, 0, &a, 1, 0);
+	} else {
+		dnsb_answer(b, id, name, TERN_DNS_NXDOMAIN, NULL, 0, 0);
+	}
+}
+
 static void server(void *arg)
 {
 	struct rig *r = arg;
-	uint8_t buf[TERN_DNS_UDP_MAX];
-	struct tern_udp_meta meta;
-	struct tern_dns_header h;
-	struct tern_dns_question q;
-	char name[TERN_DNS_TEXT_MAX];
-	struct dnsb b;
-	size_t off = TERN_DNS_HLEN;
-	unsigned n;
-	int len;
 
-	for (;;) {
-		len = tern_usock_recvfrom(&r->srv, buf, sizeof(buf), &meta,
-					  TERN_NO_DEADLINE);
-		if (len < 0)
-			return;
-		r->queries++;
-		off = TERN_DNS_HLEN;
-		CHECK(tern_dns_header_parse(&h, buf, (size_t)len) == 0);
-		CHECK(tern_dns_question_parse(buf, (size_t)len, &off, &q) ==
-		      0);
-		tern_dns_name_to_text(&q.name, name, sizeof(name));
-		if (sscanf(name, "h%u.test", &n) == 1) {
-			uint32_t a = 0x0a090000u | n;
-
-			dnsb_answer(&b, h.id, name, 0, &a, 1, 0);
-		} else {
-			dnsb_answer(&b, h.id, name, TERN_DNS_NXDOMAIN, NULL, 0,
-				    0);
-		}
-		CHECK(tern_usock_sendto(&r->srv, meta.src, meta.sport, b.buf,
-					b.len) == (int)b.len);
-	}
+	dnsd_serve(&r->srv, answer, r, &r->queries);
 }
 
 static struct rig *the_rig;

@@ -423,9 +423,7 @@ Test(dns_wire, a_record_of_wrong_size)
 	struct tern_dns_answer a;
 
 	dnsb_header(&b, 7, 0x8180, 1, 1, 0, 0);
-	dnsb_name(&b, "h.t");
-	dnsb_u16(&b, 1);
-	dnsb_u16(&b, 1);
+	dnsb_question(&b, "h.t");
 	dnsb_ptr(&b, 12);
 	dnsb_rr_fixed(&b, TERN_DNS_TYPE_A, 60, 5);
 	dnsb_u32(&b, IP(1, 2, 3, 4));
@@ -443,9 +441,7 @@ Test(dns_wire, cname_loop_ends_at_limit)
 
 	/* a.t CNAME b.t; b.t CNAME a.t; and an A for c.t nobody points at. */
 	dnsb_header(&b, 9, 0x8180, 1, 3, 0, 0);
-	dnsb_name(&b, "a.t");
-	dnsb_u16(&b, 1);
-	dnsb_u16(&b, 1);
+	dnsb_question(&b, "a.t");
 	dnsb_ptr(&b, 12);
 	dnsb_rr_fixed(&b, TERN_DNS_TYPE_CNAME, 60, 4);
 	name_b = b.len;
@@ -474,9 +470,7 @@ Test(dns_wire, cname_data_must_fit_its_record)
 
 	/* rdlength 2 but the name inside is 5 bytes ("b", root via ptr). */
 	dnsb_header(&b, 9, 0x8180, 1, 1, 0, 0);
-	dnsb_name(&b, "a.t");
-	dnsb_u16(&b, 1);
-	dnsb_u16(&b, 1);
+	dnsb_question(&b, "a.t");
 	dnsb_ptr(&b, 12);
 	dnsb_rr_fixed(&b, TERN_DNS_TYPE_CNAME, 60, 2);
 	dnsb_u8(&b, 1);

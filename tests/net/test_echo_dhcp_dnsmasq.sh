@@ -16,39 +16,22 @@
 # dnsmasq, the namespace (and with it the TAP) and the work directory are
 # removed on every path.
 set -u
-fail() { echo "FAIL: $*"; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
+SRC=${TERN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$SRC/tests/support/netns.sh"
 
 ECHO=${TERN_ECHO:-}
 [ -n "$ECHO" ] && [ -x "$ECHO" ] || skip "TERN_ECHO does not name the echo app"
-[ "$(id -u)" -eq 0 ] || skip "needs root"
+need_root ip ping nc tshark
 [ -x /usr/sbin/dnsmasq ] || skip "dnsmasq-base missing"
-for tool in ip ping nc tshark; do
-    command -v $tool >/dev/null 2>&1 || skip "$tool missing"
-done
 
-ns=terndhcp-$$
-tap=$(echo "tdh$$" | cut -c1-15)
-work=$(mktemp -d /tmp/tern-echo-dhcp.XXXXXX)
-pid=""
 dpid=""
-cleanup() {
-    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+stop_dnsmasq() {
     [ -n "$dpid" ] && kill -TERM "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-    rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-ip netns add "$ns" || fail "ip netns add"
-ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-ip -n "$ns" link set lo up
-ip -n "$ns" tuntap add dev "$tap" mode tap || fail "tuntap add"
-ip -n "$ns" addr add 10.79.0.1/24 dev "$tap"
-ip -n "$ns" link set "$tap" up
-inns() { ip netns exec "$ns" "$@"; }
+cleanup_extra=stop_dnsmasq
+tap=$(tap_name tdh)
+work=$(mktemp -d /tmp/tern-echo-dhcp.XXXXXX)
+tap_netns terndhcp-$$ "$tap" 10.79.0.1/24
 
 # dnsmasq inside the namespace only (`ip netns exec` execs it: $! is it).
 ip netns exec "$ns" /usr/sbin/dnsmasq --no-daemon --conf-file=/dev/null \
@@ -70,13 +53,7 @@ done
 ip netns exec "$ns" "$ECHO" --net "tap:$tap" --dhcp \
     --pcap "$work/echo.pcap" --seed 11 > "$work/echo.log" 2>&1 &
 pid=$!
-i=0
-until grep -q "echo: ready" "$work/echo.log"; do
-    i=$((i + 1))
-    [ $i -gt 150 ] && { cat "$work/echo.log" "$work/dnsmasq.log"; fail "no ready line in 15 s"; }
-    kill -0 "$pid" 2>/dev/null || { cat "$work/echo.log"; fail "echo died"; }
-    sleep 0.1
-done
+await_ready "$work/echo.log" "echo: ready" 15 echo "$work/dnsmasq.log"
 line=$(grep "echo: ready" "$work/echo.log")
 echo "$line"
 addr=$(echo "$line" | sed -n 's/.*ip=\([0-9.]*\)\/24 .*/\1/p')
@@ -101,11 +78,7 @@ until [ "$(grep -c 'DHCPACK(' "$work/dnsmasq.log")" -ge 2 ]; do
 done
 echo "renewal: ok"
 
-kill -TERM "$pid"
-wait "$pid"
-rc=$?
-pid=""
-[ $rc -eq 0 ] || { cat "$work/echo.log"; fail "echo exited with $rc"; }
+stop_app "$work/echo.log" echo
 dline=$(grep "^dhcp: " "$work/echo.log") || { cat "$work/echo.log"; fail "no dhcp line in the report"; }
 echo "$dline"
 echo "$dline" | grep -q " bound=1" || fail "report: not bound once"
@@ -118,9 +91,10 @@ for t in 1 2 3 5; do
     tshark -r "$work/echo.pcap" -Y "dhcp.option.dhcp == $t" 2>/dev/null |
         grep -q . || fail "pcap: no DHCP message of type $t"
 done
-filter='_ws.malformed || _ws.expert.severity == error || ip.checksum.status == "Bad" || udp.checksum.status == "Bad"'
-bad=$(tshark -r "$work/echo.pcap" -o ip.check_checksum:TRUE \
-    -o udp.check_checksum:TRUE -Y "$filter" 2>/dev/null | wc -l)
-[ "$bad" -eq 0 ] || { tshark -r "$work/echo.pcap" -Y "$filter"; fail "tshark flags $bad packets"; }
+bad=$(tshark_show "$work/echo.pcap" "$TSHARK_BAD" | wc -l)
+[ "$bad" -eq 0 ] || {
+    tshark_show "$work/echo.pcap" "$TSHARK_BAD"
+    fail "tshark flags $bad packets"
+}
 echo "pcap: $n DHCP packets, none malformed or with bad checksums: ok"
 echo "PASS"

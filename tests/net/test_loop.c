@@ -15,9 +15,7 @@
 
 struct echo_ctx {
 	struct duo *d;
-	struct tern_usock server, client;
-	struct tern_uping ping;
-	struct tern_fiber fs, fc;
+	struct duo_echo e;
 	unsigned served, echoed, pinged;
 	int server_exit;
 	uint64_t timeout_at;
@@ -32,15 +30,15 @@ static void server_fiber(void *arg)
 	int n;
 
 	for (;;) {
-		n = tern_usock_recvfrom(&c->server, buf, sizeof(buf), &m,
+		n = tern_usock_recvfrom(&c->e.server, buf, sizeof(buf), &m,
 					TERN_NO_DEADLINE);
 		if (n < 0) {
 			c->server_exit = n;
 			return;
 		}
 		c->served++;
-		cr_assert_eq(tern_usock_sendto(&c->server, m.src, m.sport, buf,
-					       (size_t)n),
+		cr_assert_eq(tern_usock_sendto(&c->e.server, m.src, m.sport,
+					       buf, (size_t)n),
 			     n);
 	}
 }
@@ -56,20 +54,20 @@ static void client_fiber(void *arg)
 	for (unsigned i = 0; i < 50; i++) {
 		int len = snprintf(out, sizeof(out), "message %u", i);
 
-		cr_assert_eq(tern_usock_sendto(&c->client, DUO_A_IP, 7, out,
+		cr_assert_eq(tern_usock_sendto(&c->e.client, DUO_A_IP, 7, out,
 					       (size_t)len),
 			     len);
-		n = tern_usock_recvfrom(&c->client, in, sizeof(in), NULL,
+		n = tern_usock_recvfrom(&c->e.client, in, sizeof(in), NULL,
 					tern_sched_now(s) + TERN_NSEC_PER_SEC);
 		cr_assert_eq(n, len, "message %u: %d", i, n);
 		cr_assert_arr_eq(in, out, (size_t)len);
 		c->echoed++;
 	}
 	for (uint16_t seq = 0; seq < 10; seq++) {
-		cr_assert_eq(tern_uping_send(&c->ping, DUO_A_IP, seq, "ping",
+		cr_assert_eq(tern_uping_send(&c->e.ping, DUO_A_IP, seq, "ping",
 					     4),
 			     4);
-		n = tern_uping_recv(&c->ping, in, sizeof(in), &r,
+		n = tern_uping_recv(&c->e.ping, in, sizeof(in), &r,
 				    tern_sched_now(s) + TERN_NSEC_PER_SEC);
 		cr_assert_eq(n, 4);
 		cr_assert_eq(r.seq, seq);
@@ -78,11 +76,11 @@ static void client_fiber(void *arg)
 	}
 	/* Nothing comes: the deadline passes, exactly on virtual time. */
 	c->timeout_at = tern_sched_now(s) + 250 * TERN_NSEC_PER_MSEC;
-	c->timeout_rc = tern_usock_recvfrom(&c->client, in, sizeof(in), NULL,
+	c->timeout_rc = tern_usock_recvfrom(&c->e.client, in, sizeof(in), NULL,
 					    c->timeout_at);
 	cr_assert_eq(tern_sched_now(s), c->timeout_at);
 	/* Closing the server's socket releases its blocked reader. */
-	tern_usock_close(&c->server);
+	tern_usock_close(&c->e.server);
 }
 
 Test(net_loop, udp_echo_and_ping_over_fibers)
@@ -90,19 +88,7 @@ Test(net_loop, udp_echo_and_ping_over_fibers)
 	struct echo_ctx *c = calloc(1, sizeof(*c));
 
 	c->d = duo_open(NULL, NULL, 42);
-	tern_usock_open(&c->d->la, &c->server);
-	cr_assert_eq(tern_udp_bind(&c->server.udp, 0, 7), 0);
-	tern_usock_open(&c->d->lb, &c->client);
-	cr_assert_eq(tern_uping_open(&c->d->lb, &c->ping, 77), 0);
-	cr_assert_eq(tern_fiber_spawn(&c->d->sched, &c->fs, "server",
-				      server_fiber, c, 0),
-		     0);
-	cr_assert_eq(tern_fiber_spawn(&c->d->sched, &c->fc, "client",
-				      client_fiber, c, 0),
-		     0);
-	cr_assert_eq(tern_sched_run(&c->d->sched), 0);
-	cr_assert_eq(tern_fiber_join(&c->d->sched, &c->fs), 0);
-	cr_assert_eq(tern_fiber_join(&c->d->sched, &c->fc), 0);
+	duo_echo_run(c->d, &c->e, 77, server_fiber, client_fiber, c);
 	cr_assert_eq(c->echoed, 50);
 	cr_assert_eq(c->served, 50);
 	cr_assert_eq(c->pinged, 10);
@@ -110,8 +96,7 @@ Test(net_loop, udp_echo_and_ping_over_fibers)
 	cr_assert_eq(c->server_exit, -TERN_ECANCELED);
 	cr_assert_eq(tern_net_stats(&c->d->a)->icmp_echo_reply_tx, 10);
 	cr_assert_eq(tern_net_stats(&c->d->a)->udp_rx, 50);
-	tern_usock_close(&c->client);
-	tern_uping_close(&c->ping);
+	duo_echo_close(&c->e);
 	duo_close(c->d);
 	free(c);
 }

@@ -17,6 +17,8 @@
 #include "tern/rand.h"
 #include "util_duo.h"
 
+#include "support/seeds.h"
+
 #define PINGS 40
 #define ECHOES 80
 #define TRIES 60
@@ -26,9 +28,7 @@
 struct lossy {
 	uint64_t seed;
 	struct duo *d;
-	struct tern_usock server, client;
-	struct tern_uping ping;
-	struct tern_fiber fs, fc;
+	struct duo_echo e;
 	unsigned pings_ok, echoes_ok, tries;
 	int server_rc;
 	uint64_t end_time;
@@ -42,7 +42,7 @@ static void server_fiber(void *arg)
 	int n;
 
 	for (;;) {
-		n = tern_usock_recvfrom(&c->server, buf, sizeof(buf), &m,
+		n = tern_usock_recvfrom(&c->e.server, buf, sizeof(buf), &m,
 					TERN_NO_DEADLINE);
 		if (n < 0) {
 			c->server_rc = n;
@@ -50,7 +50,7 @@ static void server_fiber(void *arg)
 		}
 		/* Sending may fail while ARP is unresolved; the client
 		 * retries. */
-		tern_usock_sendto(&c->server, m.src, m.sport, buf, (size_t)n);
+		tern_usock_sendto(&c->e.server, m.src, m.sport, buf, (size_t)n);
 	}
 }
 
@@ -81,9 +81,10 @@ static void client_fiber(void *arg)
 			uint64_t until = tern_sched_now(s) + WAIT;
 
 			c->tries++;
-			tern_uping_send(&c->ping, DUO_A_IP, seq, "abcdefgh", 8);
+			tern_uping_send(&c->e.ping, DUO_A_IP, seq, "abcdefgh",
+					8);
 			while (!ok) {
-				int n = tern_uping_recv(&c->ping, in,
+				int n = tern_uping_recv(&c->e.ping, in,
 							sizeof(in), &r, until);
 				if (n == -TERN_ETIMEDOUT)
 					break;
@@ -104,9 +105,9 @@ static void client_fiber(void *arg)
 			uint64_t until = tern_sched_now(s) + WAIT;
 
 			c->tries++;
-			tern_usock_sendto(&c->client, DUO_A_IP, 7, out, len);
+			tern_usock_sendto(&c->e.client, DUO_A_IP, 7, out, len);
 			while (!ok) {
-				int n = tern_usock_recvfrom(&c->client, in,
+				int n = tern_usock_recvfrom(&c->e.client, in,
 							    sizeof(in), NULL,
 							    until);
 				if (n == -TERN_ETIMEDOUT)
@@ -129,7 +130,7 @@ static void client_fiber(void *arg)
 		c->echoes_ok++;
 	}
 	c->end_time = tern_sched_now(s);
-	tern_usock_close(&c->server);
+	tern_usock_close(&c->e.server);
 }
 
 /* A summary of a run that two runs from the same seed must share. */
@@ -158,20 +159,7 @@ static void run(uint64_t seed, struct outcome *o)
 
 	c->seed = seed;
 	c->d = duo_open(&f, &cfg, seed);
-	tern_usock_open(&c->d->la, &c->server);
-	cr_assert_eq(tern_udp_bind(&c->server.udp, 0, 7), 0);
-	tern_usock_open(&c->d->lb, &c->client);
-	cr_assert_eq(tern_uping_open(&c->d->lb, &c->ping, 0x1234), 0);
-	cr_assert_eq(tern_fiber_spawn(&c->d->sched, &c->fs, "server",
-				      server_fiber, c, 0),
-		     0);
-	cr_assert_eq(tern_fiber_spawn(&c->d->sched, &c->fc, "client",
-				      client_fiber, c, 0),
-		     0);
-	cr_assert_eq(tern_sched_run(&c->d->sched), 0, "seed %llu",
-		     (unsigned long long)seed);
-	tern_fiber_join(&c->d->sched, &c->fs);
-	tern_fiber_join(&c->d->sched, &c->fc);
+	duo_echo_run(c->d, &c->e, 0x1234, server_fiber, client_fiber, c);
 	cr_assert_eq(c->pings_ok, PINGS);
 	cr_assert_eq(c->echoes_ok, ECHOES);
 	cr_assert_eq(c->server_rc, -TERN_ECANCELED);
@@ -188,25 +176,16 @@ static void run(uint64_t seed, struct outcome *o)
 	cr_assert_gt(o->ba.reordered, 0);
 	cr_assert_gt(o->a.frag_reassembled, 0);
 
-	tern_usock_close(&c->client);
-	tern_uping_close(&c->ping);
+	duo_echo_close(&c->e);
 	duo_close(c->d);
 	free(c);
 }
 
 static unsigned seeds(uint64_t *out, unsigned max)
 {
-	const char *env = getenv("TERN_SEED");
 	static const uint64_t fixed[] = { 1, 2, 3, 20240607, 0xdeadbeef };
-	unsigned n = 0;
 
-	if (env && *env) {
-		out[0] = strtoull(env, NULL, 0);
-		return 1;
-	}
-	for (; n < max && n < sizeof(fixed) / sizeof(fixed[0]); n++)
-		out[n] = fixed[n];
-	return n;
+	return test_seeds(out, max, fixed, TERN_ARRAY_SIZE(fixed));
 }
 
 Test(lossy, ping_and_udp_echo_survive_loss_and_reordering, .timeout = 240)

@@ -9,8 +9,6 @@
 
 #include "tern/hosted.h"
 
-#define VIRTUAL_START (5 * TERN_NSEC_PER_SEC)
-
 struct duo *duo_open(const struct tern_memlink_faults *faults,
 		     const struct tern_net_config *base, uint64_t seed)
 {
@@ -19,7 +17,8 @@ struct duo *duo_open(const struct tern_memlink_faults *faults,
 	struct duo *d = tern_mem_alloc(sizeof(*d));
 
 	cr_assert_not_null(d);
-	tern_hosted_clock_use_virtual(VIRTUAL_START);
+	d->seed = seed;
+	tern_hosted_clock_use_virtual(DUO_T0);
 	memset(&opts, 0, sizeof(opts));
 	opts.name = "duo";
 	opts.seed = seed;
@@ -75,5 +74,33 @@ void duo_close(struct duo *d)
 	tern_net_fini(&d->a);
 	tern_net_fini(&d->b);
 	tern_memlink_destroy(&d->link);
+	tern_sched_fini(&d->sched);
 	tern_mem_free(d, sizeof(*d));
+	tern_hosted_clock_use_real();
+}
+
+void duo_echo_run(struct duo *d, struct duo_echo *e, uint16_t ping_id,
+		  void (*server)(void *), void (*client)(void *), void *arg)
+{
+	unsigned long long seed = (unsigned long long)d->seed;
+
+	tern_usock_open(&d->la, &e->server);
+	cr_assert_eq(tern_udp_bind(&e->server.udp, 0, 7), 0);
+	tern_usock_open(&d->lb, &e->client);
+	cr_assert_eq(tern_uping_open(&d->lb, &e->ping, ping_id), 0);
+	cr_assert_eq(tern_fiber_spawn(&d->sched, &e->fs, "server", server, arg,
+				      0),
+		     0);
+	cr_assert_eq(tern_fiber_spawn(&d->sched, &e->fc, "client", client, arg,
+				      0),
+		     0);
+	cr_assert_eq(tern_sched_run(&d->sched), 0, "seed %llu", seed);
+	cr_assert_eq(tern_fiber_join(&d->sched, &e->fs), 0, "seed %llu", seed);
+	cr_assert_eq(tern_fiber_join(&d->sched, &e->fc), 0, "seed %llu", seed);
+}
+
+void duo_echo_close(struct duo_echo *e)
+{
+	tern_usock_close(&e->client);
+	tern_uping_close(&e->ping);
 }

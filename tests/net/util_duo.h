@@ -19,8 +19,10 @@
 
 #define DUO_A_IP 0x0a000001u
 #define DUO_B_IP 0x0a000002u
+#define DUO_T0 (5 * TERN_NSEC_PER_SEC) /* the virtual clock at duo_open */
 
 struct duo {
+	uint64_t seed;
 	struct tern_memlink link;
 	struct tern_net a, b;
 	struct tern_sched sched;
@@ -34,7 +36,24 @@ struct duo *duo_open(const struct tern_memlink_faults *faults,
 		     const struct tern_net_config *cfg, uint64_t seed);
 
 /* Stops the loops, asserts both stacks' pools are back to empty and every
- * fiber stack released, and frees everything. */
+ * fiber stack released, frees everything and puts the real clock back. */
 void duo_close(struct duo *d);
+
+/* The echo rig of test_loop.c and test_lossy.c: a UDP server socket on A
+ * port 7, and a UDP client socket and a ping socket on B. */
+struct duo_echo {
+	struct tern_usock server, client;
+	struct tern_uping ping;
+	struct tern_fiber fs, fc;
+};
+
+/* Opens e's sockets on d (the ping socket with identifier ping_id), runs a
+ * server fiber and a client fiber on arg until the loop has nothing left
+ * to do, and asserts both ended. Failures name d's seed. */
+void duo_echo_run(struct duo *d, struct duo_echo *e, uint16_t ping_id,
+		  void (*server)(void *), void (*client)(void *), void *arg);
+
+/* Closes the client and ping sockets (the server's is the fibers' job). */
+void duo_echo_close(struct duo_echo *e);
 
 #endif

@@ -11,6 +11,8 @@
 #include "tern/cksum.h"
 #include "tern/err.h"
 
+#include "support/frame_ipv4.h"
+
 const uint8_t tnet_mac_a[TERN_ETH_ALEN] = { 2, 0, 0, 0, 0, 0x0a };
 const uint8_t tnet_mac_b[TERN_ETH_ALEN] = { 2, 0, 0, 0, 0, 0x0b };
 const uint8_t tnet_mac_gw[TERN_ETH_ALEN] = { 2, 0, 0, 0, 0, 0xfe };
@@ -174,21 +176,8 @@ size_t tnet_ipv4(uint8_t *buf, const uint8_t dst_mac[6],
 		 uint8_t proto, uint16_t id, uint16_t frag_off, bool mf,
 		 const void *payload, size_t len)
 {
-	struct tern_ipv4_hdr h;
-	size_t off = tnet_eth(buf, dst_mac, src_mac, TERN_ETHERTYPE_IPV4);
-
-	memset(&h, 0, sizeof(h));
-	h.total_len = (uint16_t)(TERN_IPV4_HLEN + len);
-	h.id = id;
-	h.frag_off = frag_off;
-	h.mf = mf;
-	h.ttl = 64;
-	h.proto = proto;
-	h.src = src;
-	h.dst = dst;
-	tern_ipv4_hdr_emit(&h, buf + off);
-	memcpy(buf + off + TERN_IPV4_HLEN, payload, len);
-	return off + TERN_IPV4_HLEN + len;
+	return frame_ipv4(buf, dst_mac, src_mac, src, dst, proto, id, frag_off,
+			  mf, payload, len);
 }
 
 size_t tnet_udp(uint8_t *buf, uint32_t src, uint32_t dst, uint16_t sport,

@@ -137,3 +137,8 @@ uint32_t cpu_hypervisor_base(const char sig[12])
 	}
 	return 0;
 }
+
+bool cpu_is_tcg(void)
+{
+	return cpu_hypervisor_base("TCGTCGTCGTCG") != 0;
+}

@@ -82,6 +82,9 @@ bool cpu_has_tsc_deadline(void);
 /* The hypervisor's CPUID base leaf for signature sig ("KVMKVMKVM\0\0\0"),
  * or 0 if absent. */
 uint32_t cpu_hypervisor_base(const char sig[12]);
+/* True under QEMU's TCG (CPUID signature "TCGTCGTCGTCG"), whose MFENCE may
+ * be no fence at all (x86.h, io_fence()). */
+bool cpu_is_tcg(void);
 
 /* ---- trap.c ---- */
 /* The registers isr.S saves, lowest address first. */

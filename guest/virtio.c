@@ -6,6 +6,17 @@
  * (struct virtio_pci_common_cfg). 64-bit queue addresses are written as two
  * 32-bit halves, which the specification allows and QEMU requires (its
  * common-config region takes at most 4-byte accesses).
+ *
+ * The fence between publishing and reading the device's side (virtq_kick,
+ * virtq_irq_enable) is MFENCE, confirmed under QEMU's TCG by io_fence():
+ * before QEMU 8.1, TCG emits no host barrier for MFENCE when the VM has
+ * one vCPU, so the host CPU could read avail_event before our avail index
+ * store reached memory while QEMU's I/O thread set avail_event and re-read
+ * the index (with a real barrier) at the same moment. Both then saw old
+ * values: we did not kick, the device went idle waiting for a kick, and
+ * as we kick only when crossing avail_event, the queue stopped for good
+ * (the TX stall tests/guest/net/flood.sh reproduces within seconds). The
+ * same race in virtq_irq_enable loses a wake-up.
  */
 #include <string.h>
 
@@ -57,6 +68,7 @@ int virtio_pci_init(struct virtio_dev *v, const struct guest_pci_dev *pci)
 
 	memset(v, 0, sizeof(*v));
 	v->pci = *pci;
+	v->io_fence = cpu_is_tcg();
 	pci_enable(pci);
 	while ((cap = pci_find_cap(pci, CAP_VENDOR, cap)) != 0) {
 		uint8_t type = pci_read8(pci, (uint8_t)(cap + 3));
@@ -168,6 +180,7 @@ int virtq_init(struct virtio_dev *v, struct virtq *q, uint16_t index,
 	q->used_event = &q->avail[2 + size];
 	q->avail_event = (volatile uint16_t *)(uintptr_t)(used + 4 + 8ull * size);
 	q->event_idx = v->features & VIRTIO_F_RING_EVENT_IDX;
+	q->io_fence = v->io_fence;
 
 	mmio_write32(v->common + C_Q_DESCLO, (uint32_t)desc);
 	mmio_write32(v->common + C_Q_DESCHI, (uint32_t)(desc >> 32));
@@ -210,6 +223,18 @@ void virtio_read_config(struct virtio_dev *v, uint32_t off, void *dst,
 	} while (gen != mmio_read8(v->common + C_CFGGEN));
 }
 
+/* True if the device asked to be notified of the chains published between
+ * avail indexes old and new (call after fencing the index store). */
+static bool kick_wanted(const struct virtq *q, uint16_t old, uint16_t new)
+{
+	if (q->event_idx) {
+		uint16_t ev = *q->avail_event;
+
+		return (uint16_t)(new - ev - 1) < (uint16_t)(new - old);
+	}
+	return !(q->used[0] & VRING_USED_F_NO_NOTIFY);
+}
+
 void virtq_kick(struct virtq *q)
 {
 	uint16_t old = q->published, new = q->avail_shadow;
@@ -222,12 +247,13 @@ void virtq_kick(struct virtq *q)
 	q->avail[1] = new;
 	q->published = new;
 	mfence(); /* the index store before reading the device's hints */
-	if (q->event_idx) {
-		uint16_t ev = *q->avail_event;
-
-		notify = (uint16_t)(new - ev - 1) < (uint16_t)(new - old);
-	} else {
-		notify = !(q->used[0] & VRING_USED_F_NO_NOTIFY);
+	notify = kick_wanted(q, old, new);
+	if (!notify && q->io_fence) {
+		/* Under TCG that MFENCE may have been none (top of file): a
+		 * stale "kick" costs only a needless kick, but a "no kick"
+		 * must be confirmed after a real fence. */
+		io_fence();
+		notify = kick_wanted(q, old, new);
 	}
 	if (notify) {
 		mmio_write16(q->notify_addr, q->index);
@@ -261,7 +287,15 @@ bool virtq_irq_enable(struct virtq *q)
 	else
 		q->avail[0] = 0;
 	mfence(); /* the request before re-reading the used index */
-	return virtq_has_used(q);
+	if (virtq_has_used(q))
+		return true;
+	if (q->io_fence) {
+		/* As in virtq_kick: only "nothing yet", which lets the
+		 * caller sleep, must be confirmed after a real fence. */
+		io_fence();
+		return virtq_has_used(q);
+	}
+	return false;
 }
 
 void virtq_irq_disable(struct virtq *q)

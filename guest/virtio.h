@@ -13,7 +13,13 @@
  * themselves with fixed mappings (net: descriptor i is buffer i; blk: slot
  * s owns descriptors 3s..3s+2), so there is no descriptor free list here.
  * Notification suppression uses VIRTIO_F_EVENT_IDX when the device offers
- * it, the ring flags otherwise.
+ * it, the ring flags otherwise. Both rest on a store-load fence: the driver
+ * publishes (its avail index, or its interrupt request) and only then reads
+ * the device's hint (avail_event or the used index), while the device does
+ * the mirror image; without the fence both may read stale values and a
+ * notification is lost for good. Under QEMU's TCG, which may drop MFENCE,
+ * an answer that would skip a kick or a sleep is confirmed after
+ * io_fence() (x86.h; virtio.c explains).
  */
 #ifndef TERN_GUEST_VIRTIO_H
 #define TERN_GUEST_VIRTIO_H
@@ -37,6 +43,7 @@ struct virtio_dev {
 	uintptr_t device;      /* device-specific configuration */
 	uint64_t features;     /* negotiated */
 	bool msix;             /* queue interrupts are MSI-X messages */
+	bool io_fence;         /* MFENCE may be none: TCG (virtio.c) */
 };
 
 struct vq_desc {
@@ -62,6 +69,7 @@ struct virtq {
 	volatile uint16_t *avail_event; /* in the used ring */
 	uintptr_t notify_addr;
 	bool event_idx;
+	bool io_fence;               /* see struct virtio_dev */
 	uint16_t avail_shadow;       /* next avail idx, not yet published */
 	uint16_t published;          /* avail idx the device has seen */
 	uint16_t last_used;          /* used entries consumed */

@@ -293,12 +293,13 @@ int virtio_blk_probe(const struct guest_pci_dev *d, const char *name,
 	b->waker.polled = !b->vio.msix;
 	guest_waker_add(&b->waker);
 	tern_log_info("%s: virtio-blk at %02x:%02x.%x, %llu sectors of %u "
-		      "bytes, %u in flight, %s%s%s",
+		      "bytes, %u in flight, %s%s%s%s",
 		      name, d->bus, d->slot, d->fn,
 		      (unsigned long long)b->dev.sector_count, blk_size,
 		      b->n_slots, b->has_flush ? "flush" : "write-through",
 		      b->read_only ? ", read-only" : "",
-		      b->vio.msix ? ", msi-x" : ", polled");
+		      b->vio.msix ? ", msi-x" : ", polled",
+		      b->vio.io_fence ? ", io-fence" : "");
 	*out = &b->dev;
 	return 0;
 }

@@ -227,11 +227,12 @@ int virtio_net_probe(const struct guest_pci_dev *d, const char *name,
 	guest_waker_add(&n->waker);
 	tern_log_info("%s: virtio-net at %02x:%02x.%x mac "
 		      "%02x:%02x:%02x:%02x:%02x:%02x, %u/%u ring entries, "
-		      "%s%s",
+		      "%s%s%s",
 		      name, d->bus, d->slot, d->fn, mac[0], mac[1], mac[2],
 		      mac[3], mac[4], mac[5], n->rx.size, n->tx.size,
 		      n->vio.msix ? "msi-x" : "polled",
-		      n->rx.event_idx ? ", event-idx" : "");
+		      n->rx.event_idx ? ", event-idx" : "",
+		      n->vio.io_fence ? ", io-fence" : "");
 	*out = &n->dev;
 	return 0;
 }

@@ -66,6 +66,23 @@ static inline uint32_t inl(uint16_t port)
 	return v;
 }
 
+/* Port 0x80, the POST diagnostic port: reading it has no effect. */
+#define PORT_POST 0x80
+
+/* mfence() that QEMU's TCG cannot drop. TCG in QEMU before 8.1 translates
+ * MFENCE (and every other barrier) to nothing when the VM has one vCPU,
+ * although device models run in other host threads, so the host CPU may
+ * still let a load pass an earlier store. An IN instruction orders all
+ * earlier stores before it on x86, and TCG runs it in a helper that takes
+ * QEMU's global lock: a locked instruction, a full fence on an x86 host.
+ * Under KVM the IN exits to QEMU (microseconds), so use this only where
+ * mfence() is known not to work (cpu_is_tcg()). */
+static inline void io_fence(void)
+{
+	mfence();
+	(void)inb(PORT_POST);
+}
+
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;

@@ -29,11 +29,13 @@
 
 #include "guest.h"
 
+#define VIRTIO_F_RING_INDIRECT_DESC (1ull << 28)
 #define VIRTIO_F_RING_EVENT_IDX (1ull << 29)
 #define VIRTIO_F_VERSION_1 (1ull << 32)
 
 #define VRING_DESC_F_NEXT 1
 #define VRING_DESC_F_WRITE 2
+#define VRING_DESC_F_INDIRECT 4
 
 struct virtio_dev {
 	struct guest_pci_dev pci;

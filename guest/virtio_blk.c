@@ -1,12 +1,16 @@
 /*
  * virtio_blk.c - a tern_blkdev over a virtio-blk PCI device.
  *
- * One request queue. Each request uses a fixed slot: descriptors 3s (the
- * 16-byte request header), 3s+1 (the caller's buffer, used in place: guest
- * memory is identity-mapped, so its address is its physical address) and
- * 3s+2 (the status byte); a FLUSH uses only the header and status. submit()
- * queues and notifies; completions are reported by poll(), never by
- * submit(), as dev.h requires.
+ * One request queue. Each request uses a fixed slot s and one descriptor
+ * chain: the 16-byte request header, the caller's buffers (used in place:
+ * guest memory is identity-mapped, so an address is its physical address;
+ * none for a FLUSH), and the status byte. With VIRTIO_F_RING_INDIRECT_DESC
+ * the chain lives in the slot's own table and ring descriptor s points to
+ * it, so every ring entry is a request in flight and a request takes up to
+ * SEGS_MAX buffers (dev.h's scattered requests; the block cache's
+ * read-ahead runs). Without it the chain takes ring descriptors 3s..3s+2
+ * and a request one buffer. submit() queues and notifies; completions are
+ * reported by poll(), never by submit(), as dev.h requires.
  *
  * virtio-blk addresses the disk in 512-byte units whatever its logical
  * block size; the blkdev exposes the device's logical block size
@@ -23,8 +27,10 @@
  *
  * Tunables:
  *   QUEUE_MAX      ring entries (the device may offer fewer); requests in
- *                  flight are a third of the ring
- *   REQ_BYTES_MAX  largest request when the device sets no SIZE_MAX
+ *                  flight: as many (indirect) or a third of them
+ *   SEGS_MAX       buffers per request (indirect), also capped by the
+ *                  device's SEG_MAX
+ *   REQ_BYTES_MAX  largest buffer when the device sets no SIZE_MAX
  */
 #include <string.h>
 
@@ -35,6 +41,7 @@
 #include "x86.h"
 
 #define VIRTIO_BLK_F_SIZE_MAX (1ull << 1)
+#define VIRTIO_BLK_F_SEG_MAX (1ull << 2)
 #define VIRTIO_BLK_F_RO (1ull << 5)
 #define VIRTIO_BLK_F_BLK_SIZE (1ull << 6)
 #define VIRTIO_BLK_F_FLUSH (1ull << 9)
@@ -48,13 +55,18 @@
 /* struct virtio_blk_config offsets */
 #define CFG_CAPACITY 0
 #define CFG_SIZE_MAX 8
+#define CFG_SEG_MAX 12
 #define CFG_BLK_SIZE 20
 
 #define QUEUE_MAX 128
-#define SLOTS_MAX (QUEUE_MAX / 3)
+#define SLOTS_MAX QUEUE_MAX
+#define SEGS_MAX 32
+#define CHAIN_MAX (SEGS_MAX + 2) /* header, buffers, status */
 #define REQ_BYTES_MAX (1u << 20)
 
 struct slot {
+	/* the chain, when indirect (16-byte aligned, virtio 1.x 2.7.5.3) */
+	_Alignas(16) volatile struct vq_desc table[CHAIN_MAX];
 	struct tern_blk_req *req;
 	uint8_t hdr[16];
 	uint8_t status;
@@ -69,6 +81,7 @@ struct vblk {
 	unsigned n_free, n_slots;
 	uint32_t units_per_sector; /* 512-byte units per logical sector */
 	bool has_flush, read_only;
+	bool indirect;             /* chains in the slots' tables */
 	/* requests completed without the device, reported at next poll */
 	struct tern_blk_req *local_head, *local_tail;
 	unsigned n_local;
@@ -97,12 +110,60 @@ static void complete_locally(struct vblk *b, struct tern_blk_req *req,
 	b->n_local++;
 }
 
-/* tern_blkdev_ops.submit: a slot, its three-descriptor chain, a kick.
+/* Writes slot s's chain for req of virtio type type: into the slot's
+ * table, pointed to by ring descriptor s, or into ring descriptors 3s..
+ * Returns the head descriptor. */
+static uint16_t write_chain(struct vblk *b, uint16_t s,
+			    const struct tern_blk_req *req, uint32_t type)
+{
+	struct slot *sl = &b->slots[s];
+	struct vq_desc chain[CHAIN_MAX];
+	struct tern_blk_seg one;
+	const struct tern_blk_seg *segs;
+	uint32_t nsegs = 0;
+	unsigned n = 0;
+	uint16_t d;
+
+	chain[n++] = (struct vq_desc){ (uint64_t)(uintptr_t)sl->hdr, 16, 0, 0 };
+	if (type != VIRTIO_BLK_T_FLUSH)
+		segs = tern_blk_req_segs(req, &one, &nsegs);
+	for (uint32_t i = 0; i < nsegs; i++)
+		chain[n++] = (struct vq_desc){
+			(uint64_t)(uintptr_t)segs[i].buf,
+			segs[i].count * b->dev.sector_size,
+			type == VIRTIO_BLK_T_IN ? VRING_DESC_F_WRITE : 0, 0
+		};
+	chain[n++] = (struct vq_desc){ (uint64_t)(uintptr_t)&sl->status, 1,
+				       VRING_DESC_F_WRITE, 0 };
+	if (b->indirect) {
+		for (unsigned i = 0; i < n; i++) {
+			sl->table[i].addr = chain[i].addr;
+			sl->table[i].len = chain[i].len;
+			sl->table[i].flags = (uint16_t)(chain[i].flags |
+				(i + 1 < n ? VRING_DESC_F_NEXT : 0));
+			sl->table[i].next = (uint16_t)(i + 1);
+		}
+		virtq_set_desc(&b->q, s, (uint64_t)(uintptr_t)sl->table,
+			       (uint32_t)(n * sizeof(struct vq_desc)),
+			       VRING_DESC_F_INDIRECT, 0);
+		return s;
+	}
+	d = (uint16_t)(3 * s);
+	for (unsigned i = 0; i < n; i++)
+		virtq_set_desc(&b->q, (uint16_t)(d + i), chain[i].addr,
+			       chain[i].len,
+			       (uint16_t)(chain[i].flags |
+					  (i + 1 < n ? VRING_DESC_F_NEXT : 0)),
+			       (uint16_t)(d + i + 1));
+	return d;
+}
+
+/* tern_blkdev_ops.submit: a slot, its descriptor chain, a kick.
  * Returns 0 or -TERN_EAGAIN (every slot in flight). */
 static int vblk_submit(struct tern_blkdev *dev, struct tern_blk_req *req)
 {
 	struct vblk *b = to_vblk(dev);
-	uint32_t type, bytes = 0;
+	uint32_t type;
 	uint16_t s, d;
 	struct slot *sl;
 
@@ -128,27 +189,7 @@ static int vblk_submit(struct tern_blkdev *dev, struct tern_blk_req *req)
 	tern_store_le64(sl->hdr + 8, type == VIRTIO_BLK_T_FLUSH
 					     ? 0
 					     : req->sector * b->units_per_sector);
-	if (type != VIRTIO_BLK_T_FLUSH)
-		bytes = req->count * dev->sector_size;
-
-	d = (uint16_t)(3 * s);
-	if (type == VIRTIO_BLK_T_FLUSH) {
-		virtq_set_desc(&b->q, d, (uint64_t)(uintptr_t)sl->hdr, 16,
-			       VRING_DESC_F_NEXT, (uint16_t)(d + 2));
-	} else {
-		virtq_set_desc(&b->q, d, (uint64_t)(uintptr_t)sl->hdr, 16,
-			       VRING_DESC_F_NEXT, (uint16_t)(d + 1));
-		virtq_set_desc(&b->q, (uint16_t)(d + 1),
-			       (uint64_t)(uintptr_t)req->buf, bytes,
-			       (uint16_t)(VRING_DESC_F_NEXT |
-					  (type == VIRTIO_BLK_T_IN
-						   ? VRING_DESC_F_WRITE
-						   : 0)),
-			       (uint16_t)(d + 2));
-	}
-	virtq_set_desc(&b->q, (uint16_t)(d + 2),
-		       (uint64_t)(uintptr_t)&sl->status, 1, VRING_DESC_F_WRITE,
-		       0);
+	d = write_chain(b, s, req, type);
 	virtq_push(&b->q, d);
 	virtq_kick(&b->q);
 	if (type == VIRTIO_BLK_T_IN)
@@ -173,10 +214,11 @@ static int vblk_poll(struct tern_blkdev *dev)
 	b->n_local = 0;
 	/* Collect first, call back after: a callback may submit again. */
 	while (virtq_pop(&b->q, &id, &len)) {
-		unsigned s = id / 3;
+		unsigned s = b->indirect ? id : id / 3;
 		struct tern_blk_req *req;
 
-		if (id % 3 || s >= b->n_slots || !b->slots[s].req) {
+		if ((!b->indirect && id % 3) || s >= b->n_slots ||
+		    !b->slots[s].req) {
 			b->errors++; /* a device bug: nothing to complete */
 			continue;
 		}
@@ -247,6 +289,7 @@ int virtio_blk_probe(const struct guest_pci_dev *d, const char *name,
 	struct vblk *b = tern_mem_alloc(sizeof(*b));
 	uint64_t capacity = 0; /* 512-byte units */
 	uint32_t blk_size = 512, size_max = REQ_BYTES_MAX, max_sectors;
+	uint32_t seg_max = SEGS_MAX;
 	int rc;
 
 	if (!b)
@@ -254,6 +297,8 @@ int virtio_blk_probe(const struct guest_pci_dev *d, const char *name,
 	rc = virtio_pci_init(&b->vio, d);
 	if (rc == 0)
 		rc = virtio_negotiate(&b->vio, VIRTIO_BLK_F_SIZE_MAX |
+						       VIRTIO_BLK_F_SEG_MAX |
+						       VIRTIO_F_RING_INDIRECT_DESC |
 						       VIRTIO_BLK_F_RO |
 						       VIRTIO_BLK_F_BLK_SIZE |
 						       VIRTIO_BLK_F_FLUSH |
@@ -280,12 +325,20 @@ int virtio_blk_probe(const struct guest_pci_dev *d, const char *name,
 	b->units_per_sector = blk_size / 512;
 	b->has_flush = b->vio.features & VIRTIO_BLK_F_FLUSH;
 	b->read_only = b->vio.features & VIRTIO_BLK_F_RO;
-	b->n_slots = TERN_MIN(b->q.size / 3u, (unsigned)SLOTS_MAX);
+	b->indirect = b->vio.features & VIRTIO_F_RING_INDIRECT_DESC;
+	if (b->indirect && (b->vio.features & VIRTIO_BLK_F_SEG_MAX))
+		virtio_read_config(&b->vio, CFG_SEG_MAX, &seg_max, 4);
+	b->n_slots = TERN_MIN(b->indirect ? b->q.size : b->q.size / 3u,
+			      (unsigned)SLOTS_MAX);
 	for (unsigned s = 0; s < b->n_slots; s++)
 		b->free[b->n_free++] = (uint16_t)(b->n_slots - 1 - s);
+	/* size_max bounds each buffer; a request of one buffer is at most
+	 * that, and the cache's scattered runs respect max_sectors too. */
 	max_sectors = size_max / blk_size;
 	tern_blkdev_init(&b->dev, &vblk_ops, name, blk_size,
 			 capacity / b->units_per_sector, max_sectors);
+	if (b->indirect)
+		b->dev.max_segments = TERN_MAX(1u, TERN_MIN(seg_max, SEGS_MAX));
 	virtio_driver_ok(&b->vio);
 
 	b->waker.arm = vblk_arm;
@@ -293,10 +346,11 @@ int virtio_blk_probe(const struct guest_pci_dev *d, const char *name,
 	b->waker.polled = !b->vio.msix;
 	guest_waker_add(&b->waker);
 	tern_log_info("%s: virtio-blk at %02x:%02x.%x, %llu sectors of %u "
-		      "bytes, %u in flight, %s%s%s%s",
+		      "bytes, %u in flight, %u segments each, %s%s%s%s",
 		      name, d->bus, d->slot, d->fn,
 		      (unsigned long long)b->dev.sector_count, blk_size,
-		      b->n_slots, b->has_flush ? "flush" : "write-through",
+		      b->n_slots, b->dev.max_segments,
+		      b->has_flush ? "flush" : "write-through",
 		      b->read_only ? ", read-only" : "",
 		      b->vio.msix ? ", msi-x" : ", polled",
 		      b->vio.io_fence ? ", io-fence" : "");

@@ -106,6 +106,9 @@ int tern_bcache_init(struct tern_bcache *c, struct tern_blkdev *dev,
 	/* A read-ahead window above half the small queue would push its own
 	 * prefetched blocks out before they are used. */
 	c->readahead_max = TERN_MIN(cfg->readahead_max, c->small_cap / 2);
+	c->run_max = TERN_MIN(dev->max_segments, TERN_BCACHE_RUN_MAX);
+	if (dev->max_sectors)
+		c->run_max = TERN_MIN(c->run_max, dev->max_sectors / spb);
 	tern_list_init(&c->free);
 	tern_list_init(&c->small);
 	tern_list_init(&c->main);
@@ -239,36 +242,49 @@ static void ref(struct tern_bcache *c, struct tern_bcache_buf *b)
 		c->pinned++;
 }
 
-/* Reads ahead of stream s, which just got block blockno. */
+/* Reads ahead of stream s, which just got block blockno: once half of
+ * what it read ahead is used, grows the window and fills it again,
+ * collecting consecutive blocks into runs. */
 static void read_ahead(struct tern_bcache *c, struct tern_bcache_ra *s,
 		       uint64_t blockno)
 {
+	struct tern_bcache_buf *run[TERN_BCACHE_RUN_MAX];
+	uint32_t n = 0;
 	uint64_t end;
 
-	s->window = s->window ? TERN_MIN(s->window * 2, c->readahead_max)
-			      : TERN_MIN(TERN_BCACHE_RA_MIN, c->readahead_max);
 	if (s->ahead <= blockno)
 		s->ahead = blockno + 1;
+	if (s->window && s->ahead - (blockno + 1) > s->window / 2)
+		return; /* enough is on its way */
+	s->window = s->window ? TERN_MIN(s->window * 2, c->readahead_max)
+			      : TERN_MIN(TERN_BCACHE_RA_MIN, c->readahead_max);
 	end = TERN_MIN(blockno + 1 + s->window, c->dev_blocks);
 	while (s->ahead < end) {
 		struct tern_bcache_buf *b;
 		int err;
 
 		if (lookup(c, s->ahead)) {
+			io_start_read_run(c, run, n); /* a run is consecutive */
+			n = 0;
 			s->ahead++;
 			continue;
 		}
 		/* Never starts write-backs: read-ahead is a guess. */
 		b = take_slot(c, false, &err);
 		if (!b)
-			return;
+			break;
 		fill_slot(c, b, s->ahead);
 		b->flags |= BUF_PREFETCHED;
 		b->state = BUF_READING;
 		c->stats.ra_issued++;
-		io_start_read(c, b);
+		run[n++] = b;
+		if (n == c->run_max || n == TERN_BCACHE_RUN_MAX) {
+			io_start_read_run(c, run, n);
+			n = 0;
+		}
 		s->ahead++;
 	}
+	io_start_read_run(c, run, n);
 }
 
 /* Follows sequential readers: a get of the block a stream expects next

@@ -70,6 +70,12 @@ void ghost_init(struct tern_bcache *c, struct tern_bcache_ghost *ghost,
 /* Starts b's read (b hashed, BUF_READING). */
 void io_start_read(struct tern_bcache *c, struct tern_bcache_buf *b);
 
+/* Reads the n consecutive blocks of bufs (each hashed, BUF_READING): in
+ * one scattered request when the device takes it and a run is free, else
+ * each alone. n may be 0. */
+void io_start_read_run(struct tern_bcache *c, struct tern_bcache_buf **bufs,
+		       uint32_t n);
+
 /* Starts b's write-back (b dirty, no I/O, no writers). */
 void io_start_write(struct tern_bcache *c, struct tern_bcache_buf *b);
 

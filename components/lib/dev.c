@@ -107,6 +107,29 @@ void tern_blkdev_init(struct tern_blkdev *dev, const struct tern_blkdev_ops *ops
 	dev->sector_size = sector_size;
 	dev->sector_count = sector_count;
 	dev->max_sectors = max_sectors;
+	dev->max_segments = 1;
+}
+
+/* Returns 0 if req's segments are set and add up to its count, else
+ * -TERN_EINVAL. */
+static int check_segs(const struct tern_blkdev *dev,
+		      const struct tern_blk_req *req)
+{
+	uint64_t total = 0;
+
+	if (req->nsegs == 0) {
+		TERN_ASSERT(req->buf != NULL);
+		return 0;
+	}
+	if (req->nsegs > dev->max_segments || req->segs == NULL)
+		return -TERN_EINVAL;
+	for (uint32_t i = 0; i < req->nsegs; i++) {
+		TERN_ASSERT(req->segs[i].buf != NULL);
+		if (req->segs[i].count == 0)
+			return -TERN_EINVAL;
+		total += req->segs[i].count;
+	}
+	return total == req->count ? 0 : -TERN_EINVAL;
 }
 
 int tern_blkdev_submit(struct tern_blkdev *dev, struct tern_blk_req *req)
@@ -116,13 +139,42 @@ int tern_blkdev_submit(struct tern_blkdev *dev, struct tern_blk_req *req)
 	if (req->op == TERN_BLK_FLUSH)
 		return dev->ops->submit(dev, req);
 	TERN_ASSERT(req->op == TERN_BLK_READ || req->op == TERN_BLK_WRITE);
-	TERN_ASSERT(req->buf != NULL);
 	if (req->count == 0 || req->sector > dev->sector_count ||
 	    req->count > dev->sector_count - req->sector)
 		return -TERN_EINVAL;
 	if (dev->max_sectors && req->count > dev->max_sectors)
 		return -TERN_EINVAL;
+	if (check_segs(dev, req) < 0)
+		return -TERN_EINVAL;
 	return dev->ops->submit(dev, req);
+}
+
+const struct tern_blk_seg *tern_blk_req_segs(const struct tern_blk_req *req,
+					     struct tern_blk_seg *one,
+					     uint32_t *n)
+{
+	if (req->nsegs) {
+		*n = req->nsegs;
+		return req->segs;
+	}
+	one->buf = req->buf;
+	one->count = req->count;
+	*n = 1;
+	return one;
+}
+
+uint8_t *tern_blk_req_sector(const struct tern_blk_req *req, uint32_t ss,
+			     uint32_t i)
+{
+	TERN_ASSERT(i < req->count);
+	if (req->nsegs == 0)
+		return (uint8_t *)req->buf + (size_t)i * ss;
+	for (uint32_t k = 0;; k++) {
+		TERN_ASSERT(k < req->nsegs);
+		if (i < req->segs[k].count)
+			return (uint8_t *)req->segs[k].buf + (size_t)i * ss;
+		i -= req->segs[k].count;
+	}
 }
 
 int tern_blkdev_poll(struct tern_blkdev *dev)

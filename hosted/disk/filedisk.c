@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "filedisk_int.h"
@@ -22,40 +23,68 @@
 
 #define PPM_MAX 1000000u
 
-int filedisk_pread(int fd, void *buf, size_t len, uint64_t off)
+/* Transfers the iovcnt buffers of iov at off, retrying short transfers
+ * and EINTR; advances iov past what was done. Returns 0 or -TERN_EIO. */
+static int transfer(int fd, bool write, struct iovec *iov, int iovcnt,
+		    uint64_t off)
 {
-	uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
+	while (iovcnt > 0) {
+		ssize_t n = write ? pwritev(fd, iov, iovcnt, (off_t)off)
+				  : preadv(fd, iov, iovcnt, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return -TERN_EIO; /* error, or the file was cut short */
-		p += n;
-		len -= (size_t)n;
 		off += (uint64_t)n;
+		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			iovcnt--;
+		}
+		if (iovcnt > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
 	}
 	return 0;
 }
 
+int filedisk_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+	return transfer(fd, false, &iov, 1, off);
+}
+
 int filedisk_pwrite(int fd, const void *buf, size_t len, uint64_t off)
 {
-	const uint8_t *p = buf;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
+	return transfer(fd, true, &iov, 1, off);
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -TERN_EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
+/* Reads or writes the first sectors sectors of req's buffers at its
+ * sector, in one system call when the host allows. Returns 0 or
+ * -TERN_EIO. */
+static int req_transfer(struct tern_filedisk *d, struct tern_blk_req *req,
+			bool write, uint32_t sectors)
+{
+	struct iovec iov[TERN_FILEDISK_SEGS_MAX];
+	uint32_t ss = d->dev.sector_size, nsegs;
+	struct tern_blk_seg one;
+	const struct tern_blk_seg *segs = tern_blk_req_segs(req, &one, &nsegs);
+	int n = 0;
+
+	for (uint32_t i = 0; i < nsegs && sectors > 0; i++) {
+		uint32_t k = TERN_MIN(segs[i].count, sectors);
+
+		iov[n].iov_base = segs[i].buf;
+		iov[n].iov_len = (size_t)k * ss;
+		n++;
+		sectors -= k;
 	}
-	return 0;
+	return transfer(d->fd, write, iov, n, req->sector * ss);
 }
 
 /* Returns 0 if every probability is at most 1,000,000, else -TERN_EINVAL. */
@@ -97,8 +126,6 @@ static uint32_t first_bad(const struct tern_filedisk *d, uint64_t sector,
 /* Reads req's sectors unless a fault is injected; returns its status. */
 static int do_read(struct tern_filedisk *d, struct tern_blk_req *req)
 {
-	uint32_t ss = d->dev.sector_size;
-
 	d->stats.reads++;
 	if (first_bad(d, req->sector, req->count, TERN_FILEDISK_FAIL_READ) <
 	    req->count) {
@@ -110,8 +137,7 @@ static int do_read(struct tern_filedisk *d, struct tern_blk_req *req)
 		d->stats.injected++;
 		goto fail;
 	}
-	if (filedisk_pread(d->fd, req->buf, (size_t)req->count * ss,
-			   req->sector * ss) < 0)
+	if (req_transfer(d, req, false, req->count) < 0)
 		goto fail;
 	d->stats.read_sectors += req->count;
 	return 0;
@@ -125,7 +151,6 @@ fail:
  * returns req's status. */
 static int do_write(struct tern_filedisk *d, struct tern_blk_req *req)
 {
-	uint32_t ss = d->dev.sector_size;
 	uint32_t land = req->count, bad;
 	uint64_t id = ++d->next_write_id;
 	int status = 0;
@@ -156,8 +181,7 @@ static int do_write(struct tern_filedisk *d, struct tern_blk_req *req)
 	}
 	if (land > 0) {
 		if (filedisk_undo_record(d, id, req->sector, land) < 0 ||
-		    filedisk_pwrite(d->fd, req->buf, (size_t)land * ss,
-				    req->sector * ss) < 0) {
+		    req_transfer(d, req, true, land) < 0) {
 			/* Some sectors may have landed; the contract leaves
 			 * them unspecified. */
 			status = -TERN_EIO;
@@ -375,6 +399,7 @@ int tern_filedisk_open(struct tern_filedisk *d, const char *path,
 	tern_blkdev_init(&d->dev, &filedisk_ops,
 			 opts->name ? opts->name : "disk", ss, sectors,
 			 opts->max_sectors);
+	d->dev.max_segments = TERN_FILEDISK_SEGS_MAX;
 	d->fd = fd;
 	d->read_only = opts->read_only;
 	d->faults = opts->faults;

@@ -38,12 +38,18 @@
  * it is clean and evictable when the scan comes back.
  *
  * Read-ahead: up to TERN_BCACHE_RA_STREAMS sequential readers are tracked.
- * The second consecutive access of a stream starts reading ahead 4 blocks,
- * doubling per access up to readahead_max, which is capped at half the
- * small queue (a larger window would evict its own blocks before use).
- * Read-ahead takes only free or clean evictable slots, never starts a
- * write-back, and a prefetched block's first use does not count as a
- * re-access (a file read once stays in the small queue).
+ * The second consecutive access of a stream reads 4 blocks ahead; when the
+ * reader has used half of what is read ahead, the window doubles (up to
+ * readahead_max, which is capped at half the small queue: a larger window
+ * would evict its own blocks before use) and is filled up again, so blocks
+ * are read ahead in batches. A batch of consecutive blocks goes to the
+ * device as one scattered request (a run: up to TERN_BCACHE_RUN_MAX blocks,
+ * the device's max_segments and max_sectors) when the device takes
+ * scattered requests; a run that fails is read again block by block, so an
+ * error reaches only the blocks it concerns. Read-ahead takes only free or
+ * clean evictable slots, never starts a write-back, and a prefetched
+ * block's first use does not count as a re-access (a file read once stays
+ * in the small queue).
  *
  * Errors:
  *   - A failed read is sticky on its buffer: every holder (everyone who got
@@ -104,6 +110,7 @@
 
 #define TERN_BCACHE_RA_STREAMS 4
 #define TERN_BCACHE_RA_MIN 4 /* first read-ahead window, blocks */
+#define TERN_BCACHE_RUN_MAX 32 /* blocks per read-ahead request */
 
 /* Flags for tern_bcache_get / tern_bcache_read. */
 #define TERN_BCACHE_NOREAD 1u /* the caller overwrites the whole block: a
@@ -149,9 +156,11 @@ struct tern_bcache_stats {
 	uint64_t no_slot;       /* gets failed: -TERN_EAGAIN or -TERN_ENOMEM */
 	uint64_t ra_issued;     /* blocks read ahead */
 	uint64_t ra_used;       /* prefetched blocks later got */
-	uint64_t reads, writes, flushes;  /* requests completed */
+	uint64_t reads, writes, flushes;  /* requests completed (a run of
+					     blocks read ahead is one) */
 	uint64_t read_errors, write_errors, flush_errors;
 	uint64_t dev_busy;      /* submits the device refused (queue full) */
+	uint64_t run_retries;   /* failed runs, read again block by block */
 };
 
 /* One flush (tern_bcache_flush_start); the caller's memory. */
@@ -169,6 +178,15 @@ struct tern_bcache_ra {
 	uint64_t ahead;    /* first block not yet read ahead */
 	uint32_t window;   /* blocks to keep read ahead; 0: not yet */
 	uint32_t lru;      /* last use (stream replacement) */
+};
+
+/* Private: one read of consecutive blocks, one segment per buffer. */
+struct tern_bcache_run {
+	struct tern_blk_req req;
+	struct tern_blk_seg segs[TERN_BCACHE_RUN_MAX];
+	struct tern_bcache_buf *bufs[TERN_BCACHE_RUN_MAX];
+	uint32_t n;
+	bool busy;         /* req is in flight */
 };
 
 /* Private: one ghost entry (S3-FIFO's ghost queue). */
@@ -203,6 +221,8 @@ struct tern_bcache {
 	uint32_t inflight;         /* buffers with I/O submitted or queued */
 	struct tern_bcache_ra ra[TERN_BCACHE_RA_STREAMS];
 	uint32_t ra_clock, readahead_max;
+	uint32_t run_max;          /* blocks per run the device takes */
+	struct tern_bcache_run runs[TERN_BCACHE_RA_STREAMS];
 	/* Flush state. */
 	struct tern_list flush_waiting, flush_active;
 	uint32_t flush_remaining;  /* active blocks not yet written */

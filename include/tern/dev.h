@@ -225,6 +225,12 @@ enum tern_blk_op {
 
 struct tern_blk_req;
 
+/* One buffer of a scattered request: count sectors at buf. */
+struct tern_blk_seg {
+	void *buf;
+	uint32_t count;
+};
+
 /* Called once per request, from tern_blkdev_poll(), with req->status set. The
  * request and its buffer belong to the caller again from this call on. */
 typedef void (*tern_blk_done_fn)(struct tern_blk_req *req);
@@ -233,8 +239,12 @@ struct tern_blk_req {
 	/* Set by the caller before submit. */
 	enum tern_blk_op op;
 	uint64_t sector;       /* first sector (ignored by FLUSH) */
-	uint32_t count;        /* sectors (0 for FLUSH) */
-	void *buf;             /* count * sector_size bytes (NULL for FLUSH) */
+	uint32_t count;        /* sectors in all (0 for FLUSH) */
+	void *buf;             /* count * sector_size bytes, when nsegs is 0
+				  (NULL for FLUSH) */
+	const struct tern_blk_seg *segs; /* else nsegs buffers, in disk
+				  order, whose counts add up to count */
+	uint32_t nsegs;        /* 0: one buffer, buf; at most max_segments */
 	tern_blk_done_fn done;
 	void *ctx;             /* for the caller; the device never touches it */
 
@@ -272,19 +282,35 @@ struct tern_blkdev {
 	uint32_t sector_size;          /* bytes, a power of two >= 512 */
 	uint64_t sector_count;
 	uint32_t max_sectors;          /* per request; 0 = no limit */
+	uint32_t max_segments;         /* segs per request: 1 (the default of
+					  tern_blkdev_init) means buf only */
 };
 
-/* Fills the common fields of a block device. */
+/* Fills the common fields of a block device; max_segments is 1 (a device
+ * that takes scattered requests raises it afterwards). */
 TERN_API void tern_blkdev_init(struct tern_blkdev *dev,
 			       const struct tern_blkdev_ops *ops,
 			       const char *name, uint32_t sector_size,
 			       uint64_t sector_count, uint32_t max_sectors);
 
 /* Submits req; see tern_blkdev_ops.submit. Returns -TERN_EINVAL without
- * calling the device if the range is out of bounds or count exceeds
- * max_sectors. Asserts req->done is set and buf is set for READ/WRITE. */
+ * calling the device if the range is out of bounds, count exceeds
+ * max_sectors, nsegs exceeds max_segments, or the segments' counts do not
+ * add up to count (or one is 0). Asserts req->done is set and, for READ and
+ * WRITE, buf (or every segment's buf) is set. */
 TERN_API int tern_blkdev_submit(struct tern_blkdev *dev,
 				struct tern_blk_req *req);
+
+/* The buffers of a READ or WRITE as segments: req->segs, or *one made of
+ * req->buf and req->count. Sets *n to their number. For devices. */
+TERN_API const struct tern_blk_seg *tern_blk_req_segs(
+	const struct tern_blk_req *req, struct tern_blk_seg *one,
+	uint32_t *n);
+
+/* Address of the request's sector i (0 <= i < count) in its buffers, with
+ * sector size ss. O(nsegs); for devices that copy sector by sector. */
+TERN_API uint8_t *tern_blk_req_sector(const struct tern_blk_req *req,
+				      uint32_t ss, uint32_t i);
 
 /* Reports completions; see tern_blkdev_ops.poll. */
 TERN_API int tern_blkdev_poll(struct tern_blkdev *dev);

@@ -74,50 +74,69 @@ static void land(struct memdisk *d, uint64_t s, const uint8_t *src)
 	memcpy(sector_ptr(d, s), src, ss);
 }
 
+/* Checksum of a request's buffers (a write's data). */
+static uint64_t req_sum(const struct memdisk *d, const struct tern_blk_req *req)
+{
+	uint64_t h = 0;
+
+	for (uint32_t i = 0; i < req->count; i++)
+		h = h * 31 + fnv(tern_blk_req_sector(req, d->dev.sector_size, i),
+				 d->dev.sector_size);
+	return h;
+}
+
 static void do_read(struct memdisk *d, struct tern_blk_req *req)
 {
-	size_t bytes = (size_t)req->count * d->dev.sector_size;
+	uint32_t ss = d->dev.sector_size;
+	bool fail;
 
 	d->stats.reads++;
-	if (first_bad(d, req->sector, req->count, MEMDISK_FAIL_READ) !=
-		    UINT64_MAX ||
-	    tern_rand_ppm(&d->rand, d->faults.read_eio_ppm)) {
-		memset(req->buf, 0xa5, bytes); /* garbage, as a device may */
-		req->status = -TERN_EIO;
-		d->stats.read_errors++;
-		return;
+	fail = first_bad(d, req->sector, req->count, MEMDISK_FAIL_READ) !=
+		       UINT64_MAX ||
+	       tern_rand_ppm(&d->rand, d->faults.read_eio_ppm);
+	for (uint32_t i = 0; i < req->count; i++) {
+		uint8_t *dst = tern_blk_req_sector(req, ss, i);
+
+		if (fail)
+			memset(dst, 0xa5, ss); /* garbage, as a device may */
+		else
+			memcpy(dst, sector_ptr(d, req->sector + i), ss);
 	}
-	memcpy(req->buf, sector_ptr(d, req->sector), bytes);
-	req->status = 0;
+	req->status = fail ? -TERN_EIO : 0;
+	if (fail)
+		d->stats.read_errors++;
 }
 
 static void do_write(struct memdisk *d, struct pend *p)
 {
 	struct tern_blk_req *req = p->req;
 	uint32_t ss = d->dev.sector_size;
-	const uint8_t *src = req->buf;
 	uint64_t bad;
 
 	d->stats.writes++;
-	if (fnv(req->buf, (size_t)req->count * ss) != p->sum)
+	if (req_sum(d, req) != p->sum)
 		d->stats.unstable_writes++;
 	req->status = 0;
 	bad = first_bad(d, req->sector, req->count, MEMDISK_FAIL_WRITE);
 	if (bad != UINT64_MAX) {
 		for (uint64_t s = req->sector; s < bad; s++)
-			land(d, s, src + (s - req->sector) * ss);
+			land(d, s,
+			     tern_blk_req_sector(req, ss,
+						 (uint32_t)(s - req->sector)));
 		req->status = -TERN_EIO;
 	} else if (tern_rand_ppm(&d->rand, d->faults.write_eio_ppm)) {
 		req->status = -TERN_EIO;
 	} else if (tern_rand_ppm(&d->rand, d->faults.torn_ppm)) {
 		for (uint32_t i = 0; i < req->count; i++)
 			if (tern_rand_below(&d->rand, 2))
-				land(d, req->sector + i, src + (size_t)i * ss);
+				land(d, req->sector + i,
+				     tern_blk_req_sector(req, ss, i));
 		d->stats.torn++;
 		req->status = -TERN_EIO;
 	} else {
 		for (uint32_t i = 0; i < req->count; i++)
-			land(d, req->sector + i, src + (size_t)i * ss);
+			land(d, req->sector + i,
+			     tern_blk_req_sector(req, ss, i));
 	}
 	if (req->status)
 		d->stats.write_errors++;
@@ -149,7 +168,7 @@ static int md_submit(struct tern_blkdev *dev, struct tern_blk_req *req)
 	p->dead = false;
 	p->sum = 0;
 	if (req->op == TERN_BLK_WRITE)
-		p->sum = fnv(req->buf, (size_t)req->count * dev->sector_size);
+		p->sum = req_sum(d, req);
 	if (req->op == TERN_BLK_FLUSH)
 		req->dev_data = d->cseq;
 	if (d->npending > d->stats.max_pending)
@@ -245,6 +264,7 @@ int memdisk_open(struct memdisk *d, const struct memdisk_opts *o)
 		return -TERN_EINVAL;
 	tern_blkdev_init(&d->dev, &md_ops, "mem0", ss, o->sectors,
 			 o->max_sectors);
+	d->dev.max_segments = o->max_segments ? o->max_segments : 16;
 	d->faults = o->faults;
 	d->in_order = o->in_order;
 	d->queue_depth = o->queue_depth ? o->queue_depth : 32;
@@ -356,8 +376,7 @@ int memdisk_power_cut(struct memdisk *d, uint32_t keep_ppm)
 			for (uint32_t k = 0; k < req->count; k++)
 				if (tern_rand_ppm(&d->rand, keep_ppm))
 					memcpy(sector_ptr(d, req->sector + k),
-					       (const uint8_t *)req->buf +
-						       (size_t)k * ss,
+					       tern_blk_req_sector(req, ss, k),
 					       ss);
 		}
 		pend[i].dead = true;

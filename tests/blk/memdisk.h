@@ -47,6 +47,7 @@ struct memdisk_opts {
 	uint32_t sector_size;   /* 0: 512 */
 	uint64_t sectors;
 	uint32_t max_sectors;   /* 0: no limit */
+	uint32_t max_segments;  /* buffers per request; 0: 16 */
 	uint32_t queue_depth;   /* 0: 32 */
 	uint32_t undo_cap;      /* sector undo records; 0: 4 x sectors */
 	uint64_t seed;

@@ -498,6 +498,83 @@ Test(bcache, sequential_reads_are_read_ahead)
 	cr_assert_eq(cache.stats.ra_issued, issued);
 }
 
+/* Reads blocks first..end-1 in order, checking each, all valid. */
+static void read_sequentially(uint64_t first, uint64_t end)
+{
+	struct tern_bcache_buf *b;
+
+	for (uint64_t i = first; i < end; i++) {
+		cr_assert_eq(get_ready(i, &b), 0, "block %llu",
+			     (unsigned long long)i);
+		check_block(b);
+		tern_bcache_put(&cache, b);
+	}
+	cr_assert_eq(tern_bcache_drain(&cache), 0);
+}
+
+Test(bcache, read_ahead_goes_to_the_device_in_runs)
+{
+	open_disk(8 * 1024, 32, false);
+	open_cache(4096, 512, 32);
+	read_sequentially(0, 1000);
+	cr_assert_gt(cache.stats.ra_issued, 950);
+	/* Windows of 4, 8, 16, then batches of 16: about 1000 / 16 runs. */
+	cr_assert_lt(disk.stats.reads, 100, "%llu device reads",
+		     (unsigned long long)disk.stats.reads);
+	cr_assert_eq(cache.stats.reads, disk.stats.reads);
+	cr_assert_eq(cache.stats.run_retries, 0);
+}
+
+Test(bcache, without_scattered_requests_read_ahead_reads_block_by_block)
+{
+	open_disk(8 * 256, 32, false);
+	disk.dev.max_segments = 1;
+	open_cache(4096, 256, 16);
+	read_sequentially(0, 200);
+	cr_assert_eq(disk.stats.reads,
+		     cache.stats.misses + cache.stats.ra_issued);
+}
+
+Test(bcache, runs_respect_the_device_request_size)
+{
+	struct memdisk_opts o = { .sectors = 8 * 256, .max_sectors = 24 };
+
+	cr_assert_eq(memdisk_open(&disk, &o), 0);
+	/* max_sectors 24: at most 3 blocks of 8 sectors per run. */
+	open_cache(4096, 256, 16);
+	for (uint64_t i = 0; i < 100; i++) {
+		struct tern_bcache_buf *b;
+
+		cr_assert_eq(get_ready(i, &b), 0);
+		tern_bcache_put(&cache, b);
+	}
+	cr_assert_eq(tern_bcache_drain(&cache), 0);
+	cr_assert_geq(disk.stats.reads * 3, cache.stats.ra_issued);
+	cr_assert_lt(disk.stats.reads, cache.stats.misses + cache.stats.ra_issued);
+}
+
+Test(bcache, a_failed_run_is_read_again_and_fails_only_its_bad_block)
+{
+	struct tern_bcache_buf *b;
+
+	open_disk(8 * 256, 32, false);
+	open_cache(4096, 256, 16);
+	/* Block 40 (sectors 320..327) is read ahead in a run. */
+	cr_assert_eq(memdisk_fail_sector(&disk, 8 * 40 + 5, MEMDISK_FAIL_READ),
+		     0);
+	read_sequentially(0, 40);
+	cr_assert_eq(get_ready(40, &b), -TERN_EIO);
+	tern_bcache_put(&cache, b);
+	read_sequentially(41, 60);
+	cr_assert_geq(cache.stats.run_retries, 1);
+	/* Block 40 alone failed: its re-read after the run, and the get's
+	 * own read if the failed read-ahead had left the cache by then. */
+	cr_assert_leq(cache.stats.read_errors, 2);
+	/* The error is not cached: healed, block 40 reads. */
+	cr_assert_eq(memdisk_fail_sector(&disk, 8 * 40 + 5, 0), 0);
+	read_sequentially(40, 41);
+}
+
 Test(bcache, the_short_last_block_reads_zeros_past_the_end)
 {
 	struct tern_bcache_buf *b;

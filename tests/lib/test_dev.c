@@ -116,6 +116,60 @@ Test(dev, blkdev_submit_checks_ranges_before_the_device)
 	tern_blkdev_close(&d);
 }
 
+Test(dev, blkdev_submit_checks_segments_before_the_device)
+{
+	struct tern_blkdev d;
+	uint8_t a[1024], b[512], c[512];
+	struct tern_blk_seg segs[3] = { { a, 2 }, { b, 1 }, { c, 1 } };
+	struct tern_blk_req req = {
+		.op = TERN_BLK_WRITE, .sector = 10, .count = 4, .segs = segs,
+		.nsegs = 3, .done = noop_done,
+	};
+	unsigned before = submits;
+
+	tern_blkdev_init(&d, &fake_ops, "blk0", 512, 100, 0);
+	cr_assert_eq(d.max_segments, 1, "buf only unless the device says so");
+	cr_assert_eq(tern_blkdev_submit(&d, &req), -TERN_EINVAL);
+	d.max_segments = 3;
+	cr_assert_eq(tern_blkdev_submit(&d, &req), 0);
+	req.count = 5; /* segments hold 4 sectors */
+	cr_assert_eq(tern_blkdev_submit(&d, &req), -TERN_EINVAL);
+	req.count = 3;
+	cr_assert_eq(tern_blkdev_submit(&d, &req), -TERN_EINVAL);
+	req.count = 4;
+	segs[1].count = 0;
+	segs[2].count = 2;
+	cr_assert_eq(tern_blkdev_submit(&d, &req), -TERN_EINVAL, "empty segment");
+	segs[1].count = 1;
+	segs[2].count = 1;
+	req.segs = NULL;
+	cr_assert_eq(tern_blkdev_submit(&d, &req), -TERN_EINVAL, "no segments");
+	cr_assert_eq(submits - before, 1u);
+}
+
+Test(dev, request_segments_and_sectors_address_the_right_bytes)
+{
+	uint8_t a[1024], b[512], c[1536];
+	struct tern_blk_seg segs[3] = { { a, 2 }, { b, 1 }, { c, 3 } };
+	struct tern_blk_req req = { .count = 6, .segs = segs, .nsegs = 3 };
+	struct tern_blk_seg one;
+	const struct tern_blk_seg *s;
+	uint32_t n;
+
+	s = tern_blk_req_segs(&req, &one, &n);
+	cr_assert(s == segs && n == 3);
+	cr_assert_eq(tern_blk_req_sector(&req, 512, 0), a);
+	cr_assert_eq(tern_blk_req_sector(&req, 512, 1), a + 512);
+	cr_assert_eq(tern_blk_req_sector(&req, 512, 2), b);
+	cr_assert_eq(tern_blk_req_sector(&req, 512, 3), c);
+	cr_assert_eq(tern_blk_req_sector(&req, 512, 5), c + 1024);
+
+	req = (struct tern_blk_req){ .count = 3, .buf = c };
+	s = tern_blk_req_segs(&req, &one, &n);
+	cr_assert(s == &one && n == 1 && one.buf == c && one.count == 3);
+	cr_assert_eq(tern_blk_req_sector(&req, 512, 2), c + 1024);
+}
+
 static int never_send(struct tern_netdev *dev, const struct tern_tx *f,
 		      unsigned n)
 {

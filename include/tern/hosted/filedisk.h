@@ -5,10 +5,12 @@
  * The hosted runner's `--disk file:PATH`, and the disk under the block
  * cache's model-based tests. It honours the blkdev contract of dev.h:
  *
- *   - Requests are performed synchronously inside submit() with pread(),
- *     pwrite() and fdatasync() (FLUSH), and reported at the next poll, in
- *     submit order; never from inside submit(). At most queue_depth
- *     requests are pending; beyond that submit() returns -TERN_EAGAIN.
+ *   - Requests are performed synchronously inside submit() with preadv(),
+ *     pwritev() (one call for all of a request's segments, up to
+ *     TERN_FILEDISK_SEGS_MAX) and fdatasync() (FLUSH), and reported at the
+ *     next poll, in submit order; never from inside submit(). At most
+ *     queue_depth requests are pending; beyond that submit() returns
+ *     -TERN_EAGAIN.
  *   - Request status (req->status, reported by done()):
  *       0            done;
  *       -TERN_EIO    read: an injected fault (a bad sector in the range, the
@@ -59,6 +61,7 @@
 
 #define TERN_FILEDISK_QUEUE_DEFAULT 64
 #define TERN_FILEDISK_BAD_MAX 32 /* chosen bad sectors at a time */
+#define TERN_FILEDISK_SEGS_MAX 64 /* the device's max_segments */
 
 /* Injected faults. Probabilities in parts per million (0..1,000,000), drawn
  * per request. */

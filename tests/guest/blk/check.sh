@@ -3,7 +3,9 @@
 # images, boots the blk image with both (blk0 cached write-back: the
 # device offers FLUSH; blk1 cache=writethrough and config-wce=off: QEMU then
 # offers no FLUSH and the driver's write-through path completes flushes
-# itself), and after QEMU exited checks the files with check.py.
+# itself; blk2 without indirect descriptors: one buffer per request, where
+# blk0 and blk1 take scattered ones), and after QEMU exited checks the
+# files with check.py.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib.sh"
@@ -12,7 +14,7 @@ machine=${1:-q35}
 seed=$((RANDOM * 32768 + RANDOM))
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-truncate -s 8M "$tmp/d0.img" "$tmp/d1.img"
+truncate -s 8M "$tmp/d0.img" "$tmp/d1.img" "$tmp/d2.img"
 accel=$(guest_accel)
 echo "guest: guest_blk on $machine${GUEST_BIOS:+ (firmware $GUEST_BIOS)} with $accel ($(guest_accel_reason)), seed $seed"
 # shellcheck disable=SC2046
@@ -21,7 +23,9 @@ guest_run 120 "$tmp/console.log" $(guest_qemu_args "$accel" "$machine") \
     -drive file="$tmp/d0.img",format=raw,if=none,id=d0,cache=writeback \
     -device virtio-blk-pci,drive=d0,disable-legacy=on \
     -drive file="$tmp/d1.img",format=raw,if=none,id=d1,cache=writethrough \
-    -device virtio-blk-pci,drive=d1,disable-legacy=on,config-wce=off
+    -device virtio-blk-pci,drive=d1,disable-legacy=on,config-wce=off \
+    -drive file="$tmp/d2.img",format=raw,if=none,id=d2 \
+    -device virtio-blk-pci,drive=d2,disable-legacy=on,indirect_desc=off
 rc=$?
 status=$(guest_status $rc)
 echo "guest: QEMU exit $rc: status $status"
@@ -31,5 +35,11 @@ grep -q "blk0: virtio-blk.*, flush" "$tmp/console.log" ||
     { echo "FAIL: blk0 should offer FLUSH"; fail=1; }
 grep -q "blk1: virtio-blk.*, write-through" "$tmp/console.log" ||
     { echo "FAIL: blk1 should be write-through"; fail=1; }
-/usr/bin/python3 "$here/blk/check.py" "$seed" 512 2048 "$tmp/d0.img" "$tmp/d1.img" || fail=1
+for d in blk0 blk1; do
+    grep -q "blk: $d: 7 ranges (5 scattered)" "$tmp/console.log" ||
+        { echo "FAIL: $d should take scattered requests"; fail=1; }
+done
+grep -q "blk: blk2: 7 ranges (0 scattered)" "$tmp/console.log" ||
+    { echo "FAIL: blk2 (no indirect descriptors) should take one buffer"; fail=1; }
+/usr/bin/python3 "$here/blk/check.py" "$seed" 512 2048 "$tmp/d0.img" "$tmp/d1.img" "$tmp/d2.img" || fail=1
 exit $fail

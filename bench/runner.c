@@ -86,11 +86,9 @@ static double median_of(double *v, unsigned n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-const struct tern_bench_case *tern_bench_record(struct tern_bench *b,
-						const char *name,
-						const double *ns_per_op,
-						unsigned reps,
-						double bytes_per_op)
+const struct tern_bench_case *
+tern_bench_record(struct tern_bench *b, const char *name,
+		  const double *ns_per_op, unsigned reps, double bytes_per_op)
 {
 	struct tern_bench_case *c;
 	double sorted[256], dev[256];
@@ -253,7 +251,9 @@ int tern_bench_finish(struct tern_bench *b)
 	}
 	fprintf(f, "\n  ],\n  \"metrics\": [");
 	for (unsigned i = 0; i < b->nextra; i++)
-		fprintf(f, "%s\n    {\"name\": \"%s\", \"value\": %.4f, \"unit\": \"%s\"}",
+		fprintf(f,
+			"%s\n    {\"name\": \"%s\", \"value\": %.4f, \"unit\": "
+			"\"%s\"}",
 			i ? "," : "", b->extra[i].name, b->extra[i].value,
 			b->extra[i].unit);
 	fprintf(f, "\n  ]\n}\n");

@@ -29,15 +29,15 @@ typedef void (*tern_bench_fn)(void *ctx, uint64_t iters);
 
 struct tern_bench_case {
 	char name[64];
-	uint64_t iters;          /* per repetition */
+	uint64_t iters; /* per repetition */
 	unsigned reps;
-	double median_ns;        /* per operation */
+	double median_ns; /* per operation */
 	double min_ns, max_ns;
-	double mad_ns;           /* median absolute deviation */
-	double bytes_per_op;     /* 0: not a throughput case */
+	double mad_ns;	     /* median absolute deviation */
+	double bytes_per_op; /* 0: not a throughput case */
 };
 
-struct tern_bench_extra {    /* a ratio or a plain metric */
+struct tern_bench_extra { /* a ratio or a plain metric */
 	char name[96];
 	double value;
 	char unit[16];
@@ -66,11 +66,9 @@ const struct tern_bench_case *tern_bench_run(struct tern_bench *b,
 
 /* Records a case measured by the caller: ns per operation for each
  * repetition (reps values); the runner computes the median and spread. */
-const struct tern_bench_case *tern_bench_record(struct tern_bench *b,
-						const char *name,
-						const double *ns_per_op,
-						unsigned reps,
-						double bytes_per_op);
+const struct tern_bench_case *
+tern_bench_record(struct tern_bench *b, const char *name,
+		  const double *ns_per_op, unsigned reps, double bytes_per_op);
 
 /* Records "name: how many times faster `fast` is than `slow`" as
  * median(slow) / median(fast), prints it, and returns it. */

@@ -33,7 +33,7 @@
 #define PIT_HZ 1193182ull
 #define PIT_CALIBRATE_MS 10
 
-#define HZ_MIN (100ull * 1000 * 1000)      /* sanity bounds on a result */
+#define HZ_MIN (100ull * 1000 * 1000) /* sanity bounds on a result */
 #define HZ_MAX (20ull * 1000 * 1000 * 1000)
 
 uint64_t clock_tsc_hz;

@@ -92,15 +92,15 @@ static void load_idt(void)
 /* Remaps the 8259 pair to VEC_PIC_BASE and masks every line. */
 static void mask_pics(void)
 {
-	outb(0x20, 0x11);              /* ICW1: init, expect ICW4 */
+	outb(0x20, 0x11); /* ICW1: init, expect ICW4 */
 	outb(0xa0, 0x11);
-	outb(0x21, VEC_PIC_BASE);      /* ICW2: vector bases */
+	outb(0x21, VEC_PIC_BASE); /* ICW2: vector bases */
 	outb(0xa1, VEC_PIC_BASE + 8);
-	outb(0x21, 0x04);              /* ICW3: slave on IRQ2 */
+	outb(0x21, 0x04); /* ICW3: slave on IRQ2 */
 	outb(0xa1, 0x02);
-	outb(0x21, 0x01);              /* ICW4: 8086 mode */
+	outb(0x21, 0x01); /* ICW4: 8086 mode */
 	outb(0xa1, 0x01);
-	outb(0x21, 0xff);              /* mask everything */
+	outb(0x21, 0xff); /* mask everything */
 	outb(0xa1, 0xff);
 }
 

@@ -33,14 +33,14 @@ static inline uint64_t align_down(uint64_t v, uint64_t a)
 }
 
 /* Interrupt vectors. */
-#define VEC_TIMER 0x20    /* LAPIC timer */
-#define VEC_DEVICE 0x30   /* every virtio MSI-X message */
-#define VEC_SERIAL 0x31   /* COM1 received a byte (IRQ 4 via the IOAPIC) */
+#define VEC_TIMER 0x20	  /* LAPIC timer */
+#define VEC_DEVICE 0x30	  /* every virtio MSI-X message */
+#define VEC_SERIAL 0x31	  /* COM1 received a byte (IRQ 4 via the IOAPIC) */
 #define VEC_PIC_BASE 0xe0 /* the masked 8259s, remapped out of the way */
 #define VEC_SPURIOUS 0xff
 
 /* ---- start.S / guest.ld ---- */
-extern uint64_t guest_boot_tsc;   /* TSC at the first instruction */
+extern uint64_t guest_boot_tsc; /* TSC at the first instruction */
 extern uint8_t __image_start[], __image_end[];
 extern uint8_t boot_stack_bottom[], boot_stack_top[];
 extern uint64_t boot_pml4[];
@@ -112,7 +112,7 @@ extern uint64_t trap_irq_count;
 
 struct guest_memrange {
 	uint64_t start, end; /* [start, end) */
-	uint32_t type;       /* 1 RAM, 2 reserved, 3 ACPI, 4 NVS, ... */
+	uint32_t type;	     /* 1 RAM, 2 reserved, 3 ACPI, 4 NVS, ... */
 };
 
 #define GUEST_MEMMAP_MAX 32

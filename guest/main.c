@@ -106,12 +106,14 @@ static void attach_devices(struct tern_boot *boot, const struct tern_args *a)
 		if (virtio_is_net(d) && boot->n_net < want_net &&
 		    boot->n_net < TERN_MAX_NETDEVS) {
 			tern_snprintf(name, sizeof(name), "net%u", boot->n_net);
-			if (virtio_net_probe(d, name, &boot->net[boot->n_net]) == 0)
+			if (virtio_net_probe(d, name,
+					     &boot->net[boot->n_net]) == 0)
 				boot->n_net++;
 		} else if (virtio_is_blk(d) && boot->n_blk < want_blk &&
 			   boot->n_blk < TERN_MAX_BLKDEVS) {
 			tern_snprintf(name, sizeof(name), "blk%u", boot->n_blk);
-			if (virtio_blk_probe(d, name, &boot->blk[boot->n_blk]) == 0)
+			if (virtio_blk_probe(d, name,
+					     &boot->blk[boot->n_blk]) == 0)
 				boot->n_blk++;
 		}
 	}

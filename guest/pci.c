@@ -57,8 +57,7 @@ static uint32_t address(uint8_t bus, uint8_t slot, uint8_t fn, uint8_t off)
 }
 
 /* Reads the config dword at off (rounded down to 4) of bus:slot.fn. */
-static uint32_t raw_read32(uint8_t bus, uint8_t slot, uint8_t fn,
-			   uint8_t off)
+static uint32_t raw_read32(uint8_t bus, uint8_t slot, uint8_t fn, uint8_t off)
 {
 	outl(CONFIG_ADDRESS, address(bus, slot, fn, off));
 	return inl(CONFIG_DATA);
@@ -192,11 +191,12 @@ static void assign_bars(const struct guest_pci_dev *devs, unsigned n)
 			size = bar_size(d, bar, &is64);
 			addr = lo & ~0xfull;
 			if (is64)
-				addr |= (uint64_t)pci_read32(d, (uint8_t)(off + 4))
+				addr |= (uint64_t)pci_read32(d,
+							     (uint8_t)(off + 4))
 					<< 32;
 			if (size && addr == 0 && n_reqs < TERN_ARRAY_SIZE(reqs))
-				reqs[n_reqs++] = (struct bar_req){ d, bar, is64,
-								   size };
+				reqs[n_reqs++] =
+					(struct bar_req){ d, bar, is64, size };
 			else if (size && addr >= BAR_WINDOW_START &&
 				 addr < BAR_WINDOW_END && addr + size > next)
 				next = addr + size;
@@ -233,8 +233,7 @@ unsigned pci_scan(struct guest_pci_dev *devs, unsigned max)
 	return n;
 }
 
-uint64_t pci_bar_map(const struct guest_pci_dev *d, unsigned bar,
-		     uint64_t size)
+uint64_t pci_bar_map(const struct guest_pci_dev *d, unsigned bar, uint64_t size)
 {
 	uint32_t lo, hi = 0;
 	uint64_t addr;
@@ -258,9 +257,9 @@ void pci_enable(const struct guest_pci_dev *d)
 {
 	uint16_t cmd = pci_read16(d, PCI_COMMAND);
 
-	pci_write16(d, PCI_COMMAND, (uint16_t)(cmd | CMD_MEMORY |
-						CMD_BUS_MASTER |
-						CMD_INTX_DISABLE));
+	pci_write16(d, PCI_COMMAND,
+		    (uint16_t)(cmd | CMD_MEMORY | CMD_BUS_MASTER |
+			       CMD_INTX_DISABLE));
 }
 
 uint8_t pci_find_cap(const struct guest_pci_dev *d, uint8_t cap_id,

@@ -15,9 +15,17 @@
 #define CMOS_DATA 0x71
 #define NMI_DISABLE 0x80
 
-enum { R_SEC = 0x00, R_MIN = 0x02, R_HOUR = 0x04, R_DAY = 0x07,
-       R_MONTH = 0x08, R_YEAR = 0x09, R_STATUS_A = 0x0a, R_STATUS_B = 0x0b,
-       R_CENTURY = 0x32 };
+enum {
+	R_SEC = 0x00,
+	R_MIN = 0x02,
+	R_HOUR = 0x04,
+	R_DAY = 0x07,
+	R_MONTH = 0x08,
+	R_YEAR = 0x09,
+	R_STATUS_A = 0x0a,
+	R_STATUS_B = 0x0b,
+	R_CENTURY = 0x32
+};
 
 struct rtc_time {
 	unsigned sec, min, hour, day, month, year, century;

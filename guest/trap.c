@@ -25,13 +25,28 @@
 uint64_t trap_irq_count;
 
 static const char *const names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
-	"#OF overflow", "#BR bound range", "#UD invalid opcode",
-	"#NM device not available", "#DF double fault", "coprocessor overrun",
-	"#TS invalid TSS", "#NP segment not present", "#SS stack fault",
-	"#GP general protection", "#PF page fault", "reserved",
-	"#MF x87 error", "#AC alignment check", "#MC machine check",
-	"#XM SIMD error", "#VE virtualization", "#CP control protection",
+	"#DE divide error",
+	"#DB debug",
+	"NMI",
+	"#BP breakpoint",
+	"#OF overflow",
+	"#BR bound range",
+	"#UD invalid opcode",
+	"#NM device not available",
+	"#DF double fault",
+	"coprocessor overrun",
+	"#TS invalid TSS",
+	"#NP segment not present",
+	"#SS stack fault",
+	"#GP general protection",
+	"#PF page fault",
+	"reserved",
+	"#MF x87 error",
+	"#AC alignment check",
+	"#MC machine check",
+	"#XM SIMD error",
+	"#VE virtualization",
+	"#CP control protection",
 };
 
 void trap_backtrace(uint64_t rip, uint64_t rbp)
@@ -73,37 +88,37 @@ void trap_backtrace(uint64_t rip, uint64_t rbp)
 static _Noreturn void fatal(const struct guest_trap_frame *f)
 {
 	static bool in_fatal;
-	const char *name = f->vector < 32 && names[f->vector]
-				   ? names[f->vector]
-				   : "reserved";
+	const char *name = f->vector < 32 && names[f->vector] ? names[f->vector]
+							      : "reserved";
 
 	if (in_fatal) /* a fault while reporting one: just stop */
 		guest_exit(GUEST_EXIT_ABORT);
 	in_fatal = true;
 	tern_printf("\ntern: exception %llu (%s), error code 0x%llx\n",
-	      (unsigned long long)f->vector, name,
-	      (unsigned long long)f->error);
+		    (unsigned long long)f->vector, name,
+		    (unsigned long long)f->error);
 	tern_printf("rip %016llx  cs %04llx  rflags %016llx\n",
-	      (unsigned long long)f->rip, (unsigned long long)f->cs,
-	      (unsigned long long)f->rflags);
+		    (unsigned long long)f->rip, (unsigned long long)f->cs,
+		    (unsigned long long)f->rflags);
 	tern_printf("rsp %016llx  ss %04llx  cr2 %016llx  cr3 %016llx\n",
-	      (unsigned long long)f->rsp, (unsigned long long)f->ss,
-	      (unsigned long long)read_cr2(), (unsigned long long)read_cr3());
+		    (unsigned long long)f->rsp, (unsigned long long)f->ss,
+		    (unsigned long long)read_cr2(),
+		    (unsigned long long)read_cr3());
 	tern_printf("rax %016llx  rbx %016llx  rcx %016llx\n",
-	      (unsigned long long)f->rax, (unsigned long long)f->rbx,
-	      (unsigned long long)f->rcx);
+		    (unsigned long long)f->rax, (unsigned long long)f->rbx,
+		    (unsigned long long)f->rcx);
 	tern_printf("rdx %016llx  rsi %016llx  rdi %016llx\n",
-	      (unsigned long long)f->rdx, (unsigned long long)f->rsi,
-	      (unsigned long long)f->rdi);
+		    (unsigned long long)f->rdx, (unsigned long long)f->rsi,
+		    (unsigned long long)f->rdi);
 	tern_printf("rbp %016llx  r8  %016llx  r9  %016llx\n",
-	      (unsigned long long)f->rbp, (unsigned long long)f->r8,
-	      (unsigned long long)f->r9);
+		    (unsigned long long)f->rbp, (unsigned long long)f->r8,
+		    (unsigned long long)f->r9);
 	tern_printf("r10 %016llx  r11 %016llx  r12 %016llx\n",
-	      (unsigned long long)f->r10, (unsigned long long)f->r11,
-	      (unsigned long long)f->r12);
+		    (unsigned long long)f->r10, (unsigned long long)f->r11,
+		    (unsigned long long)f->r12);
 	tern_printf("r13 %016llx  r14 %016llx  r15 %016llx\n",
-	      (unsigned long long)f->r13, (unsigned long long)f->r14,
-	      (unsigned long long)f->r15);
+		    (unsigned long long)f->r13, (unsigned long long)f->r14,
+		    (unsigned long long)f->r15);
 	trap_backtrace(f->rip, f->rbp);
 	guest_exit(GUEST_EXIT_ABORT);
 }

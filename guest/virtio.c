@@ -178,7 +178,8 @@ int virtq_init(struct virtio_dev *v, struct virtq *q, uint16_t index,
 	q->used = (volatile uint16_t *)(uintptr_t)used;
 	q->used_ring = (volatile struct vq_used_elem *)(uintptr_t)(used + 4);
 	q->used_event = &q->avail[2 + size];
-	q->avail_event = (volatile uint16_t *)(uintptr_t)(used + 4 + 8ull * size);
+	q->avail_event =
+		(volatile uint16_t *)(uintptr_t)(used + 4 + 8ull * size);
 	q->event_idx = v->features & VIRTIO_F_RING_EVENT_IDX;
 	q->io_fence = v->io_fence;
 
@@ -196,9 +197,9 @@ int virtq_init(struct virtio_dev *v, struct virtq *q, uint16_t index,
 	} else {
 		mmio_write16(v->common + C_Q_MSIX, NO_VECTOR);
 	}
-	q->notify_addr = v->notify + (uintptr_t)mmio_read16(v->common +
-							     C_Q_NOFF) *
-					     v->notify_mult;
+	q->notify_addr =
+		v->notify +
+		(uintptr_t)mmio_read16(v->common + C_Q_NOFF) * v->notify_mult;
 	/* Interrupts stay suppressed until a tern_wait() asks for them. */
 	virtq_irq_disable(q);
 	mmio_write16(v->common + C_Q_ENABLE, 1);

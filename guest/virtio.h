@@ -39,13 +39,13 @@
 
 struct virtio_dev {
 	struct guest_pci_dev pci;
-	uintptr_t common;      /* struct virtio_pci_common_cfg */
-	uintptr_t notify;      /* notification area */
-	uint32_t notify_mult;  /* notify_off_multiplier */
-	uintptr_t device;      /* device-specific configuration */
-	uint64_t features;     /* negotiated */
-	bool msix;             /* queue interrupts are MSI-X messages */
-	bool io_fence;         /* MFENCE may be none: TCG (virtio.c) */
+	uintptr_t common;     /* struct virtio_pci_common_cfg */
+	uintptr_t notify;     /* notification area */
+	uint32_t notify_mult; /* notify_off_multiplier */
+	uintptr_t device;     /* device-specific configuration */
+	uint64_t features;    /* negotiated */
+	bool msix;	      /* queue interrupts are MSI-X messages */
+	bool io_fence;	      /* MFENCE may be none: TCG (virtio.c) */
 };
 
 struct vq_desc {
@@ -62,20 +62,20 @@ struct vq_used_elem {
 
 struct virtq {
 	uint16_t index;
-	uint16_t size;               /* entries, a power of two */
+	uint16_t size; /* entries, a power of two */
 	volatile struct vq_desc *desc;
-	volatile uint16_t *avail;    /* flags, idx, ring[size], used_event */
-	volatile uint16_t *used;     /* flags, idx, then the elements */
+	volatile uint16_t *avail; /* flags, idx, ring[size], used_event */
+	volatile uint16_t *used;  /* flags, idx, then the elements */
 	volatile struct vq_used_elem *used_ring;
-	volatile uint16_t *used_event;  /* in the avail ring */
+	volatile uint16_t *used_event;	/* in the avail ring */
 	volatile uint16_t *avail_event; /* in the used ring */
 	uintptr_t notify_addr;
 	bool event_idx;
-	bool io_fence;               /* see struct virtio_dev */
-	uint16_t avail_shadow;       /* next avail idx, not yet published */
-	uint16_t published;          /* avail idx the device has seen */
-	uint16_t last_used;          /* used entries consumed */
-	uint64_t kicks;              /* notifications sent */
+	bool io_fence;	       /* see struct virtio_dev */
+	uint16_t avail_shadow; /* next avail idx, not yet published */
+	uint16_t published;    /* avail idx the device has seen */
+	uint16_t last_used;    /* used entries consumed */
+	uint64_t kicks;	       /* notifications sent */
 };
 
 /* Finds the capabilities of pci, maps their BARs and enables MSI-X.

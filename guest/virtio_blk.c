@@ -81,7 +81,7 @@ struct vblk {
 	unsigned n_free, n_slots;
 	uint32_t units_per_sector; /* 512-byte units per logical sector */
 	bool has_flush, read_only;
-	bool indirect;             /* chains in the slots' tables */
+	bool indirect; /* chains in the slots' tables */
 	/* requests completed without the device, reported at next poll */
 	struct tern_blk_req *local_head, *local_tail;
 	unsigned n_local;
@@ -139,8 +139,9 @@ static uint16_t write_chain(struct vblk *b, uint16_t s,
 		for (unsigned i = 0; i < n; i++) {
 			sl->table[i].addr = chain[i].addr;
 			sl->table[i].len = chain[i].len;
-			sl->table[i].flags = (uint16_t)(chain[i].flags |
-				(i + 1 < n ? VRING_DESC_F_NEXT : 0));
+			sl->table[i].flags =
+				(uint16_t)(chain[i].flags |
+					   (i + 1 < n ? VRING_DESC_F_NEXT : 0));
 			sl->table[i].next = (uint16_t)(i + 1);
 		}
 		virtq_set_desc(&b->q, s, (uint64_t)(uintptr_t)sl->table,
@@ -181,14 +182,15 @@ static int vblk_submit(struct tern_blkdev *dev, struct tern_blk_req *req)
 	sl = &b->slots[s];
 	sl->req = req;
 	sl->status = STATUS_PENDING;
-	type = req->op == TERN_BLK_READ    ? VIRTIO_BLK_T_IN
+	type = req->op == TERN_BLK_READ	   ? VIRTIO_BLK_T_IN
 	       : req->op == TERN_BLK_WRITE ? VIRTIO_BLK_T_OUT
 					   : VIRTIO_BLK_T_FLUSH;
 	tern_store_le32(sl->hdr, type);
 	tern_store_le32(sl->hdr + 4, 0);
-	tern_store_le64(sl->hdr + 8, type == VIRTIO_BLK_T_FLUSH
-					     ? 0
-					     : req->sector * b->units_per_sector);
+	tern_store_le64(sl->hdr + 8,
+			type == VIRTIO_BLK_T_FLUSH
+				? 0
+				: req->sector * b->units_per_sector);
 	d = write_chain(b, s, req, type);
 	virtq_push(&b->q, d);
 	virtq_kick(&b->q);
@@ -224,7 +226,7 @@ static int vblk_poll(struct tern_blkdev *dev)
 		}
 		req = b->slots[s].req;
 		req->status = b->slots[s].status == VIRTIO_BLK_S_OK ? 0
-								     : -TERN_EIO;
+								    : -TERN_EIO;
 		if (req->status)
 			b->errors++;
 		b->slots[s].req = NULL;
@@ -280,7 +282,8 @@ static const struct tern_blkdev_ops vblk_ops = {
 
 bool virtio_is_blk(const struct guest_pci_dev *d)
 {
-	return d->vendor == 0x1af4 && (d->device == 0x1042 || d->device == 0x1001);
+	return d->vendor == 0x1af4 &&
+	       (d->device == 0x1042 || d->device == 0x1001);
 }
 
 int virtio_blk_probe(const struct guest_pci_dev *d, const char *name,
@@ -296,13 +299,12 @@ int virtio_blk_probe(const struct guest_pci_dev *d, const char *name,
 		return -TERN_ENOMEM;
 	rc = virtio_pci_init(&b->vio, d);
 	if (rc == 0)
-		rc = virtio_negotiate(&b->vio, VIRTIO_BLK_F_SIZE_MAX |
-						       VIRTIO_BLK_F_SEG_MAX |
-						       VIRTIO_F_RING_INDIRECT_DESC |
-						       VIRTIO_BLK_F_RO |
-						       VIRTIO_BLK_F_BLK_SIZE |
-						       VIRTIO_BLK_F_FLUSH |
-						       VIRTIO_F_RING_EVENT_IDX);
+		rc = virtio_negotiate(
+			&b->vio,
+			VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX |
+				VIRTIO_F_RING_INDIRECT_DESC | VIRTIO_BLK_F_RO |
+				VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH |
+				VIRTIO_F_RING_EVENT_IDX);
 	if (rc == 0)
 		rc = virtq_init(&b->vio, &b->q, 0, QUEUE_MAX);
 	if (rc < 0) {

@@ -172,7 +172,8 @@ static const struct tern_netdev_ops vnet_ops = {
 
 bool virtio_is_net(const struct guest_pci_dev *d)
 {
-	return d->vendor == 0x1af4 && (d->device == 0x1041 || d->device == 0x1000);
+	return d->vendor == 0x1af4 &&
+	       (d->device == 0x1041 || d->device == 0x1000);
 }
 
 int virtio_net_probe(const struct guest_pci_dev *d, const char *name,

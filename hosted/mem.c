@@ -38,9 +38,9 @@
 /* Bookkeeping at the top of every stack mapping (STACK_RECORD bytes). */
 struct stack_record {
 	struct stack_record *next, *prev;
-	uintptr_t guard;      /* first byte of the guard page */
-	uintptr_t guard_end;  /* first byte of the usable stack */
-	uintptr_t top;        /* end of the usable stack */
+	uintptr_t guard;     /* first byte of the guard page */
+	uintptr_t guard_end; /* first byte of the usable stack */
+	uintptr_t top;	     /* end of the usable stack */
 };
 
 #define STACK_RECORD 64u
@@ -185,9 +185,8 @@ int tern_stack_alloc(struct tern_stack *stack, size_t size)
 	live_stacks.next->prev = r;
 	live_stacks.next = r;
 
-	stack->plat_id = VALGRIND_STACK_REGISTER(stack->base,
-						 (uint8_t *)stack->base +
-							 stack->size);
+	stack->plat_id = VALGRIND_STACK_REGISTER(
+		stack->base, (uint8_t *)stack->base + stack->size);
 	return 0;
 }
 

@@ -33,7 +33,8 @@ static uint64_t earliest(uint64_t deadline, struct pollfd *fds, nfds_t *nfds)
 {
 	*nfds = 0;
 	tern_list_for_each(it, &wakers) {
-		struct tern_waker *w = tern_list_entry(it, struct tern_waker, link);
+		struct tern_waker *w =
+			tern_list_entry(it, struct tern_waker, link);
 
 		if (w->next) {
 			uint64_t t = w->next(w);

@@ -56,12 +56,12 @@ struct echo {
 	struct tern_net_loop loop;
 	struct tern_usock sock;
 	struct tern_fiber fiber;
-	struct tern_dhcp dhcp;         /* with --dhcp */
+	struct tern_dhcp dhcp;	       /* with --dhcp */
 	struct tern_fiber ready_fiber; /* prints the ready line after DHCP */
 	bool use_dhcp;
 	uint16_t port;
-	uint64_t echoed;               /* datagrams sent back */
-	uint64_t not_sent;             /* echoes the stack refused */
+	uint64_t echoed;   /* datagrams sent back */
+	uint64_t not_sent; /* echoes the stack refused */
 };
 
 static struct echo echo;
@@ -71,7 +71,8 @@ static void report(void *ctx)
 	struct echo *e = ctx;
 
 	tern_printf("echo: %llu datagrams echoed, %llu not sent\n",
-	    (unsigned long long)e->echoed, (unsigned long long)e->not_sent);
+		    (unsigned long long)e->echoed,
+		    (unsigned long long)e->not_sent);
 	if (e->use_dhcp)
 		tern_dhcp_print(&e->dhcp);
 	tern_net_stats_print(&e->net);
@@ -86,10 +87,9 @@ static void serve(void *arg)
 
 	while (tern_usock_wait(&e->sock, TERN_NO_DEADLINE) == 0) {
 		while ((pkt = tern_udp_recv_pkt(&e->sock.udp, &m))) {
-			if (tern_udp_sendto_pkt(&e->sock.udp, m.src, m.sport,
-						pkt,
-						tern_net_loop_now(&e->loop)) >=
-			    0)
+			if (tern_udp_sendto_pkt(
+				    &e->sock.udp, m.src, m.sport, pkt,
+				    tern_net_loop_now(&e->loop)) >= 0)
 				e->echoed++;
 			else
 				e->not_sent++;
@@ -131,8 +131,8 @@ static int start_dhcp(struct echo *e, uint64_t seed)
 		return err;
 	}
 	e->use_dhcp = true;
-	return tern_fiber_spawn(&e->sched, &e->ready_fiber, "ready",
-				wait_lease, e, 0);
+	return tern_fiber_spawn(&e->sched, &e->ready_fiber, "ready", wait_lease,
+				e, 0);
 }
 
 static int echo_main(struct tern_boot *boot)
@@ -169,7 +169,7 @@ static int echo_main(struct tern_boot *boot)
 		err = tern_net_add_if(&e->net, boot->net[i]);
 		if (err < 0) {
 			tern_printf("echo: %s: %s\n", boot->net[i]->name,
-			    tern_strerror(err));
+				    tern_strerror(err));
 			return 1;
 		}
 	}

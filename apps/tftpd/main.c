@@ -42,7 +42,7 @@
 #include "tftpd.h"
 
 #define CACHE_BLOCK 4096u
-#define CACHE_BLOCKS 1024u   /* 4 MiB */
+#define CACHE_BLOCKS 1024u /* 4 MiB */
 #define CACHE_READAHEAD 32u
 
 static const struct tern_flag tftpd_flags[] = {
@@ -75,7 +75,7 @@ struct app {
 	struct tern_bcache cache;
 	struct tern_tarfs fs;
 	struct tftpd tftpd;
-	struct tern_dhcp dhcp;         /* with --dhcp */
+	struct tern_dhcp dhcp;	       /* with --dhcp */
 	struct tern_fiber ready_fiber; /* prints the ready line after DHCP */
 	bool use_dhcp, serving;
 	uint32_t files;
@@ -92,10 +92,11 @@ static void report(void *ctx)
 	if (a->serving)
 		tftpd_print_stats(&a->tftpd);
 	tern_printf("tftpd: cache hits=%llu misses=%llu readahead=%llu/%llu "
-	    "read_errors=%llu\n",
-	    (unsigned long long)c->hits, (unsigned long long)c->misses,
-	    (unsigned long long)c->ra_used, (unsigned long long)c->ra_issued,
-	    (unsigned long long)c->read_errors);
+		    "read_errors=%llu\n",
+		    (unsigned long long)c->hits, (unsigned long long)c->misses,
+		    (unsigned long long)c->ra_used,
+		    (unsigned long long)c->ra_issued,
+		    (unsigned long long)c->read_errors);
 	if (a->use_dhcp)
 		tern_dhcp_print(&a->dhcp);
 	tern_net_stats_print(&a->net);
@@ -109,8 +110,8 @@ static void print_ready(struct app *a)
 
 	tern_net_if_get_addr(&a->net, 0, &addr, &prefix, NULL);
 	tern_printf("tftpd: ready ip=%s/%u files=%u port=%u blksize_max=%u\n",
-	    tern_ipv4_format(addr, ip), prefix, a->files, a->port,
-	    a->tftpd.srv.cfg.blksize_max);
+		    tern_ipv4_format(addr, ip), prefix, a->files, a->port,
+		    a->tftpd.srv.cfg.blksize_max);
 }
 
 /* The fiber that waits for the first lease, then prints the ready line. */
@@ -145,7 +146,7 @@ static int open_disk(struct app *a, struct tern_blkdev *dev)
 	err = tern_bcache_init(&a->cache, dev, &cc, mem, size);
 	if (err < 0) {
 		tern_printf("tftpd: %s: block cache: %s\n", dev->name,
-		    tern_strerror(err));
+			    tern_strerror(err));
 		return err;
 	}
 	err = tern_tarfs_measure(&a->fs, &a->cache, &tc);
@@ -158,8 +159,8 @@ static int open_disk(struct app *a, struct tern_blkdev *dev)
 	if (err < 0) {
 		tern_printf("tftpd: %s: not a readable tar image: %s (make "
 			    "one with "
-		    "`tar cf IMAGE -C DIR .`)\n",
-		    dev->name, tern_strerror(err));
+			    "`tar cf IMAGE -C DIR .`)\n",
+			    dev->name, tern_strerror(err));
 		return err;
 	}
 	return 0;
@@ -216,7 +217,7 @@ static int start_net(struct app *a, struct tern_boot *boot)
 		err = tern_net_add_if(&a->net, boot->net[i]);
 		if (err < 0) {
 			tern_printf("tftpd: %s: %s\n", boot->net[i]->name,
-			    tern_strerror(err));
+				    tern_strerror(err));
 			return err;
 		}
 	}
@@ -237,7 +238,7 @@ static int tftpd_main(struct tern_boot *boot)
 	if (boot->n_blk == 0) {
 		tern_printf("tftpd: no disk: give --disk file:IMAGE (make one "
 			    "with "
-		    "`tar cf IMAGE -C DIR .`)\n");
+			    "`tar cf IMAGE -C DIR .`)\n");
 		return 2;
 	}
 	if (boot->n_net == 0) {
@@ -268,8 +269,8 @@ static int tftpd_main(struct tern_boot *boot)
 	tern_bcache_attach(&a->cache, &a->sched);
 	err = tftpd_start(&a->tftpd, &a->loop, &cfg, a->port);
 	if (err < 0) {
-		tern_printf("tftpd: port %u: %s\n",
-			    a->port, tern_strerror(err));
+		tern_printf("tftpd: port %u: %s\n", a->port,
+			    tern_strerror(err));
 		return 1;
 	}
 	a->serving = true;

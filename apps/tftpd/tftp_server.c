@@ -42,9 +42,8 @@ int tftp_server_init(struct tftp_server *srv, const struct tftp_config *cfg,
 		tftp_config_default(&def);
 		cfg = &def;
 	}
-	if (cfg->max_transfers < 1 ||
-	    cfg->max_transfers > TFTP_MAX_TRANSFERS || cfg->timeout_ns == 0 ||
-	    cfg->timeout_ns > TFTP_TIMEOUT_MAX_NS ||
+	if (cfg->max_transfers < 1 || cfg->max_transfers > TFTP_MAX_TRANSFERS ||
+	    cfg->timeout_ns == 0 || cfg->timeout_ns > TFTP_TIMEOUT_MAX_NS ||
 	    cfg->blksize_max < TFTP_BLKSIZE_MIN ||
 	    cfg->blksize_max > TFTP_BLKSIZE_MAX || cfg->window_max < 1 ||
 	    cfg->window_max > TFTP_WINDOW_CAP || !ops || !ops->open ||
@@ -144,8 +143,7 @@ static void send_oack(struct tftp_server *srv, struct tftp_xfer *x)
 
 /* Sends block b of x. Returns 0, or -TERN_EIO if the file could not be
  * read (nothing sent). */
-static int send_block(struct tftp_server *srv, struct tftp_xfer *x,
-		      uint64_t b)
+static int send_block(struct tftp_server *srv, struct tftp_xfer *x, uint64_t b)
 {
 	uint64_t off = (b - 1) * x->blksize;
 	size_t len = 0;
@@ -153,8 +151,8 @@ static int send_block(struct tftp_server *srv, struct tftp_xfer *x,
 	if (off < x->file.size)
 		len = (size_t)TERN_MIN((uint64_t)x->blksize,
 				       x->file.size - off);
-	if (len && srv->ops->read(srv->ctx, &x->file, off,
-				  srv->buf + TFTP_HDR, len) != (int)len)
+	if (len && srv->ops->read(srv->ctx, &x->file, off, srv->buf + TFTP_HDR,
+				  len) != (int)len)
 		return -TERN_EIO;
 	tftp_emit_data_hdr(srv->buf, sizeof(srv->buf), (uint16_t)b);
 	srv->stats.data_tx++;
@@ -164,8 +162,7 @@ static int send_block(struct tftp_server *srv, struct tftp_xfer *x,
 		x->sent_max = b;
 		srv->stats.bytes_tx += len;
 	}
-	send_buf(srv, slot_of(srv, x), x->peer, x->peer_port,
-		 TFTP_HDR + len);
+	send_buf(srv, slot_of(srv, x), x->peer, x->peer_port, TFTP_HDR + len);
 	return 0;
 }
 
@@ -177,8 +174,8 @@ static void send_window(struct tftp_server *srv, struct tftp_xfer *x,
 	while (x->next <= x->last && x->next - x->acked <= x->window) {
 		if (send_block(srv, x, x->next) < 0) {
 			srv->stats.xfer_read_error++;
-			send_error(srv, slot_of(srv, x), x->peer,
-				   x->peer_port, TFTP_EUNDEF,
+			send_error(srv, slot_of(srv, x), x->peer, x->peer_port,
+				   TFTP_EUNDEF,
 				   "read error on the server's disk");
 			end_xfer(srv, x);
 			return;
@@ -300,8 +297,8 @@ static void repeat_first(struct tftp_server *srv, struct tftp_xfer *x)
 		/* (With an OACK, being in DATA means ACK 0 came: stale.) */
 		if (send_block(srv, x, 1) < 0) {
 			srv->stats.xfer_read_error++;
-			send_error(srv, slot_of(srv, x), x->peer,
-				   x->peer_port, TFTP_EUNDEF,
+			send_error(srv, slot_of(srv, x), x->peer, x->peer_port,
+				   TFTP_EUNDEF,
 				   "read error on the server's disk");
 			end_xfer(srv, x);
 		}
@@ -309,8 +306,8 @@ static void repeat_first(struct tftp_server *srv, struct tftp_xfer *x)
 }
 
 /* Maps a lookup failure to its counter and ERROR. */
-static void refuse_lookup(struct tftp_server *srv, uint32_t src,
-			  uint16_t sport, int rc)
+static void refuse_lookup(struct tftp_server *srv, uint32_t src, uint16_t sport,
+			  int rc)
 {
 	struct tftp_stats *st = &srv->stats;
 
@@ -436,9 +433,8 @@ static void handle_request(struct tftp_server *srv, uint32_t src,
 }
 
 /* A datagram on port 69. */
-static void input_listen(struct tftp_server *srv, uint32_t src,
-			 uint16_t sport, const void *buf, size_t len,
-			 uint64_t now)
+static void input_listen(struct tftp_server *srv, uint32_t src, uint16_t sport,
+			 const void *buf, size_t len, uint64_t now)
 {
 	struct tftp_stats *st = &srv->stats;
 	struct tftp_msg m;
@@ -589,8 +585,7 @@ void tftp_server_input(struct tftp_server *srv, unsigned slot, uint32_t src,
 
 /* ---- Timers -------------------------------------------------------------*/
 
-static void expire(struct tftp_server *srv, struct tftp_xfer *x,
-		   uint64_t now)
+static void expire(struct tftp_server *srv, struct tftp_xfer *x, uint64_t now)
 {
 	struct tftp_stats *st = &srv->stats;
 

@@ -95,11 +95,12 @@
 #include "tftp_wire.h"
 
 #define TFTP_MAX_TRANSFERS 256
-#define TFTP_LISTEN TFTP_MAX_TRANSFERS  /* the slot of port 69 */
-#define TFTP_WINDOW_CAP 1024            /* far below 32768: ACK numbers
+#define TFTP_LISTEN TFTP_MAX_TRANSFERS /* the slot of port 69 */
+#define TFTP_WINDOW_CAP \
+	1024		   /* far below 32768: ACK numbers
 					   stay unambiguous */
-#define TFTP_PATH_MAX 1024              /* bytes of a requested name */
-#define TFTP_BACKOFF_MAX 8              /* rto grows to 8 x the base */
+#define TFTP_PATH_MAX 1024 /* bytes of a requested name */
+#define TFTP_BACKOFF_MAX 8 /* rto grows to 8 x the base */
 #define TFTP_TIMEOUT_MAX_NS (3600ull * 1000000000ull) /* cfg.timeout_ns */
 
 /* A file the environment found (its own id for read()). */
@@ -146,77 +147,77 @@ struct tftp_config {
  * or answered with an error. All monotonic. */
 struct tftp_stats {
 	/* Requests */
-	uint64_t rrq;               /* read requests received */
-	uint64_t rrq_dup;           /* ... repeats of a live transfer's */
-	uint64_t wrq_refused;       /* ERROR 2: write requests */
-	uint64_t req_malformed;     /* ERROR 4: no NUL, empty name or mode */
-	uint64_t req_netascii;      /* ERROR 0: netascii refused */
-	uint64_t req_bad_mode;      /* ERROR 4: mail or unknown mode */
+	uint64_t rrq;		    /* read requests received */
+	uint64_t rrq_dup;	    /* ... repeats of a live transfer's */
+	uint64_t wrq_refused;	    /* ERROR 2: write requests */
+	uint64_t req_malformed;	    /* ERROR 4: no NUL, empty name or mode */
+	uint64_t req_netascii;	    /* ERROR 0: netascii refused */
+	uint64_t req_bad_mode;	    /* ERROR 4: mail or unknown mode */
 	uint64_t req_name_too_long; /* ERROR 0: name > TFTP_PATH_MAX */
-	uint64_t req_escape;        /* ERROR 2: ".." leaves the root */
-	uint64_t req_not_found;     /* ERROR 1 */
-	uint64_t req_not_file;      /* ERROR 2: directory or special */
+	uint64_t req_escape;	    /* ERROR 2: ".." leaves the root */
+	uint64_t req_not_found;	    /* ERROR 1 */
+	uint64_t req_not_file;	    /* ERROR 2: directory or special */
 	uint64_t req_outside_root;  /* ERROR 2: resolved outside the root */
 	uint64_t req_lookup_error;  /* ERROR 0: another lookup failure */
-	uint64_t req_busy;          /* ERROR 0: max_transfers reached */
-	uint64_t req_no_port;       /* ERROR 0: no endpoint could be opened */
+	uint64_t req_busy;	    /* ERROR 0: max_transfers reached */
+	uint64_t req_no_port;	    /* ERROR 0: no endpoint could be opened */
 
 	/* Options */
 	uint64_t opt_blksize, opt_tsize, opt_timeout, opt_windowsize;
-	uint64_t opt_unknown;       /* ignored: not an option we know */
-	uint64_t opt_bad_value;     /* ignored: not a number, out of range */
-	uint64_t opt_repeated;      /* ignored: the same option again */
-	uint64_t opt_dropped;       /* ignored: beyond TFTP_OPTS_MAX */
-	uint64_t opt_junk;          /* requests with trailing junk */
-	uint64_t oack_tx;           /* OACKs sent (first time) */
+	uint64_t opt_unknown;	/* ignored: not an option we know */
+	uint64_t opt_bad_value; /* ignored: not a number, out of range */
+	uint64_t opt_repeated;	/* ignored: the same option again */
+	uint64_t opt_dropped;	/* ignored: beyond TFTP_OPTS_MAX */
+	uint64_t opt_junk;	/* requests with trailing junk */
+	uint64_t oack_tx;	/* OACKs sent (first time) */
 
 	/* Transfers */
 	uint64_t xfer_started, xfer_done;
-	uint64_t xfer_timed_out;    /* retries exhausted */
-	uint64_t xfer_peer_error;   /* the client sent ERROR */
-	uint64_t xfer_illegal;      /* ERROR 4: illegal opcode on a TID */
-	uint64_t xfer_read_error;   /* ERROR 0: the file could not be read */
-	uint64_t data_tx;           /* DATA packets sent, all */
-	uint64_t data_retx;         /* ... of blocks sent before */
-	uint64_t oack_retx;         /* OACKs sent again */
-	uint64_t bytes_tx;          /* file bytes sent (first time only) */
-	uint64_t timeouts;          /* retransmission timer expiries */
-	uint64_t ack_rx;            /* ACKs that moved a window */
-	uint64_t ack_dup;           /* ignored: duplicate ACK */
-	uint64_t ack_partial;       /* ACK inside the window: resume after */
-	uint64_t ack_stale;         /* ignored: ACK outside the window */
+	uint64_t xfer_timed_out;  /* retries exhausted */
+	uint64_t xfer_peer_error; /* the client sent ERROR */
+	uint64_t xfer_illegal;	  /* ERROR 4: illegal opcode on a TID */
+	uint64_t xfer_read_error; /* ERROR 0: the file could not be read */
+	uint64_t data_tx;	  /* DATA packets sent, all */
+	uint64_t data_retx;	  /* ... of blocks sent before */
+	uint64_t oack_retx;	  /* OACKs sent again */
+	uint64_t bytes_tx;	  /* file bytes sent (first time only) */
+	uint64_t timeouts;	  /* retransmission timer expiries */
+	uint64_t ack_rx;	  /* ACKs that moved a window */
+	uint64_t ack_dup;	  /* ignored: duplicate ACK */
+	uint64_t ack_partial;	  /* ACK inside the window: resume after */
+	uint64_t ack_stale;	  /* ignored: ACK outside the window */
 
 	/* Drops and errors on the wire */
-	uint64_t rx_short;          /* drop: under 2 bytes */
-	uint64_t rx_bad_opcode;     /* ERROR 4: opcode not 1..6 */
-	uint64_t rx_malformed;      /* drop: truncated ACK/DATA/ERROR/OACK */
-	uint64_t rx_bad_port;       /* drop: from port 0 */
+	uint64_t rx_short;	    /* drop: under 2 bytes */
+	uint64_t rx_bad_opcode;	    /* ERROR 4: opcode not 1..6 */
+	uint64_t rx_malformed;	    /* drop: truncated ACK/DATA/ERROR/OACK */
+	uint64_t rx_bad_port;	    /* drop: from port 0 */
 	uint64_t listen_not_req;    /* ERROR 4: DATA/ACK/OACK on port 69 */
-	uint64_t listen_error;      /* drop: ERROR on port 69 */
-	uint64_t unknown_tid;       /* ERROR 5: another sender on a TID */
+	uint64_t listen_error;	    /* drop: ERROR on port 69 */
+	uint64_t unknown_tid;	    /* ERROR 5: another sender on a TID */
 	uint64_t unknown_tid_error; /* drop: an ERROR from another sender */
-	uint64_t rx_no_xfer;        /* drop: on a slot with no transfer */
-	uint64_t tx_error;          /* sends the environment refused */
+	uint64_t rx_no_xfer;	    /* drop: on a slot with no transfer */
+	uint64_t tx_error;	    /* sends the environment refused */
 };
 
 /* One transfer (private; public for sizing). */
 struct tftp_xfer {
-	uint8_t state;          /* XFER_FREE, XFER_OACK, XFER_DATA */
-	bool fixed_rto;         /* the client set the timeout */
-	uint8_t oack;           /* OPT_* bits acknowledged */
-	uint8_t timeout_s;      /* the timeout option's value */
+	uint8_t state;	   /* XFER_FREE, XFER_OACK, XFER_DATA */
+	bool fixed_rto;	   /* the client set the timeout */
+	uint8_t oack;	   /* OPT_* bits acknowledged */
+	uint8_t timeout_s; /* the timeout option's value */
 	uint32_t peer;
 	uint16_t peer_port;
-	uint16_t port;          /* our TID */
+	uint16_t port; /* our TID */
 	uint32_t blksize, window;
 	struct tftp_file file;
-	uint64_t last;          /* number of the final block */
-	uint64_t acked;         /* highest block acknowledged (0: none) */
-	uint64_t next;          /* next block to send */
-	uint64_t sent_max;      /* highest block ever sent */
+	uint64_t last;	   /* number of the final block */
+	uint64_t acked;	   /* highest block acknowledged (0: none) */
+	uint64_t next;	   /* next block to send */
+	uint64_t sent_max; /* highest block ever sent */
 	uint64_t deadline;
 	uint64_t rto;
-	uint32_t tries;         /* retransmissions since the last progress */
+	uint32_t tries; /* retransmissions since the last progress */
 };
 
 struct tftp_server {
@@ -272,8 +273,7 @@ int tftp_path_clean(const char *name, size_t len, char *out, size_t cap);
 /* Calls fn(name, value, ctx) for every counter in declaration order
  * (names are the field names). */
 void tftp_stats_foreach(const struct tftp_stats *st,
-			void (*fn)(const char *name, uint64_t value,
-				   void *ctx),
+			void (*fn)(const char *name, uint64_t value, void *ctx),
 			void *ctx);
 
 /* The counter called name, or -1 if there is none. For tests. */

@@ -7,7 +7,10 @@
 
 #include "tftp_server.h"
 
-#define FIELD(f) { #f, offsetof(struct tftp_stats, f) }
+#define FIELD(f)                                   \
+	{                                          \
+#f, offsetof(struct tftp_stats, f) \
+	}
 
 static const struct {
 	const char *name;
@@ -78,8 +81,7 @@ static uint64_t value(const struct tftp_stats *st, size_t off)
 }
 
 void tftp_stats_foreach(const struct tftp_stats *st,
-			void (*fn)(const char *name, uint64_t value,
-				   void *ctx),
+			void (*fn)(const char *name, uint64_t value, void *ctx),
 			void *ctx)
 {
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)

@@ -100,9 +100,9 @@ int tftp_parse(struct tftp_msg *m, const void *buf, size_t len)
 			return 0;
 		/* No NUL: the message is the rest of the datagram. */
 		left = tern_cursor_left(&c);
-		m->text.s = left ? (const char *)tern_view_ptr(&c.view, c.pos,
-							       left)
-				 : "";
+		m->text.s =
+			left ? (const char *)tern_view_ptr(&c.view, c.pos, left)
+			     : "";
 		m->text.len = left;
 		return 0;
 	}
@@ -178,12 +178,11 @@ static void put_opts(struct tern_wview *w, size_t *pos,
 static int done(const struct tern_wview *w, size_t pos)
 {
 	return tern_wview_ok(w) && pos <= (size_t)INT32_MAX ? (int)pos
-							     : -TERN_EMSGSIZE;
+							    : -TERN_EMSGSIZE;
 }
 
 int tftp_emit_request(void *buf, size_t cap, uint16_t op, const char *file,
-		      const char *mode, const struct tftp_opt *opts,
-		      unsigned n)
+		      const char *mode, const struct tftp_opt *opts, unsigned n)
 {
 	struct tern_wview w = tern_wview_make(buf, cap);
 	size_t pos = 2;

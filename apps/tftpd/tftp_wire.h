@@ -46,21 +46,21 @@
 #define TFTP_OACK 6
 
 /* Error codes (RFC 1350, RFC 2347). */
-#define TFTP_EUNDEF 0   /* not defined, see the message */
+#define TFTP_EUNDEF 0 /* not defined, see the message */
 #define TFTP_ENOTFOUND 1
 #define TFTP_EACCESS 2
 #define TFTP_ENOSPACE 3
-#define TFTP_EBADOP 4   /* illegal TFTP operation */
-#define TFTP_EBADID 5   /* unknown transfer ID */
+#define TFTP_EBADOP 4 /* illegal TFTP operation */
+#define TFTP_EBADID 5 /* unknown transfer ID */
 #define TFTP_EEXISTS 6
 #define TFTP_ENOUSER 7
-#define TFTP_EOPTNEG 8  /* option negotiation refused (RFC 2347) */
+#define TFTP_EOPTNEG 8 /* option negotiation refused (RFC 2347) */
 
-#define TFTP_HDR 4                 /* opcode + block, or opcode + code */
+#define TFTP_HDR 4 /* opcode + block, or opcode + code */
 #define TFTP_BLKSIZE_DEFAULT 512
-#define TFTP_BLKSIZE_MIN 8         /* RFC 2348 */
-#define TFTP_BLKSIZE_MAX 65464     /* RFC 2348 */
-#define TFTP_OPTS_MAX 8            /* options kept per packet */
+#define TFTP_BLKSIZE_MIN 8     /* RFC 2348 */
+#define TFTP_BLKSIZE_MAX 65464 /* RFC 2348 */
+#define TFTP_OPTS_MAX 8	       /* options kept per packet */
 
 /* Borrowed bytes of a packet: [s, s + len). */
 struct tftp_str {
@@ -74,21 +74,21 @@ struct tftp_opt {
 
 /* A parsed packet. Which fields are set depends on op. */
 struct tftp_msg {
-	uint16_t op;               /* TFTP_RRQ .. TFTP_OACK */
+	uint16_t op; /* TFTP_RRQ .. TFTP_OACK */
 	/* RRQ, WRQ */
 	struct tftp_str file, mode;
 	/* RRQ, WRQ, OACK */
 	struct tftp_opt opts[TFTP_OPTS_MAX];
 	unsigned nopts;
-	unsigned opts_dropped;     /* complete options beyond TFTP_OPTS_MAX */
-	bool opts_junk;            /* trailing bytes that are no option */
+	unsigned opts_dropped; /* complete options beyond TFTP_OPTS_MAX */
+	bool opts_junk;	       /* trailing bytes that are no option */
 	/* DATA, ACK */
 	uint16_t block;
-	const uint8_t *data;       /* DATA payload */
+	const uint8_t *data; /* DATA payload */
 	size_t data_len;
 	/* ERROR */
 	uint16_t code;
-	struct tftp_str text;      /* message, without its NUL */
+	struct tftp_str text; /* message, without its NUL */
 };
 
 /* Parses the datagram buf[0..len) into *m (cleared first). Returns 0;

@@ -189,8 +189,8 @@ static void drain(struct tftpd *d, unsigned slot)
 	struct tern_udp_meta m;
 
 	for (unsigned i = 0; i < TFTPD_DRAIN_MAX && d->open[slot]; i++) {
-		int n = tern_udp_recvfrom(&d->socks[slot], d->rx,
-					  sizeof(d->rx), &m);
+		int n = tern_udp_recvfrom(&d->socks[slot], d->rx, sizeof(d->rx),
+					  &m);
 
 		if (n == -TERN_EAGAIN)
 			return;

@@ -39,15 +39,15 @@
 #define TFTPD_DRAIN_MAX 64 /* datagrams taken from one socket per turn */
 
 struct tftpd {
-	struct tftp_server srv;         /* the core: stats are public */
-	uint64_t rx_truncated;          /* drop: datagram above 65,468 bytes */
-	uint64_t rx_errors;             /* socket errors reported */
+	struct tftp_server srv; /* the core: stats are public */
+	uint64_t rx_truncated;	/* drop: datagram above 65,468 bytes */
+	uint64_t rx_errors;	/* socket errors reported */
 	/* private */
 	struct tern_net_loop *loop;
 	struct tern_net *net;
 	struct tern_sched *sched;
 	struct tern_tarfs *fs;
-	char root[TFTP_PATH_MAX + 1];   /* cleaned; "" is the image's root */
+	char root[TFTP_PATH_MAX + 1]; /* cleaned; "" is the image's root */
 	size_t root_len;
 	struct tern_udp socks[TFTP_MAX_TRANSFERS + 1];
 	bool open[TFTP_MAX_TRANSFERS + 1];

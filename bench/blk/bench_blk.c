@@ -333,10 +333,9 @@ static void bench_misses(struct tern_bench *b)
 			 "miss/bcache random 4KiB",
 			 "miss/os pread random 4KiB");
 	tern_bench_metric(b, "miss seq: read-ahead blocks used",
-			  c.stats.ra_issued
-				  ? 100.0 * (double)c.stats.ra_used /
-					    (double)c.stats.ra_issued
-				  : 0,
+			  c.stats.ra_issued ? 100.0 * (double)c.stats.ra_used /
+						      (double)c.stats.ra_issued
+					    : 0,
 			  "%");
 	tern_bcache_drain(&c);
 	tern_bcache_drain(&big);
@@ -403,7 +402,8 @@ static void bench_ratios(struct tern_bench *b)
 			 t.name);
 		tern_bench_metric(b, name, real, "ratio");
 		if (real < sim - 0.005 || real > sim + 0.005) {
-			fprintf(stderr, "bench_blk: the cache (%.4f) does not "
+			fprintf(stderr,
+				"bench_blk: the cache (%.4f) does not "
 				"match its simulation (%.4f) on %s\n",
 				real, sim, t.name);
 			exit(1);
@@ -552,8 +552,7 @@ static void bench_tarfs(struct tern_bench *b)
 			 f % 40, f);
 	}
 	tern_bench_run(b, "tarfs/lookup (index)", run_index_lookup, &l, 0);
-	tern_bench_run(b, "tarfs/lookup (header scan)", run_scan_lookup, &l,
-		       0);
+	tern_bench_run(b, "tarfs/lookup (header scan)", run_scan_lookup, &l, 0);
 	tern_bench_ratio(b, "tarfs lookup: index vs header scan",
 			 "tarfs/lookup (index)", "tarfs/lookup (header scan)");
 	tern_bench_metric(b, "tarfs index bytes per entry",

@@ -28,13 +28,13 @@
 struct psim {
 	enum psim_kind kind;
 	uint32_t cap, universe;
-	uint32_t *next, *prev;  /* universe + NLISTS entries */
-	uint8_t *which;         /* list a block is on, or NONE */
-	uint8_t *freq;          /* S3-FIFO */
-	uint64_t *ghost_stamp;  /* S3-FIFO: ghost insertion time + 1 */
+	uint32_t *next, *prev; /* universe + NLISTS entries */
+	uint8_t *which;	       /* list a block is on, or NONE */
+	uint8_t *freq;	       /* S3-FIFO */
+	uint64_t *ghost_stamp; /* S3-FIFO: ghost insertion time + 1 */
 	uint64_t ghost_clock;
 	uint32_t size[NLISTS];
-	uint32_t p;             /* ARC's target size of T1 */
+	uint32_t p; /* ARC's target size of T1 */
 };
 
 static void *xcalloc(size_t n, size_t size)
@@ -172,9 +172,8 @@ enum { T1, T2, B1, B2 };
 static void arc_replace(struct psim *p, bool in_b2)
 {
 	/* The paper's test, plus taking from T1 when T2 is empty. */
-	if (p->size[T1] >= 1 &&
-	    ((in_b2 && p->size[T1] == p->p) || p->size[T1] > p->p ||
-	     p->size[T2] == 0))
+	if (p->size[T1] >= 1 && ((in_b2 && p->size[T1] == p->p) ||
+				 p->size[T1] > p->p || p->size[T2] == 0))
 		push_front(p, B1, pop_back(p, T1));
 	else
 		push_front(p, B2, pop_back(p, T2));
@@ -276,8 +275,7 @@ const char *psim_name(enum psim_kind kind)
 	return kind < PSIM_COUNT ? names[kind] : "?";
 }
 
-struct psim *psim_new(enum psim_kind kind, uint32_t capacity,
-		      uint32_t universe)
+struct psim *psim_new(enum psim_kind kind, uint32_t capacity, uint32_t universe)
 {
 	struct psim *p = xcalloc(1, sizeof(*p));
 	size_t n = (size_t)universe + NLISTS;
@@ -327,9 +325,8 @@ bool psim_access(struct psim *p, uint32_t block)
 	}
 }
 
-double psim_hit_ratio(enum psim_kind kind, uint32_t capacity,
-		      uint32_t universe, const uint32_t *trace, uint64_t len,
-		      uint64_t warm)
+double psim_hit_ratio(enum psim_kind kind, uint32_t capacity, uint32_t universe,
+		      const uint32_t *trace, uint64_t len, uint64_t warm)
 {
 	struct psim *p = psim_new(kind, capacity, universe);
 	uint64_t hits = 0;

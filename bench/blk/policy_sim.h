@@ -15,13 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum psim_kind {
-	PSIM_LRU,
-	PSIM_S3FIFO,
-	PSIM_ARC,
-	PSIM_2Q,
-	PSIM_COUNT
-};
+enum psim_kind { PSIM_LRU, PSIM_S3FIFO, PSIM_ARC, PSIM_2Q, PSIM_COUNT };
 
 struct psim;
 
@@ -39,8 +33,7 @@ bool psim_access(struct psim *p, uint32_t block);
 
 /* Hit ratio of a whole trace on a fresh cache (accesses 0..warm-1 warm the
  * cache and are not counted). */
-double psim_hit_ratio(enum psim_kind kind, uint32_t capacity,
-		      uint32_t universe, const uint32_t *trace, uint64_t len,
-		      uint64_t warm);
+double psim_hit_ratio(enum psim_kind kind, uint32_t capacity, uint32_t universe,
+		      const uint32_t *trace, uint64_t len, uint64_t warm);
 
 #endif

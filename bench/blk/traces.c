@@ -90,8 +90,7 @@ static void make_zipf(struct trace *t, uint32_t cache, struct tern_rand *r)
 	free(z.cdf);
 }
 
-static void make_scan_hot(struct trace *t, uint32_t cache,
-			  struct tern_rand *r)
+static void make_scan_hot(struct trace *t, uint32_t cache, struct tern_rand *r)
 {
 	uint32_t hot = cache / 2 ? cache / 2 : 1;
 	uint32_t scan = hot;

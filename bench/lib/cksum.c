@@ -78,7 +78,8 @@ int main(int argc, char **argv)
 	/* The three must agree before any of them is timed. */
 	for (size_t i = 0; i < TERN_ARRAY_SIZE(sizes); i++) {
 		if (tern_cksum(src, sizes[i]) != ref_cksum(src, sizes[i])) {
-			fprintf(stderr, "bench: checksums disagree at %zu\n", sizes[i]);
+			fprintf(stderr, "bench: checksums disagree at %zu\n",
+				sizes[i]);
 			return 1;
 		}
 	}

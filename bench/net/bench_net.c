@@ -53,7 +53,7 @@
 #include "lwip_echo.h"
 #endif
 
-#define US_IP 0x0a000001u   /* the stack under test */
+#define US_IP 0x0a000001u /* the stack under test */
 #define PEER_IP 0x0a000002u
 #define ECHO_PORT 7
 #define WINDOW 32
@@ -294,9 +294,9 @@ static void duo_client(void *arg)
 	while (got < d->iters) {
 		struct tern_pkt *pkt;
 
-		if (tern_usock_wait(&d->client,
-				    tern_sched_now(&d->sched) +
-					    TERN_NSEC_PER_SEC) < 0) {
+		if (tern_usock_wait(&d->client, tern_sched_now(&d->sched) +
+							TERN_NSEC_PER_SEC) <
+		    0) {
 			d->failed = true;
 			break;
 		}
@@ -345,8 +345,8 @@ static int duo_setup(void)
 	tern_usock_open(&duo.lb, &duo.client);
 	tern_udp_set_rxq(&duo.server.udp, 2 * WINDOW);
 	tern_udp_set_rxq(&duo.client.udp, 2 * WINDOW);
-	return tern_fiber_spawn(&duo.sched, &duo.fs, "server", duo_server,
-				&duo, 0);
+	return tern_fiber_spawn(&duo.sched, &duo.fs, "server", duo_server, &duo,
+				0);
 }
 
 static void bench_duo(void *ctx, uint64_t iters)

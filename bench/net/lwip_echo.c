@@ -57,8 +57,7 @@ int lwip_echo_init(const uint8_t mac[6], uint32_t ip, uint16_t port)
 		 ip & 0xff);
 	IP4_ADDR(&mask, 255, 255, 255, 0);
 	IP4_ADDR(&gw, 0, 0, 0, 0);
-	if (!netif_add(&nif, &addr, &mask, &gw, NULL, nif_init,
-		       ethernet_input))
+	if (!netif_add(&nif, &addr, &mask, &gw, NULL, nif_init, ethernet_input))
 		return -1;
 	memcpy(nif.hwaddr, mac, 6);
 	netif_set_default(&nif);

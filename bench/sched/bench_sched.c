@@ -216,13 +216,16 @@ int main(int argc, char **argv)
 	uc_peer.uc_link = NULL;
 	makecontext(&uc_peer, uc_peer_loop, 0);
 
-	tern_bench_run(&b, "switch round trip: tern_ctx_switch", bench_ctx, NULL, 0);
+	tern_bench_run(&b, "switch round trip: tern_ctx_switch", bench_ctx,
+		       NULL, 0);
 	tern_bench_run(&b, "switch round trip: swapcontext", bench_swapcontext,
 		       NULL, 0);
-	tern_bench_run(&b, "yield round trip: 2 fibers, event loop", bench_yield,
-		       NULL, 0);
-	tern_bench_run(&b, "ping-pong: fibers, wait queues", bench_waitq, NULL, 0);
-	tern_bench_run(&b, "ping-pong: pthreads, condvar", bench_condvar, NULL, 0);
+	tern_bench_run(&b, "yield round trip: 2 fibers, event loop",
+		       bench_yield, NULL, 0);
+	tern_bench_run(&b, "ping-pong: fibers, wait queues", bench_waitq, NULL,
+		       0);
+	tern_bench_run(&b, "ping-pong: pthreads, condvar", bench_condvar, NULL,
+		       0);
 	tern_bench_run(&b, "spawn+join: fiber", bench_spawn_join, NULL, 0);
 	tern_bench_run(&b, "spawn+join: pthread", bench_pthread_spawn, NULL, 0);
 

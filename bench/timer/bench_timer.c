@@ -21,7 +21,7 @@
 #include "tern/sched.h"
 #include "tern/timer.h"
 
-#define SEQ (1u << 20)      /* pre-drawn random operations, cycled */
+#define SEQ (1u << 20) /* pre-drawn random operations, cycled */
 #define WINDOW (1000000000ull)
 #define REARM_SPAN (10ull * 1000000000ull)
 
@@ -31,8 +31,8 @@ struct setup {
 	struct tern_timer *wt;
 	struct timer_heap heap;
 	struct heap_timer *ht;
-	uint32_t *idx;        /* SEQ random timer indices */
-	uint64_t *delta;      /* SEQ random deadline offsets */
+	uint32_t *idx;	 /* SEQ random timer indices */
+	uint64_t *delta; /* SEQ random deadline offsets */
 	uint64_t now;
 	uint64_t fired;
 };

@@ -18,7 +18,7 @@ typedef void (*heap_timer_fn)(struct heap_timer *t, uint64_t now);
 struct heap_timer {
 	uint64_t deadline;
 	uint64_t seq;
-	uint32_t index;  /* in the heap array; HEAP_NONE when not armed */
+	uint32_t index; /* in the heap array; HEAP_NONE when not armed */
 	heap_timer_fn fn;
 	void *ctx;
 };

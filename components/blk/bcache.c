@@ -56,9 +56,10 @@ static void layout_of(const struct tern_bcache_config *cfg, struct layout *l)
 	l->hash = align_up(l->bufs + (size_t)n * sizeof(struct tern_bcache_buf),
 			   8);
 	l->ghost = align_up(l->hash + l->hash_size * sizeof(void *), 8);
-	l->ghost_hash = align_up(
-		l->ghost + (size_t)l->ghost_cap * sizeof(struct tern_bcache_ghost),
-		8);
+	l->ghost_hash =
+		align_up(l->ghost + (size_t)l->ghost_cap *
+					    sizeof(struct tern_bcache_ghost),
+			 8);
 	l->data = l->ghost_hash + l->ghost_hash_size * sizeof(uint32_t);
 	l->total = l->data + (size_t)n * cfg->block_size;
 }
@@ -96,9 +97,9 @@ int tern_bcache_init(struct tern_bcache *c, struct tern_blkdev *dev,
 	c->spb = spb;
 	c->nbufs = cfg->nblocks;
 	c->dev_blocks = (dev->sector_count + spb - 1) / spb;
-	c->last_sectors = (uint32_t)(dev->sector_count -
-				     (c->dev_blocks ? c->dev_blocks - 1 : 0) *
-					     spb);
+	c->last_sectors =
+		(uint32_t)(dev->sector_count -
+			   (c->dev_blocks ? c->dev_blocks - 1 : 0) * spb);
 	c->bufs = (struct tern_bcache_buf *)(base + l.bufs);
 	c->hash = (struct tern_bcache_buf **)(base + l.hash);
 	c->hash_mask = l.hash_size - 1;

@@ -18,7 +18,7 @@ enum {
 };
 
 /* Buffer flags (struct tern_bcache_buf.flags). */
-#define BUF_DIRTY 0x01u      /* on the dirty list: data newer than the disk */
+#define BUF_DIRTY 0x01u	     /* on the dirty list: data newer than the disk */
 #define BUF_WRITEBACK 0x02u  /* its write is in flight */
 #define BUF_WFAILED 0x04u    /* its last write failed; only flush retries */
 #define BUF_FLUSHING 0x08u   /* the active flush waits for its write */

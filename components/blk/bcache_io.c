@@ -52,8 +52,7 @@ static void submit(struct tern_bcache *c, struct tern_bcache_buf *b)
  * the rest of its data. */
 static uint32_t read_sectors(struct tern_bcache *c, struct tern_bcache_buf *b)
 {
-	uint32_t n = b->blockno == c->dev_blocks - 1 ? c->last_sectors
-						     : c->spb;
+	uint32_t n = b->blockno == c->dev_blocks - 1 ? c->last_sectors : c->spb;
 
 	if (n < c->spb) {
 		size_t have = (size_t)n * c->dev->sector_size;
@@ -115,9 +114,10 @@ void io_start_read_run(struct tern_bcache *c, struct tern_bcache_buf **bufs,
 	if (r) {
 		TERN_ASSERT(n <= c->run_max);
 		for (uint32_t i = 0; i < n; i++) {
-			TERN_ASSERT(bufs[i]->state == BUF_READING &&
-				    (i == 0 || bufs[i]->blockno ==
-						       bufs[i - 1]->blockno + 1));
+			TERN_ASSERT(
+				bufs[i]->state == BUF_READING &&
+				(i == 0 ||
+				 bufs[i]->blockno == bufs[i - 1]->blockno + 1));
 			r->bufs[i] = bufs[i];
 			r->segs[i].buf = bufs[i]->data;
 			r->segs[i].count = read_sectors(c, bufs[i]);
@@ -207,7 +207,7 @@ static void write_done(struct tern_blk_req *req)
 	b->flags &= (uint16_t)~BUF_WRITEBACK;
 	if (req->status == 0) {
 		/* Stable blocks: the data cannot have changed since submit. */
-		b->flags &= (uint16_t)~(BUF_DIRTY | BUF_WFAILED);
+		b->flags &= (uint16_t) ~(BUF_DIRTY | BUF_WFAILED);
 		tern_list_del_init(&b->dlink);
 		c->ndirty--;
 		c->flush_needed = true;

@@ -56,8 +56,8 @@ void ghost_init(struct tern_bcache *c, struct tern_bcache_ghost *ghost,
 /* Unlinks ghost entry idx from its hash chain. */
 static void ghost_unlink(struct tern_bcache *c, uint32_t idx)
 {
-	uint32_t *pp = &c->ghost_hash[bc_hash(c->ghost[idx].blockno,
-					      c->ghost_mask)];
+	uint32_t *pp =
+		&c->ghost_hash[bc_hash(c->ghost[idx].blockno, c->ghost_mask)];
 
 	while (*pp != idx) {
 		TERN_ASSERT(*pp != GHOST_NIL);

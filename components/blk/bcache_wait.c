@@ -167,8 +167,8 @@ int tern_bcache_pwrite(struct tern_bcache *c, const void *buf, size_t len,
 		uint64_t pos = off + done, blockno = pos / c->block_size;
 		uint32_t boff = (uint32_t)(pos % c->block_size);
 		size_t n = TERN_MIN((size_t)(c->block_size - boff), len - done);
-		uint64_t block_end = TERN_MIN((blockno + 1) * c->block_size,
-					      dev_bytes);
+		uint64_t block_end =
+			TERN_MIN((blockno + 1) * c->block_size, dev_bytes);
 		/* Overwriting every byte the block has on the device: no need
 		 * to read it first. */
 		unsigned flags = boff == 0 && pos + n >= block_end

@@ -23,9 +23,17 @@
 
 #include "tarfs_int.h"
 
-enum { OFF_NAME = 0, OFF_MODE = 100, OFF_SIZE = 124, OFF_MTIME = 136,
-       OFF_CHKSUM = 148, OFF_TYPE = 156, OFF_LINK = 157, OFF_MAGIC = 257,
-       OFF_PREFIX = 345 };
+enum {
+	OFF_NAME = 0,
+	OFF_MODE = 100,
+	OFF_SIZE = 124,
+	OFF_MTIME = 136,
+	OFF_CHKSUM = 148,
+	OFF_TYPE = 156,
+	OFF_LINK = 157,
+	OFF_MAGIC = 257,
+	OFF_PREFIX = 345
+};
 
 bool tar_number(const uint8_t *f, size_t n, bool signed_ok, int64_t *out)
 {
@@ -249,7 +257,7 @@ static void pax_value_byte(struct tern_tar_pax *p, uint8_t c)
 	case WANT_LINK: {
 		char *buf = p->want == WANT_PATH ? p->path : p->link;
 		uint32_t *len = p->want == WANT_PATH ? &p->path_len
-						      : &p->link_len;
+						     : &p->link_len;
 
 		if (c == '\0')
 			p->bad = true;

@@ -138,10 +138,10 @@ static int parent_of(struct tern_tarfs *fs, const char *path, uint32_t len)
 
 /* One member as the scan found it; name normalised in fs->work. */
 struct member {
-	char type;         /* the header's typeflag */
+	char type; /* the header's typeflag */
 	bool trailing_slash;
 	uint32_t name_len;
-	const char *link;  /* raw link target (fs->link) */
+	const char *link; /* raw link target (fs->link) */
 	uint32_t link_len;
 	uint64_t data_off, size;
 	uint32_t mode;
@@ -277,7 +277,7 @@ enum { SRC_NONE, SRC_GNU, SRC_PAX };
 struct scan {
 	uint8_t path_src, link_src;
 	uint32_t path_len, link_len;
-	bool pending;      /* an extended header waits for its member */
+	bool pending; /* an extended header waits for its member */
 	bool has_size, has_mtime;
 	uint64_t size;
 	int64_t mtime;
@@ -363,8 +363,8 @@ static int read_long(struct tern_tarfs *fs, uint64_t off, uint64_t size,
 
 /* Builds the member from the header and what extended headers said, and
  * hands it to fn. */
-static int emit(struct tern_tarfs *fs, struct scan *s,
-		const struct tar_hdr *h, uint64_t data_off, uint64_t size,
+static int emit(struct tern_tarfs *fs, struct scan *s, const struct tar_hdr *h,
+		uint64_t data_off, uint64_t size,
 		int (*fn)(struct tern_tarfs *, const struct member *))
 {
 	struct member m = {
@@ -660,8 +660,8 @@ int tern_tarfs_stat(const struct tern_tarfs *fs, uint32_t ino,
 	return 0;
 }
 
-int tern_tarfs_read(struct tern_tarfs *fs, uint32_t ino, void *buf,
-		    size_t len, uint64_t off)
+int tern_tarfs_read(struct tern_tarfs *fs, uint32_t ino, void *buf, size_t len,
+		    uint64_t off)
 {
 	const struct tern_tarfs_entry *e;
 	uint64_t n;

@@ -15,7 +15,7 @@
 struct tar_hdr {
 	char name[101];
 	char link[101];
-	char prefix[156];  /* only for POSIX ustar ("ustar\0" magic) */
+	char prefix[156]; /* only for POSIX ustar ("ustar\0" magic) */
 	uint64_t size;
 	int64_t mtime;
 	uint32_t mode;

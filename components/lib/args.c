@@ -14,7 +14,16 @@
 #include "tern/log.h"
 
 enum common_flag {
-	F_NET, F_DISK, F_PCAP, F_MAC, F_IP, F_GW, F_DHCP, F_LOG, F_SEED, F_HELP,
+	F_NET,
+	F_DISK,
+	F_PCAP,
+	F_MAC,
+	F_IP,
+	F_GW,
+	F_DHCP,
+	F_LOG,
+	F_SEED,
+	F_HELP,
 };
 
 static const struct tern_flag common_flags[] = {
@@ -114,12 +123,14 @@ static int apply_common(struct tern_args *a, int which, const char *v,
 		return 0;
 	case F_MAC:
 		if (tern_mac_parse(v, a->mac) < 0)
-			return fail(err, errlen, "bad --mac (want aa:bb:cc:dd:ee:ff)", v);
+			return fail(err, errlen,
+				    "bad --mac (want aa:bb:cc:dd:ee:ff)", v);
 		a->has_mac = true;
 		return 0;
 	case F_IP:
 		if (tern_ipv4_parse_cidr(v, &a->ip, &a->prefix) < 0)
-			return fail(err, errlen, "bad --ip (want A.B.C.D/N)", v);
+			return fail(err, errlen, "bad --ip (want A.B.C.D/N)",
+				    v);
 		a->has_ip = true;
 		return 0;
 	case F_GW:
@@ -183,14 +194,17 @@ int tern_args_parse(struct tern_args *a, const struct tern_app *app, int argc,
 		if (common < 0 && own < 0)
 			return fail(err, errlen, "unknown flag", arg);
 		if (own >= TERN_MAX_APP_FLAGS)
-			return fail(err, errlen, "internal: app flag table too long", arg);
+			return fail(err, errlen,
+				    "internal: app flag table too long", arg);
 		f = common >= 0 ? &common_flags[common] : &app->flags[own];
 		if (f->kind == TERN_FLAG_BOOL) {
 			if (v)
-				return fail(err, errlen, "flag takes no value", arg);
+				return fail(err, errlen, "flag takes no value",
+					    arg);
 		} else if (!v) {
 			if (i + 1 >= argc)
-				return fail(err, errlen, "flag needs a value", arg);
+				return fail(err, errlen, "flag needs a value",
+					    arg);
 			v = argv[++i];
 		}
 		int rc = common >= 0 ? apply_common(a, common, v, err, errlen)
@@ -199,7 +213,8 @@ int tern_args_parse(struct tern_args *a, const struct tern_app *app, int argc,
 			return rc;
 	}
 	if (a->dhcp && a->has_ip)
-		return fail(err, errlen, "--dhcp and --ip exclude each other", "");
+		return fail(err, errlen, "--dhcp and --ip exclude each other",
+			    "");
 	return 0;
 }
 

@@ -49,8 +49,8 @@ static uint16_t fold64(uint64_t sum)
 #define USE_VECTORS 0 /* the guest: -mgeneral-regs-only */
 #endif
 
-#define VEC_BLOCK 64u            /* bytes per vector step */
-#define VEC_BLOCKS_MAX 8192u     /* steps before the lanes are folded */
+#define VEC_BLOCK 64u	     /* bytes per vector step */
+#define VEC_BLOCKS_MAX 8192u /* steps before the lanes are folded */
 
 typedef uint32_t u32x4 __attribute__((vector_size(16)));
 

@@ -22,9 +22,9 @@ static void copy_name(char dst[TERN_DEV_NAME_MAX], const char *src)
 	dst[n] = '\0';
 }
 
-void tern_netdev_init(struct tern_netdev *dev, const struct tern_netdev_ops *ops,
-		      const char *name, const uint8_t mac[TERN_ETH_ALEN],
-		      uint16_t mtu)
+void tern_netdev_init(struct tern_netdev *dev,
+		      const struct tern_netdev_ops *ops, const char *name,
+		      const uint8_t mac[TERN_ETH_ALEN], uint16_t mtu)
 {
 	memset(dev, 0, sizeof(*dev));
 	dev->ops = ops;
@@ -96,11 +96,13 @@ void tern_netdev_close(struct tern_netdev *dev)
 		dev->ops->close(dev);
 }
 
-void tern_blkdev_init(struct tern_blkdev *dev, const struct tern_blkdev_ops *ops,
-		      const char *name, uint32_t sector_size,
-		      uint64_t sector_count, uint32_t max_sectors)
+void tern_blkdev_init(struct tern_blkdev *dev,
+		      const struct tern_blkdev_ops *ops, const char *name,
+		      uint32_t sector_size, uint64_t sector_count,
+		      uint32_t max_sectors)
 {
-	TERN_ASSERT(sector_size >= 512 && (sector_size & (sector_size - 1)) == 0);
+	TERN_ASSERT(sector_size >= 512 &&
+		    (sector_size & (sector_size - 1)) == 0);
 	memset(dev, 0, sizeof(*dev));
 	dev->ops = ops;
 	copy_name(dev->name, name);

@@ -106,28 +106,44 @@ static void put_string(struct sink *s, const struct spec *sp, const char *str)
 static uintmax_t arg_unsigned(va_list *ap, int size)
 {
 	switch (size) {
-	case 'H': return (unsigned char)va_arg(*ap, unsigned);
-	case 'h': return (unsigned short)va_arg(*ap, unsigned);
-	case 'l': return va_arg(*ap, unsigned long);
-	case 'L': return va_arg(*ap, unsigned long long);
-	case 'z': return va_arg(*ap, size_t);
-	case 'j': return va_arg(*ap, uintmax_t);
-	case 't': return (uintmax_t)va_arg(*ap, ptrdiff_t);
-	default: return va_arg(*ap, unsigned);
+	case 'H':
+		return (unsigned char)va_arg(*ap, unsigned);
+	case 'h':
+		return (unsigned short)va_arg(*ap, unsigned);
+	case 'l':
+		return va_arg(*ap, unsigned long);
+	case 'L':
+		return va_arg(*ap, unsigned long long);
+	case 'z':
+		return va_arg(*ap, size_t);
+	case 'j':
+		return va_arg(*ap, uintmax_t);
+	case 't':
+		return (uintmax_t)va_arg(*ap, ptrdiff_t);
+	default:
+		return va_arg(*ap, unsigned);
 	}
 }
 
 static intmax_t arg_signed(va_list *ap, int size)
 {
 	switch (size) {
-	case 'H': return (signed char)va_arg(*ap, int);
-	case 'h': return (short)va_arg(*ap, int);
-	case 'l': return va_arg(*ap, long);
-	case 'L': return va_arg(*ap, long long);
-	case 'z': return (intmax_t)va_arg(*ap, size_t);
-	case 'j': return va_arg(*ap, intmax_t);
-	case 't': return va_arg(*ap, ptrdiff_t);
-	default: return va_arg(*ap, int);
+	case 'H':
+		return (signed char)va_arg(*ap, int);
+	case 'h':
+		return (short)va_arg(*ap, int);
+	case 'l':
+		return va_arg(*ap, long);
+	case 'L':
+		return va_arg(*ap, long long);
+	case 'z':
+		return (intmax_t)va_arg(*ap, size_t);
+	case 'j':
+		return va_arg(*ap, intmax_t);
+	case 't':
+		return va_arg(*ap, ptrdiff_t);
+	default:
+		return va_arg(*ap, int);
 	}
 }
 
@@ -137,12 +153,18 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 {
 	*sp = (struct spec){ .prec = -1 };
 	for (;; f++) {
-		if (*f == '-') sp->left = true;
-		else if (*f == '0') sp->zero = true;
-		else if (*f == '+') sp->plus = true;
-		else if (*f == ' ') sp->space = true;
-		else if (*f == '#') sp->alt = true;
-		else break;
+		if (*f == '-')
+			sp->left = true;
+		else if (*f == '0')
+			sp->zero = true;
+		else if (*f == '+')
+			sp->plus = true;
+		else if (*f == ' ')
+			sp->space = true;
+		else if (*f == '#')
+			sp->alt = true;
+		else
+			break;
 	}
 	if (*f == '*') {
 		sp->width = va_arg(*ap, int);
@@ -166,9 +188,14 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 		while (*f >= '0' && *f <= '9')
 			sp->prec = sp->prec * 10 + (*f++ - '0');
 	}
-	if (f[0] == 'h' && f[1] == 'h') { sp->size = 'H'; f += 2; }
-	else if (f[0] == 'l' && f[1] == 'l') { sp->size = 'L'; f += 2; }
-	else if (*f == 'h' || *f == 'l' || *f == 'z' || *f == 'j' || *f == 't')
+	if (f[0] == 'h' && f[1] == 'h') {
+		sp->size = 'H';
+		f += 2;
+	} else if (f[0] == 'l' && f[1] == 'l') {
+		sp->size = 'L';
+		f += 2;
+	} else if (*f == 'h' || *f == 'l' || *f == 'z' || *f == 'j' ||
+		   *f == 't')
 		sp->size = *f++;
 	return f;
 }
@@ -198,21 +225,23 @@ int tern_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
 			break;
 		}
 		case 'u':
-			put_number(&s, &sp, arg_unsigned(&ap, sp.size), false, 10, false);
+			put_number(&s, &sp, arg_unsigned(&ap, sp.size), false,
+				   10, false);
 			break;
 		case 'x':
 		case 'X':
-			put_number(&s, &sp, arg_unsigned(&ap, sp.size), false, 16,
-				   *f == 'X');
+			put_number(&s, &sp, arg_unsigned(&ap, sp.size), false,
+				   16, *f == 'X');
 			break;
 		case 'o':
-			put_number(&s, &sp, arg_unsigned(&ap, sp.size), false, 8, false);
+			put_number(&s, &sp, arg_unsigned(&ap, sp.size), false,
+				   8, false);
 			break;
 		case 'p':
 			sp.alt = true;
 			sp.ptr = true;
-			put_number(&s, &sp, (uintptr_t)va_arg(ap, void *), false, 16,
-				   false);
+			put_number(&s, &sp, (uintptr_t)va_arg(ap, void *),
+				   false, 16, false);
 			break;
 		case 'c': /* one byte, even a NUL, padded to the width */
 			if (!sp.left)

@@ -66,6 +66,7 @@ void tern_assert_fail(const char *expr, const char *file, int line)
 	int n = tern_snprintf(msg, sizeof(msg), "%s:%d: assertion failed: %s\n",
 			      file, line, expr);
 
-	tern_console_write(msg, n < (int)sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	tern_console_write(msg,
+			   n < (int)sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 	tern_abort();
 }

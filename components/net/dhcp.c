@@ -61,13 +61,12 @@ static int configure(struct tern_dhcp *d, const struct tern_dhcp_lease *l,
 
 	if (gw && (gw & mask) != (l->addr & mask))
 		gw = 0; /* a router we could not reach: no default route */
-	tern_net_if_get_addr(d->loop->net, d->ifindex, &addr, &prefix,
-			     &old_gw);
+	tern_net_if_get_addr(d->loop->net, d->ifindex, &addr, &prefix, &old_gw);
 	if (d->configured && addr == l->addr && prefix == l->prefix &&
 	    old_gw == gw)
 		return 0;
-	rc = tern_net_if_set_addr(d->loop->net, d->ifindex, l->addr,
-				  l->prefix, gw, now);
+	rc = tern_net_if_set_addr(d->loop->net, d->ifindex, l->addr, l->prefix,
+				  gw, now);
 	if (rc < 0)
 		return rc;
 	d->configured = true;

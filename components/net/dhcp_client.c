@@ -21,14 +21,13 @@
 #include "tern/err.h"
 
 #define BROADCAST 0xffffffffu
-#define SEC(s) ((uint64_t)(s) * TERN_NSEC_PER_SEC)
+#define SEC(s) ((uint64_t)(s)*TERN_NSEC_PER_SEC)
 #define INFINITE_LEASE 0xffffffffu
 
 /* What a DISCOVER or REQUEST asks the server for. */
 static const uint8_t request_list[] = {
-	TERN_DHCP_OPT_SUBNET_MASK, TERN_DHCP_OPT_ROUTER,
-	TERN_DHCP_OPT_DNS,         TERN_DHCP_OPT_LEASE_TIME,
-	TERN_DHCP_OPT_SERVER_ID,   TERN_DHCP_OPT_T1,
+	TERN_DHCP_OPT_SUBNET_MASK, TERN_DHCP_OPT_ROUTER,    TERN_DHCP_OPT_DNS,
+	TERN_DHCP_OPT_LEASE_TIME,  TERN_DHCP_OPT_SERVER_ID, TERN_DHCP_OPT_T1,
 	TERN_DHCP_OPT_T2,
 };
 
@@ -220,8 +219,7 @@ static void send_request(struct tern_dhcp_client *c, uint64_t now)
 }
 
 /* Drops to INIT; the DISCOVER goes out after delay (at once if 0). */
-static void enter_init(struct tern_dhcp_client *c, uint64_t now,
-		       uint64_t delay)
+static void enter_init(struct tern_dhcp_client *c, uint64_t now, uint64_t delay)
 {
 	c->state = TERN_DHCP_INIT;
 	c->have_lease = false;

@@ -59,9 +59,8 @@ static void append_bytes(uint8_t *dst, uint8_t *len, size_t cap,
 
 /* Handles one option with its value (n bytes at p, all inside the area).
  * Returns 0, or -TERN_EBADMSG for a known option with a wrong length. */
-static int take_option(struct tern_dhcp_msg *m, uint8_t code,
-		       const uint8_t *p, size_t n, unsigned *overload,
-		       bool main_area)
+static int take_option(struct tern_dhcp_msg *m, uint8_t code, const uint8_t *p,
+		       size_t n, unsigned *overload, bool main_area)
 {
 	switch (code) {
 	case TERN_DHCP_OPT_MSG_TYPE:
@@ -212,8 +211,8 @@ int tern_dhcp_parse(struct tern_dhcp_msg *m, const void *buf, size_t len)
 	m->giaddr = tern_view_be32(&v, OFF_GIADDR);
 	tern_view_copy(&v, OFF_CHADDR, m->chaddr, sizeof(m->chaddr));
 
-	rc = parse_area(m, tern_view_ptr(&v, OFF_OPTIONS, 0),
-			len - OFF_OPTIONS, &overload, true);
+	rc = parse_area(m, tern_view_ptr(&v, OFF_OPTIONS, 0), len - OFF_OPTIONS,
+			&overload, true);
 	if (rc == 0 && (overload & OVERLOAD_FILE))
 		rc = parse_area(m, tern_view_ptr(&v, OFF_FILE, FILE_LEN),
 				FILE_LEN, &overload, false);
@@ -342,8 +341,7 @@ int tern_dhcp_emit(const struct tern_dhcp_msg *m, void *buf, size_t cap)
 	if (m->has & TERN_DHCP_HAS_T2)
 		put_opt32(&w, &off, TERN_DHCP_OPT_T2, m->t2);
 	if (m->has & TERN_DHCP_HAS_MASK)
-		put_opt32(&w, &off, TERN_DHCP_OPT_SUBNET_MASK,
-			  m->subnet_mask);
+		put_opt32(&w, &off, TERN_DHCP_OPT_SUBNET_MASK, m->subnet_mask);
 	if (m->has & TERN_DHCP_HAS_ROUTER)
 		put_opt32(&w, &off, TERN_DHCP_OPT_ROUTER, m->router);
 	if ((m->has & TERN_DHCP_HAS_DNS) && m->n_dns > 0) {
@@ -361,8 +359,8 @@ int tern_dhcp_emit(const struct tern_dhcp_msg *m, void *buf, size_t cap)
 const char *tern_dhcp_type_name(unsigned type)
 {
 	static const char *const names[] = {
-		"?",   "DISCOVER", "OFFER", "REQUEST", "DECLINE",
-		"ACK", "NAK",      "RELEASE", "INFORM",
+		"?",   "DISCOVER", "OFFER",   "REQUEST", "DECLINE",
+		"ACK", "NAK",	   "RELEASE", "INFORM",
 	};
 
 	return type < TERN_ARRAY_SIZE(names) ? names[type] : "?";

@@ -107,8 +107,8 @@ static void wake(struct tern_dns_query *q)
 	tern_waitq_wake_all(w->sched, &w->wq);
 }
 
-int tern_dns_resolve_a(struct tern_dns *dns, const char *name,
-		       uint32_t *addrs, unsigned max, uint64_t deadline)
+int tern_dns_resolve_a(struct tern_dns *dns, const char *name, uint32_t *addrs,
+		       unsigned max, uint64_t deadline)
 {
 	struct tern_sched *s = dns->loop->sched;
 	struct waiter w;

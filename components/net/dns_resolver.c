@@ -18,7 +18,7 @@
 #include "tern/err.h"
 
 #define TIMEOUT_SHIFT_MAX 3 /* the attempt timeout grows to 8x at most */
-#define ID_TRIES 16         /* random ids drawn to avoid a running one */
+#define ID_TRIES 16	    /* random ids drawn to avoid a running one */
 
 static uint64_t add_sat(uint64_t a, uint64_t b)
 {
@@ -52,8 +52,7 @@ unsigned tern_dns_resolver_set_servers(struct tern_dns_resolver *r,
 				       const uint32_t *servers, unsigned n)
 {
 	r->n_servers = 0;
-	for (unsigned i = 0; i < n && r->n_servers < TERN_DNS_SERVERS_MAX;
-	     i++)
+	for (unsigned i = 0; i < n && r->n_servers < TERN_DNS_SERVERS_MAX; i++)
 		if (servers[i] != 0)
 			r->servers[r->n_servers++] = servers[i];
 	return r->n_servers;
@@ -134,9 +133,9 @@ static bool id_running(const struct tern_dns_resolver *r, uint16_t id)
 }
 
 /* The cache entry for name that is still fresh at now, or NULL. */
-static struct tern_dns_cache_entry *
-cache_find(struct tern_dns_resolver *r, const struct tern_dns_name *name,
-	   uint64_t now)
+static struct tern_dns_cache_entry *cache_find(struct tern_dns_resolver *r,
+					       const struct tern_dns_name *name,
+					       uint64_t now)
 {
 	for (unsigned i = 0; i < TERN_DNS_CACHE_SIZE; i++) {
 		struct tern_dns_cache_entry *e = &r->cache[i];
@@ -218,9 +217,9 @@ int tern_dns_query_start(struct tern_dns_resolver *r, struct tern_dns_query *q,
 	q->id = (uint16_t)tern_rand_u64(&r->rand);
 	for (int i = 0; i < ID_TRIES && id_running(r, q->id); i++)
 		if (now >= deadline) {
-		q->status = -TERN_ETIMEDOUT;
-		return -TERN_ETIMEDOUT;
-	}
+			q->status = -TERN_ETIMEDOUT;
+			return -TERN_ETIMEDOUT;
+		}
 
 	q->id = (uint16_t)tern_rand_u64(&r->rand);
 	rc = tern_dns_query_emit(q->tx_buf, sizeof(q->tx_buf), q->id, &q->name,

@@ -53,8 +53,8 @@ int tern_dns_name_parse(const void *msg, size_t len, size_t *off,
 {
 	struct tern_view v = tern_view_make(msg, len);
 	size_t pos = *off;
-	size_t piece = pos;     /* start of the piece being read */
-	size_t end = 0;         /* where the name ends in place */
+	size_t piece = pos; /* start of the piece being read */
+	size_t end = 0;	    /* where the name ends in place */
 	bool jumped = false;
 	unsigned ptrs = 0;
 
@@ -196,13 +196,13 @@ int tern_dns_name_to_text(const struct tern_dns_name *n, char *buf, size_t cap)
 	size_t out = 0, pos = 0;
 	bool fits = true;
 
-#define PUT(ch)                                                                \
-	do {                                                                   \
-		if (out + 1 < cap)                                             \
-			buf[out] = (char)(ch);                                 \
-		else                                                           \
-			fits = false;                                          \
-		out++;                                                         \
+#define PUT(ch)                                \
+	do {                                   \
+		if (out + 1 < cap)             \
+			buf[out] = (char)(ch); \
+		else                           \
+			fits = false;          \
+		out++;                         \
 	} while (0)
 
 	while (pos < n->len && n->wire[pos] != 0) {
@@ -370,8 +370,8 @@ int tern_dns_answer_parse(const void *msg, size_t len, uint16_t id,
 	out->truncated = (h.flags & TERN_DNS_F_TC) != 0;
 	cur = *qname;
 	for (;;) {
-		bool cname = scan_owner(m, len, off, h.ancount, &cur, out,
-					&ttl, &next);
+		bool cname = scan_owner(m, len, off, h.ancount, &cur, out, &ttl,
+					&next);
 
 		if (out->n_addrs > 0 || !cname ||
 		    out->cnames == TERN_DNS_CNAME_MAX)

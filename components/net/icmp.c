@@ -50,8 +50,8 @@ static bool rate_allow(struct tern_net *net)
 	return true;
 }
 
-void icmp_send_error(struct tern_netif *ifc, struct tern_pkt *pkt,
-		     uint8_t type, uint8_t code)
+void icmp_send_error(struct tern_netif *ifc, struct tern_pkt *pkt, uint8_t type,
+		     uint8_t code)
 {
 	struct tern_net *net = ifc->net;
 	struct tern_icmp_hdr ih = { type, code, 0, 0 };
@@ -68,8 +68,7 @@ void icmp_send_error(struct tern_netif *ifc, struct tern_pkt *pkt,
 		goto done;
 	if (q.proto == TERN_IPPROTO_ICMP) {
 		/* Never an error about an error. */
-		if (pkt->len <= q.hlen ||
-		    tern_icmp_is_error(pkt->data[q.hlen]))
+		if (pkt->len <= q.hlen || tern_icmp_is_error(pkt->data[q.hlen]))
 			goto done;
 	}
 	if (!rate_allow(net))
@@ -175,8 +174,8 @@ static void ping_deliver(struct ip_rx *rx, struct tern_pkt *pkt,
 			return;
 		}
 		pkt->cb[0] = rx->h.src;
-		pkt->cb[1] = (uint64_t)(ih->rest & 0xffff) |
-			     (uint64_t)rx->h.ttl << 16;
+		pkt->cb[1] = (uint64_t)(ih->rest & 0xffff) | (uint64_t)rx->h.ttl
+								     << 16;
 		tern_pkt_pull(pkt, TERN_ICMP_HLEN);
 		tern_list_add_tail(&p->rxq, &pkt->link);
 		p->rxq_len++;

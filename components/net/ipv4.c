@@ -134,8 +134,7 @@ drop:
 
 /* ---- Routing ----------------------------------------------------------- */
 
-static bool route_via(struct tern_netif *ifc, uint32_t dst,
-		      struct ip_route *rt)
+static bool route_via(struct tern_netif *ifc, uint32_t dst, struct ip_route *rt)
 {
 	rt->ifc = ifc;
 	rt->src = ifc->addr;

@@ -50,11 +50,10 @@ static bool config_ok(const struct tern_net_config *c)
 	return c->pkt_count > 0 && c->pkt_buf_size >= MIN_BUF_SIZE &&
 	       c->reasm_contexts <= TERN_NET_REASM_MAX &&
 	       c->reasm_max_len >= 576 &&
-	       c->reasm_max_len <= TERN_IPV4_MAX_LEN &&
-	       c->arp_entries > 0 && c->arp_entries <= TERN_NET_ARP_MAX &&
-	       c->arp_retries > 0 && c->arp_retries < 256 &&
-	       c->arp_queue_per_entry > 0 && c->ttl > 0 &&
-	       c->icmp_err_rate > 0;
+	       c->reasm_max_len <= TERN_IPV4_MAX_LEN && c->arp_entries > 0 &&
+	       c->arp_entries <= TERN_NET_ARP_MAX && c->arp_retries > 0 &&
+	       c->arp_retries < 256 && c->arp_queue_per_entry > 0 &&
+	       c->ttl > 0 && c->icmp_err_rate > 0;
 }
 
 /* Allocates and carves one pool; returns 0 or -TERN_ENOMEM. */
@@ -122,8 +121,8 @@ void tern_net_fini(struct tern_net *net)
 
 		arp_flush_if(net, i);
 		while ((node = tern_list_pop(&net->ifs[i].txq)))
-			tern_pkt_free(tern_list_entry(node, struct tern_pkt,
-						      link));
+			tern_pkt_free(
+				tern_list_entry(node, struct tern_pkt, link));
 		net->ifs[i].txq_len = 0;
 	}
 	reasm_flush(net);
@@ -164,9 +163,8 @@ struct tern_netdev *tern_net_if_dev(struct tern_net *net, unsigned ifindex)
 	return ifindex < net->n_ifs ? net->ifs[ifindex].dev : NULL;
 }
 
-int tern_net_if_set_addr(struct tern_net *net, unsigned ifindex,
-			 uint32_t addr, unsigned prefix, uint32_t gw,
-			 uint64_t now)
+int tern_net_if_set_addr(struct tern_net *net, unsigned ifindex, uint32_t addr,
+			 unsigned prefix, uint32_t gw, uint64_t now)
 {
 	struct tern_netif *ifc;
 	uint32_t mask;

@@ -34,9 +34,9 @@ enum { ARP_FREE = 0, ARP_INCOMPLETE, ARP_REACHABLE };
 /* What the receive path knows about a datagram delivered to a transport. */
 struct ip_rx {
 	struct tern_netif *ifc;
-	struct tern_ipv4_hdr h;  /* header of the (reassembled) datagram */
-	bool link_bcast;         /* frame was sent to a group MAC */
-	bool ip_bcast;           /* destination broadcast or multicast */
+	struct tern_ipv4_hdr h; /* header of the (reassembled) datagram */
+	bool link_bcast;	/* frame was sent to a group MAC */
+	bool ip_bcast;		/* destination broadcast or multicast */
 };
 
 /* How a datagram leaves. */
@@ -44,8 +44,8 @@ enum route_kind { RT_UNICAST, RT_BCAST, RT_MCAST };
 
 struct ip_route {
 	struct tern_netif *ifc;
-	uint32_t nexthop;        /* unicast: the address to resolve */
-	uint32_t src;            /* the interface's address (maybe 0) */
+	uint32_t nexthop; /* unicast: the address to resolve */
+	uint32_t src;	  /* the interface's address (maybe 0) */
 	enum route_kind kind;
 };
 
@@ -82,8 +82,7 @@ void arp_input(struct tern_netif *ifc, struct tern_pkt *pkt);
 
 /* Sends the IPv4 datagram pkt (data at its IP header) to nexthop on ifc:
  * at once if resolved, else queued while a request goes out. */
-void arp_output(struct tern_netif *ifc, struct tern_pkt *pkt,
-		uint32_t nexthop);
+void arp_output(struct tern_netif *ifc, struct tern_pkt *pkt, uint32_t nexthop);
 
 /* Broadcasts a gratuitous ARP request announcing ifc's address. */
 void arp_announce(struct tern_netif *ifc);
@@ -136,8 +135,8 @@ void icmp_input(struct ip_rx *rx, struct tern_pkt *pkt);
 
 /* Sends an ICMP error of type/code about the datagram in pkt (data at its
  * IP header) that arrived on ifc, rate limited; consumes pkt. */
-void icmp_send_error(struct tern_netif *ifc, struct tern_pkt *pkt,
-		     uint8_t type, uint8_t code);
+void icmp_send_error(struct tern_netif *ifc, struct tern_pkt *pkt, uint8_t type,
+		     uint8_t code);
 
 /* Drops queued replies of every ping socket (tern_net_fini asserts none
  * is open). */

@@ -16,7 +16,10 @@ struct stat_name {
 	size_t off;
 };
 
-#define S(f) { #f, offsetof(struct tern_net_stats, f) }
+#define S(f)                                           \
+	{                                              \
+#f, offsetof(struct tern_net_stats, f) \
+	}
 
 /* Every field of struct tern_net_stats, in declaration order. */
 static const struct stat_name names[] = {

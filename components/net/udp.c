@@ -67,8 +67,7 @@ static struct tern_udp *lookup(struct tern_net *net, const struct ip_rx *rx,
  * protocol, header checksum) are set to the rest of the pseudo-header for
  * one pass over it all, then restored, so an ICMP error can still quote
  * the header. Otherwise the pseudo-header is summed apart. */
-static bool cksum_ok(const struct ip_rx *rx, struct tern_pkt *pkt,
-		     uint16_t len)
+static bool cksum_ok(const struct ip_rx *rx, struct tern_pkt *pkt, uint16_t len)
 {
 	uint8_t *ph = pkt->data - 12;
 	uint8_t saved[4];
@@ -204,8 +203,8 @@ int tern_udp_bind(struct tern_udp *s, uint32_t addr, uint16_t port)
 	if (s->local_port)
 		return -TERN_EINVAL;
 	if (port == 0) {
-		uint32_t start = (uint32_t)tern_rand_below(&net->rand,
-							   EPHEMERAL_COUNT);
+		uint32_t start =
+			(uint32_t)tern_rand_below(&net->rand, EPHEMERAL_COUNT);
 
 		for (uint32_t i = 0; i < EPHEMERAL_COUNT; i++) {
 			uint16_t p = (uint16_t)(TERN_UDP_EPHEMERAL_MIN +
@@ -260,8 +259,8 @@ int tern_udp_connect(struct tern_udp *s, uint32_t addr, uint16_t port)
 }
 
 /* Checks arguments, binds if needed and routes. */
-static int prepare(struct tern_udp *s, uint32_t dst, uint16_t dport,
-		   size_t len, uint64_t now, struct ip_route *rt)
+static int prepare(struct tern_udp *s, uint32_t dst, uint16_t dport, size_t len,
+		   uint64_t now, struct ip_route *rt)
 {
 	int err;
 

@@ -15,9 +15,9 @@ enum { ETH_DST = 0, ETH_SRC = 6, ETH_TYPE = 12 };
 const char *tern_wire_bad_name(enum tern_wire_bad why)
 {
 	static const char *const names[] = {
-		[TERN_WIRE_OK] = "ok",           [TERN_WIRE_SHORT] = "short",
+		[TERN_WIRE_OK] = "ok",		 [TERN_WIRE_SHORT] = "short",
 		[TERN_WIRE_VERSION] = "version", [TERN_WIRE_HLEN] = "hlen",
-		[TERN_WIRE_LEN] = "len",         [TERN_WIRE_CKSUM] = "cksum",
+		[TERN_WIRE_LEN] = "len",	 [TERN_WIRE_CKSUM] = "cksum",
 		[TERN_WIRE_OPTIONS] = "options", [TERN_WIRE_FIELD] = "field",
 		[TERN_WIRE_FRAG] = "frag",
 	};

@@ -131,8 +131,8 @@ int tern_ipv4_hdr_parse(const void *data, size_t len, struct tern_ipv4_hdr *h,
 	return 0;
 }
 
-int tern_ipv4_quote_parse(const void *data, size_t len,
-			  struct tern_ipv4_hdr *h, enum tern_wire_bad *why)
+int tern_ipv4_quote_parse(const void *data, size_t len, struct tern_ipv4_hdr *h,
+			  enum tern_wire_bad *why)
 {
 	struct tern_view v = tern_view_make(data, len);
 

@@ -12,15 +12,15 @@
 
 /* Words of the initial frame, from the saved stack pointer up. */
 enum {
-	FRAME_FPU,    /* MXCSR | x87 control word << 32 */
+	FRAME_FPU, /* MXCSR | x87 control word << 32 */
 	FRAME_R15,
 	FRAME_R14,
-	FRAME_R13,    /* entry */
-	FRAME_R12,    /* arg */
+	FRAME_R13, /* entry */
+	FRAME_R12, /* arg */
 	FRAME_RBX,
-	FRAME_RBP,    /* 0: ends frame-pointer backtraces */
-	FRAME_RET,    /* tern_ctx_trampoline */
-	FRAME_END,    /* a zero "return address" above the trampoline */
+	FRAME_RBP, /* 0: ends frame-pointer backtraces */
+	FRAME_RET, /* tern_ctx_trampoline */
+	FRAME_END, /* a zero "return address" above the trampoline */
 	FRAME_WORDS = FRAME_END + 2,
 };
 

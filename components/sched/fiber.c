@@ -313,7 +313,8 @@ void tern_sched_reap(struct tern_sched *s)
 	struct tern_list *node;
 
 	while ((node = tern_list_pop(&s->zombies)))
-		release_stack(s, tern_list_entry(node, struct tern_fiber, link));
+		release_stack(s,
+			      tern_list_entry(node, struct tern_fiber, link));
 }
 
 void tern_fiber_detach(struct tern_fiber *f)

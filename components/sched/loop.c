@@ -45,8 +45,8 @@ static unsigned poll_all(struct tern_sched *s)
 	unsigned progress = 0;
 
 	while (it != &s->pollers) {
-		struct tern_poller *p = tern_list_entry(it, struct tern_poller,
-							link);
+		struct tern_poller *p =
+			tern_list_entry(it, struct tern_poller, link);
 		int r;
 
 		s->poll_next = it->next;
@@ -65,8 +65,8 @@ static uint64_t next_deadline(const struct tern_sched *s)
 	uint64_t d = tern_wheel_next(&s->wheel);
 
 	tern_list_for_each(it, &s->pollers) {
-		struct tern_poller *p = tern_list_entry(it, struct tern_poller,
-							link);
+		struct tern_poller *p =
+			tern_list_entry(it, struct tern_poller, link);
 
 		if (p->next_deadline) {
 			uint64_t pd = p->next_deadline(p);

@@ -138,8 +138,10 @@ void tern_timer_arm(struct tern_wheel *w, struct tern_timer *t,
 
 static inline bool before(const struct tern_list *a, const struct tern_list *b)
 {
-	const struct tern_timer *x = tern_list_entry(a, struct tern_timer, link);
-	const struct tern_timer *y = tern_list_entry(b, struct tern_timer, link);
+	const struct tern_timer *x =
+		tern_list_entry(a, struct tern_timer, link);
+	const struct tern_timer *y =
+		tern_list_entry(b, struct tern_timer, link);
 
 	return x->expires < y->expires ||
 	       (x->expires == y->expires && x->seq < y->seq);
@@ -241,8 +243,8 @@ static unsigned fire_tick(struct tern_wheel *w, uint64_t now, bool all)
 	/* Callbacks may cancel or re-arm timers still on due: they leave the
 	 * list through unlink_timer, which ignores lists outside the wheel. */
 	while ((node = tern_list_pop(&due))) {
-		struct tern_timer *t = tern_list_entry(node, struct tern_timer,
-						       link);
+		struct tern_timer *t =
+			tern_list_entry(node, struct tern_timer, link);
 
 		w->armed--;
 		n++;
@@ -261,8 +263,9 @@ static uint64_t next_event_tick(const struct tern_wheel *w, uint64_t cur)
 		return (cur & ~SLOT_MASK) | (uint64_t)__builtin_ctzll(m0);
 	for (unsigned k = 1; k < TERN_WHEEL_LEVELS; k++)
 		if (w->occupied[k])
-			return slot_start(cur, k,
-					  (unsigned)__builtin_ctzll(w->occupied[k]));
+			return slot_start(
+				cur, k,
+				(unsigned)__builtin_ctzll(w->occupied[k]));
 	return NO_TICK;
 }
 
@@ -343,7 +346,8 @@ unsigned tern_wheel_expire(struct tern_wheel *w, uint64_t now)
 		nxt = next_event_tick(w, cur);
 		if (nxt > target)
 			nxt = target;
-		advance(w, cur, nxt, nxt == target ? now : nxt << w->tick_shift);
+		advance(w, cur, nxt,
+			nxt == target ? now : nxt << w->tick_shift);
 	}
 	w->expiring = false;
 	return n;
@@ -405,7 +409,8 @@ int tern_wheel_verify(const struct tern_wheel *w)
 				uint64_t e = tick_of(w, t->expires);
 				unsigned wk = 0, ws;
 
-				if (it->next->prev != it || it->prev->next != it)
+				if (it->next->prev != it ||
+				    it->prev->next != it)
 					return -TERN_EINVAL;
 				if (e <= cur) {
 					ws = (unsigned)(cur & SLOT_MASK);

@@ -52,12 +52,9 @@ static const struct {
 	uint64_t size;
 	bool bad;
 } files[] = {
-	{ "empty", 0, 0, false },
-	{ "small", 0, 100, false },
-	{ "mid", 0, 5000, false },
-	{ "big", 0, 1000003, false },
-	{ "dir", -TERN_EISDIR, 0, false },
-	{ "bad", 0, 3000, true },
+	{ "empty", 0, 0, false },	   { "small", 0, 100, false },
+	{ "mid", 0, 5000, false },	   { "big", 0, 1000003, false },
+	{ "dir", -TERN_EISDIR, 0, false }, { "bad", 0, 3000, true },
 	{ "out", -TERN_ERANGE, 0, false },
 };
 
@@ -168,8 +165,10 @@ static void check(uint64_t now, bool timers_ran)
 
 static void send_rrq(struct fuzz_input *in, uint64_t now)
 {
-	static const char *const names[] = { "blksize", "tsize", "timeout",
-					     "windowsize", "BlkSize", "rollover" };
+	static const char *const names[] = {
+		"blksize",    "tsize",	 "timeout",
+		"windowsize", "BlkSize", "rollover"
+	};
 	char vals[6][24];
 	struct tftp_opt opts[6];
 	uint8_t pkt[512];

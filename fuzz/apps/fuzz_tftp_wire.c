@@ -22,8 +22,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static bool inside(const void *p, size_t len, const uint8_t *data,
-		   size_t size)
+static bool inside(const void *p, size_t len, const uint8_t *data, size_t size)
 {
 	const uint8_t *b = p;
 
@@ -32,8 +31,8 @@ static bool inside(const void *p, size_t len, const uint8_t *data,
 
 static bool str_eq(const struct tftp_str *a, const struct tftp_str *b)
 {
-	return a->len == b->len && (a->len == 0 ||
-				    memcmp(a->s, b->s, a->len) == 0);
+	return a->len == b->len &&
+	       (a->len == 0 || memcmp(a->s, b->s, a->len) == 0);
 }
 
 /* A C string copy of s (no NUL inside: parsed strings end at the first). */
@@ -81,8 +80,8 @@ static void roundtrip(const struct tftp_msg *m)
 	}
 	TERN_ASSERT(n > 0);
 	TERN_ASSERT(tftp_parse(&r, out, (size_t)n) == 0);
-	TERN_ASSERT(r.op == m->op && r.block == m->block &&
-		    r.code == m->code && r.nopts == m->nopts);
+	TERN_ASSERT(r.op == m->op && r.block == m->block && r.code == m->code &&
+		    r.nopts == m->nopts);
 	TERN_ASSERT(str_eq(&r.file, &m->file) && str_eq(&r.mode, &m->mode));
 	TERN_ASSERT(str_eq(&r.text, &m->text));
 	TERN_ASSERT(r.data_len == m->data_len);
@@ -136,8 +135,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    m.text.len == 0);
 		TERN_ASSERT(inside(m.data, m.data_len, copy, size));
 		for (unsigned i = 0; i < m.nopts; i++)
-			TERN_ASSERT(inside(m.opts[i].name.s,
-					   m.opts[i].name.len, copy, size) &&
+			TERN_ASSERT(inside(m.opts[i].name.s, m.opts[i].name.len,
+					   copy, size) &&
 				    inside(m.opts[i].value.s,
 					   m.opts[i].value.len, copy, size));
 		roundtrip(&m);

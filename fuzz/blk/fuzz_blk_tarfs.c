@@ -59,8 +59,7 @@ static void walk(uint32_t dir, unsigned depth, uint64_t *budget)
 			char link[TERN_TARFS_PATH_MAX + 1];
 
 			check(tern_tarfs_readlink(&fs, d.ino, link,
-						  sizeof(link)) ==
-				      (int)st.size,
+						  sizeof(link)) == (int)st.size,
 			      "readlink");
 		} else if (st.type == TERN_TARFS_DIR && depth < 64) {
 			walk(d.ino, depth + 1, budget);

@@ -30,7 +30,10 @@ static int app_main(struct tern_boot *boot)
 }
 
 static const struct tern_app app = {
-	.name = "fuzz", .summary = "fuzz", .flags = flags, .main = app_main,
+	.name = "fuzz",
+	.summary = "fuzz",
+	.flags = flags,
+	.main = app_main,
 };
 
 #define MAX_WORDS 64
@@ -73,7 +76,8 @@ static void check_parse(char *text, size_t len)
 		return;
 	}
 	TERN_ASSERT(err[0] == '\0');
-	TERN_ASSERT(a.n_net <= TERN_MAX_NETDEVS && a.n_disk <= TERN_MAX_BLKDEVS);
+	TERN_ASSERT(a.n_net <= TERN_MAX_NETDEVS &&
+		    a.n_disk <= TERN_MAX_BLKDEVS);
 	for (unsigned i = 0; i < a.n_net; i++)
 		TERN_ASSERT(in_argv(a.net[i], argv, argc));
 	for (unsigned i = 0; i < a.n_disk; i++)

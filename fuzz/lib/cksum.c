@@ -16,7 +16,6 @@
 
 #include "support/cksum_ref.h"
 
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *buf = malloc(size + 8);

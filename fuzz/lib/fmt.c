@@ -24,31 +24,40 @@
 
 /* Compares both formatters for one argument list; size is the buffer
  * size handed to both. */
-#define SAME(size, fmt, ...)                                                   \
-	do {                                                                   \
-		char w_[OUT], g_[OUT];                                         \
-		memset(w_, 0x55, sizeof(w_));                                  \
-		memset(g_, 0x55, sizeof(g_));                                  \
-		int rw_ = snprintf(w_, size, fmt, __VA_ARGS__);                \
-		int rg_ = tern_snprintf(g_, size, fmt, __VA_ARGS__);           \
-		TERN_ASSERT(rw_ == rg_);                                       \
-		TERN_ASSERT(memcmp(w_, g_, sizeof(w_)) == 0);                  \
+#define SAME(size, fmt, ...)                                         \
+	do {                                                         \
+		char w_[OUT], g_[OUT];                               \
+		memset(w_, 0x55, sizeof(w_));                        \
+		memset(g_, 0x55, sizeof(g_));                        \
+		int rw_ = snprintf(w_, size, fmt, __VA_ARGS__);      \
+		int rg_ = tern_snprintf(g_, size, fmt, __VA_ARGS__); \
+		TERN_ASSERT(rw_ == rg_);                             \
+		TERN_ASSERT(memcmp(w_, g_, sizeof(w_)) == 0);        \
 	} while (0)
 
-#define SAME_STARS(size, fmt, stars, w, p, v)                                 \
-	do {                                                                   \
-		switch (stars) {                                               \
-		case 0: SAME(size, fmt, v); break;                             \
-		case 1: SAME(size, fmt, w, v); break;                          \
-		case 2: SAME(size, fmt, p, v); break;                          \
-		default: SAME(size, fmt, w, p, v); break;                      \
-		}                                                              \
+#define SAME_STARS(size, fmt, stars, w, p, v)     \
+	do {                                      \
+		switch (stars) {                  \
+		case 0:                           \
+			SAME(size, fmt, v);       \
+			break;                    \
+		case 1:                           \
+			SAME(size, fmt, w, v);    \
+			break;                    \
+		case 2:                           \
+			SAME(size, fmt, p, v);    \
+			break;                    \
+		default:                          \
+			SAME(size, fmt, w, p, v); \
+			break;                    \
+		}                                 \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char convs[] = "diuxXocs";
-	static const char *const lens[] = { "", "hh", "h", "l", "ll", "z", "j", "t" };
+	static const char *const lens[] = { "",	  "hh", "h", "l",
+					    "ll", "z",	"j", "t" };
 	struct fuzz_input in = { data, size };
 	char fmt[64], flags[8] = { 0 }, width[8] = "", prec[8] = "";
 	char conv = convs[fuzz_u8(&in) % 8];
@@ -64,10 +73,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bufsize = OUT;
 
 	switch (conv) {
-	case 'd': case 'i': allowed = "-0+ "; break;
-	case 'u': allowed = "-0"; break;
-	case 'x': case 'X': case 'o': allowed = "-0#"; break;
-	default: allowed = "-"; break; /* c, s */
+	case 'd':
+	case 'i':
+		allowed = "-0+ ";
+		break;
+	case 'u':
+		allowed = "-0";
+		break;
+	case 'x':
+	case 'X':
+	case 'o':
+		allowed = "-0#";
+		break;
+	default:
+		allowed = "-";
+		break; /* c, s */
 	}
 	for (unsigned b = 0; allowed[b]; b++)
 		if (fl & (1u << b))
@@ -91,7 +111,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (conv == 's')
 		len = "";
-	snprintf(fmt, sizeof(fmt), "[%%%s%s%s%s%c]", flags, width, prec, len, conv);
+	snprintf(fmt, sizeof(fmt), "[%%%s%s%s%s%c]", flags, width, prec, len,
+		 conv);
 
 	if (conv == 's') {
 		/* The rest of the input is the string (up to a NUL). */
@@ -105,15 +126,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (conv == 'c') {
 		SAME_STARS(bufsize, fmt, stars, w, p, (int)(uint8_t)v);
 	} else if (conv == 'd' || conv == 'i') {
-		if (!strcmp(len, "l") || !strcmp(len, "ll") || !strcmp(len, "j") ||
-		    !strcmp(len, "z") || !strcmp(len, "t"))
+		if (!strcmp(len, "l") || !strcmp(len, "ll") ||
+		    !strcmp(len, "j") || !strcmp(len, "z") || !strcmp(len, "t"))
 			SAME_STARS(bufsize, fmt, stars, w, p, (long long)v);
 		else
 			SAME_STARS(bufsize, fmt, stars, w, p, (int)v);
 	} else {
-		if (!strcmp(len, "l") || !strcmp(len, "ll") || !strcmp(len, "j") ||
-		    !strcmp(len, "z") || !strcmp(len, "t"))
-			SAME_STARS(bufsize, fmt, stars, w, p, (unsigned long long)v);
+		if (!strcmp(len, "l") || !strcmp(len, "ll") ||
+		    !strcmp(len, "j") || !strcmp(len, "z") || !strcmp(len, "t"))
+			SAME_STARS(bufsize, fmt, stars, w, p,
+				   (unsigned long long)v);
 		else
 			SAME_STARS(bufsize, fmt, stars, w, p, (unsigned)v);
 	}

@@ -37,12 +37,24 @@ static void view_read(struct tern_view *v, const uint8_t *data, size_t len,
 	uint64_t got = 0;
 
 	switch (kind % 6) {
-	case 0: got = tern_view_u8(v, off); break;
-	case 1: got = tern_view_be16(v, off); break;
-	case 2: got = tern_view_be32(v, off); break;
-	case 3: got = tern_view_le16(v, off); break;
-	case 4: got = tern_view_le32(v, off); break;
-	case 5: got = tern_view_le64(v, off); break;
+	case 0:
+		got = tern_view_u8(v, off);
+		break;
+	case 1:
+		got = tern_view_be16(v, off);
+		break;
+	case 2:
+		got = tern_view_be32(v, off);
+		break;
+	case 3:
+		got = tern_view_le16(v, off);
+		break;
+	case 4:
+		got = tern_view_le32(v, off);
+		break;
+	case 5:
+		got = tern_view_le64(v, off);
+		break;
 	}
 	if (fits)
 		TERN_ASSERT(got == manual(data + off, n, kind % 6 < 3));
@@ -65,7 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	for (size_t i = 0; i + 1 < prog_len; i += 2) {
 		unsigned op = prog[i];
 		/* Offsets near the end, and a few huge ones. */
-		size_t arg = prog[i + 1] == 0xff ? SIZE_MAX - (op & 7) : prog[i + 1];
+		size_t arg = prog[i + 1] == 0xff ? SIZE_MAX - (op & 7)
+						 : prog[i + 1];
 		size_t before = c.pos;
 		bool cbad = c.view.bad;
 
@@ -94,7 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 		case 4: { /* cursor take */
 			const uint8_t *p = tern_cursor_take(&c, arg);
 
-			TERN_ASSERT(p == NULL || (p == data + before && c.pos == before + arg));
+			TERN_ASSERT(p == NULL || (p == data + before &&
+						  c.pos == before + arg));
 			TERN_ASSERT(p != NULL || c.pos == before);
 			break;
 		}
@@ -102,11 +116,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 			tern_cursor_skip(&c, arg & 15);
 			break;
 		case 6: {
-			uint32_t x = (op & 1) ? tern_cursor_be32(&c) : tern_cursor_be16(&c);
+			uint32_t x = (op & 1) ? tern_cursor_be32(&c)
+					      : tern_cursor_be16(&c);
 			size_t n = (op & 1) ? 4 : 2;
 
 			if (!cbad && before + n <= len)
-				TERN_ASSERT(x == manual(data + before, n, 1) && c.pos == before + n);
+				TERN_ASSERT(x == manual(data + before, n, 1) &&
+					    c.pos == before + n);
 			else
 				TERN_ASSERT(c.pos == before);
 			break;

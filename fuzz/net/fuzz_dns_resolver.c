@@ -30,8 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct slot {
 	struct tern_dns_query q;
-	bool running;      /* as the harness believes */
-	unsigned done;     /* done calls since the last start */
+	bool running;  /* as the harness believes */
+	unsigned done; /* done calls since the last start */
 };
 
 static void on_done(struct tern_dns_query *q)
@@ -73,7 +73,7 @@ static void start(struct tern_dns_resolver *r, struct slot *s,
 	s->done = 0;
 	rc = tern_dns_query_start(r, &s->q, name, now,
 				  now + (uint64_t)fuzz_u16(in) *
-						TERN_NSEC_PER_MSEC);
+						  TERN_NSEC_PER_MSEC);
 	TERN_ASSERT(rc == 0 || rc == 1 || rc == -TERN_EINVAL ||
 		    rc == -TERN_ENAMETOOLONG || rc == -TERN_EHOSTUNREACH ||
 		    rc == -TERN_ETIMEDOUT);
@@ -150,10 +150,9 @@ static void response(struct tern_dns_resolver *r, struct slot *s,
 			off += 14;
 		}
 	}
-	(void)tern_dns_resolver_input(r, src,
-				      (flags & 2) ? fuzz_u16(in)
-						  : TERN_DNS_PORT,
-				      b, off, now);
+	(void)tern_dns_resolver_input(
+		r, src, (flags & 2) ? fuzz_u16(in) : TERN_DNS_PORT, b, off,
+		now);
 }
 
 static void raw(struct tern_dns_resolver *r, struct fuzz_input *in,

@@ -95,9 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 4:
 			if (fuzz_u8(&g) & 1)
-				(void)tern_net_if_set_addr(&s.net, 1,
-							   0x0b000001u, 24, 0,
-							   s.now);
+				(void)tern_net_if_set_addr(
+					&s.net, 1, 0x0b000001u, 24, 0, s.now);
 			else
 				(void)tern_net_if_clear_addr(&s.net, 1);
 			break;

@@ -33,7 +33,7 @@
 struct fz_dev {
 	struct tern_netdev dev;
 	uint64_t frames;
-	unsigned refuse;        /* accept at most this many per call */
+	unsigned refuse; /* accept at most this many per call */
 };
 
 struct fz_stack {

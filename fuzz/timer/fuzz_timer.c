@@ -14,13 +14,13 @@
 
 #include "tern/timer.h"
 
-#define HARNESS_CHECK(cond, fmt, ...)                                          \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "fuzz_timer: " fmt "\n",               \
-				##__VA_ARGS__);                                \
-			abort();                                               \
-		}                                                              \
+#define HARNESS_CHECK(cond, fmt, ...)                            \
+	do {                                                     \
+		if (!(cond)) {                                   \
+			fprintf(stderr, "fuzz_timer: " fmt "\n", \
+				##__VA_ARGS__);                  \
+			abort();                                 \
+		}                                                \
 	} while (0)
 #include "timer/wheel_harness.h"
 
@@ -67,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	harness_step_to(&h, UINT64_MAX - 1);
 	harness_expire(&h, UINT64_MAX - 1);
 	harness_check_rest(&h);
-	HARNESS_CHECK(tern_wheel_armed(&h.w) == 0, "timers left after the drain");
+	HARNESS_CHECK(tern_wheel_armed(&h.w) == 0,
+		      "timers left after the drain");
 	return 0;
 }

@@ -20,9 +20,9 @@
 #include "tern/err.h"
 
 struct tern_memlink_slot {
-	struct tern_list link;   /* on free or flight */
+	struct tern_list link; /* on free or flight */
 	uint64_t deliver_at;
-	uint64_t depart_at;      /* end of serialization; 0 for duplicates */
+	uint64_t depart_at; /* end of serialization; 0 for duplicates */
 	uint64_t seq;
 	uint32_t len;
 	uint8_t *data;
@@ -531,8 +531,8 @@ int tern_memlink_set_faults(struct tern_memlink *link, unsigned dir,
 	return 0;
 }
 
-const struct tern_memlink_stats *tern_memlink_stats(
-	const struct tern_memlink *link, unsigned dir)
+const struct tern_memlink_stats *
+tern_memlink_stats(const struct tern_memlink *link, unsigned dir)
 {
 	TERN_ASSERT(dir < 2);
 	return &link->dir[dir].stats;

@@ -249,7 +249,6 @@ fail:
 	return -TERN_EIO;
 }
 
-
 /* Gives interface ifname the address and netmask of cidr. */
 static int set_addr(int sock, const char *ifname, uint32_t addr,
 		    unsigned prefix)
@@ -303,8 +302,8 @@ fail:
 	return rc;
 }
 
-int tern_netns_tap(struct tern_netns *ns, const char *ifname,
-		   const char *cidr, int *fd)
+int tern_netns_tap(struct tern_netns *ns, const char *ifname, const char *cidr,
+		   int *fd)
 {
 	size_t len = ifname ? strlen(ifname) : 0;
 	uint32_t addr = 0;

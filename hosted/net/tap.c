@@ -219,8 +219,7 @@ int tern_tap_open(struct tern_tap *tap, const char *ifname, unsigned flags,
 	return 0;
 }
 
-int tern_tap_adopt(struct tern_tap *tap, int fd, uint16_t mtu,
-		   const char *name)
+int tern_tap_adopt(struct tern_tap *tap, int fd, uint16_t mtu, const char *name)
 {
 	struct ifreq ifr;
 	int fl;

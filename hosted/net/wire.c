@@ -17,8 +17,8 @@
 #include "tern/log.h"
 #include "wire_int.h"
 
-#define BATCH 64       /* frames per sendmsg/sendmmsg/recvmmsg */
-#define MAX_IOV 256    /* gather pieces per sendmsg/sendmmsg */
+#define BATCH 64    /* frames per sendmsg/sendmmsg/recvmmsg */
+#define MAX_IOV 256 /* gather pieces per sendmsg/sendmmsg */
 
 static struct tern_wire *to_wire(struct tern_netdev *dev)
 {
@@ -83,8 +83,7 @@ static bool flush_rest(struct tern_wire *w)
 
 /* Keeps the unsent tail of frame f (its 4-byte header included) in tbuf,
  * sent bytes of it already on the wire. */
-static void keep_rest(struct tern_wire *w, const struct tern_tx *f,
-		      size_t sent)
+static void keep_rest(struct tern_wire *w, const struct tern_tx *f, size_t sent)
 {
 	int len = tern_tx_flatten(f, w->tbuf + 4, sizeof(w->tbuf) - 4);
 

@@ -34,8 +34,8 @@ enum tern_runner_net_kind {
 
 struct tern_runner_net_spec {
 	enum tern_runner_net_kind kind;
-	const char *spec;             /* the whole spec, for messages */
-	const char *arg;              /* TAP name or path, inside the spec */
+	const char *spec;	      /* the whole spec, for messages */
+	const char *arg;	      /* TAP name or path, inside the spec */
 	struct tern_wire_addr local;  /* DGRAM */
 	struct tern_wire_addr remote; /* DGRAM */
 };
@@ -53,8 +53,8 @@ int tern_runner_parse_disk(const char *spec, const char **path, char *err,
 /* The devices of one run. */
 struct tern_runner {
 	struct tern_boot boot;
-	void *net_mem[TERN_MAX_NETDEVS];  /* the device, malloc'ed */
-	void *rec_mem[TERN_MAX_NETDEVS];  /* its pcap recorder, or NULL */
+	void *net_mem[TERN_MAX_NETDEVS]; /* the device, malloc'ed */
+	void *rec_mem[TERN_MAX_NETDEVS]; /* its pcap recorder, or NULL */
 	void *blk_mem[TERN_MAX_BLKDEVS];
 };
 

@@ -11,8 +11,8 @@
 #include "tern/fmt.h"
 #include "tern/hosted/tap.h"
 
-#define NET_SPECS                                                              \
-	"tap:NAME, wire:stream:listen:PATH, wire:stream:connect:PATH, "       \
+#define NET_SPECS                                                       \
+	"tap:NAME, wire:stream:listen:PATH, wire:stream:connect:PATH, " \
 	"wire:dgram:LOCAL,REMOTE or pcap:FILE"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -74,8 +74,7 @@ static int parse_dgram(const char *s, struct tern_runner_net_spec *out,
 
 	if (!comma || strchr(comma + 1, ','))
 		return fail(err, errlen,
-			    "wire:dgram: want LOCAL,REMOTE, got '%s'",
-			    s);
+			    "wire:dgram: want LOCAL,REMOTE, got '%s'", s);
 	rc = parse_endpoint(s, (size_t)(comma - s), &out->local, err, errlen);
 	if (rc == 0)
 		rc = parse_endpoint(comma + 1, strlen(comma + 1), &out->remote,

@@ -47,14 +47,14 @@
 #define TERN_MAX_APP_FLAGS 16
 
 enum tern_flag_kind {
-	TERN_FLAG_BOOL,   /* --name */
+	TERN_FLAG_BOOL,	  /* --name */
 	TERN_FLAG_STRING, /* --name VALUE */
-	TERN_FLAG_U64,    /* --name N (decimal or 0x hex) */
+	TERN_FLAG_U64,	  /* --name N (decimal or 0x hex) */
 };
 
 /* An application's own flag. Tables end with an entry whose name is NULL. */
 struct tern_flag {
-	const char *name;     /* without the leading "--" */
+	const char *name; /* without the leading "--" */
 	enum tern_flag_kind kind;
 	const char *arg_name; /* for usage: "PORT" */
 	const char *help;
@@ -66,19 +66,19 @@ struct tern_args {
 	unsigned n_net;
 	const char *disk[TERN_MAX_BLKDEVS];
 	unsigned n_disk;
-	const char *pcap;      /* NULL: no recording */
+	const char *pcap; /* NULL: no recording */
 	bool has_mac;
 	uint8_t mac[TERN_ETH_ALEN];
 	bool has_ip;
-	uint32_t ip;           /* host order */
+	uint32_t ip; /* host order */
 	unsigned prefix;
 	bool has_gw;
 	uint32_t gw;
 	bool dhcp;
-	int log_level;         /* enum tern_log_level */
+	int log_level; /* enum tern_log_level */
 	bool has_seed;
 	uint64_t seed;
-	bool help;             /* --help was given */
+	bool help; /* --help was given */
 
 	/* Application flags, indexed like the app's table. */
 	bool app_set[TERN_MAX_APP_FLAGS];
@@ -90,7 +90,7 @@ struct tern_boot;
 
 struct tern_app {
 	const char *name;
-	const char *summary;           /* one line for usage */
+	const char *summary;	       /* one line for usage */
 	const struct tern_flag *flags; /* may be NULL */
 	/* Runs the application; returns the exit status (0 success). */
 	int (*main)(struct tern_boot *boot);
@@ -131,8 +131,8 @@ TERN_API uint64_t tern_args_u64(const struct tern_args *args,
 				const struct tern_app *app, const char *name,
 				uint64_t dflt);
 TERN_API const char *tern_args_str(const struct tern_args *args,
-				   const struct tern_app *app,
-				   const char *name, const char *dflt);
+				   const struct tern_app *app, const char *name,
+				   const char *dflt);
 TERN_API bool tern_args_bool(const struct tern_args *args,
 			     const struct tern_app *app, const char *name);
 

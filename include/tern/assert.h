@@ -15,7 +15,7 @@
 TERN_API _Noreturn void tern_assert_fail(const char *expr, const char *file,
 					 int line);
 
-#define TERN_ASSERT(expr)                                                      \
+#define TERN_ASSERT(expr) \
 	((expr) ? (void)0 : tern_assert_fail(#expr, __FILE__, __LINE__))
 
 #endif

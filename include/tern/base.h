@@ -21,8 +21,8 @@
 #define TERN_NSEC_PER_SEC 1000000000ull
 
 /* The structure of type TYPE whose member MEMBER is at address PTR. */
-#define tern_container_of(ptr, type, member)                                   \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define tern_container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 #define TERN_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

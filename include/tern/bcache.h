@@ -109,11 +109,12 @@
 #include "tern/sched.h"
 
 #define TERN_BCACHE_RA_STREAMS 4
-#define TERN_BCACHE_RA_MIN 4 /* first read-ahead window, blocks */
+#define TERN_BCACHE_RA_MIN 4   /* first read-ahead window, blocks */
 #define TERN_BCACHE_RUN_MAX 32 /* blocks per read-ahead request */
 
 /* Flags for tern_bcache_get / tern_bcache_read. */
-#define TERN_BCACHE_NOREAD 1u /* the caller overwrites the whole block: a
+#define TERN_BCACHE_NOREAD \
+	1u /* the caller overwrites the whole block: a
 				 missing block is not read but zero-filled */
 
 struct tern_bcache;
@@ -121,51 +122,51 @@ struct tern_bcache;
 /* One cached block. Only data and blockno are for callers, and only while
  * they hold a reference. */
 struct tern_bcache_buf {
-	uint8_t *data;             /* block_size bytes */
+	uint8_t *data; /* block_size bytes */
 	uint64_t blockno;
 	/* private */
 	struct tern_bcache *cache;
 	struct tern_bcache_buf *hnext; /* hash chain */
-	struct tern_list qlink;    /* policy queue, or the free list */
-	struct tern_list dlink;    /* dirty list */
-	struct tern_list iolink;   /* requests waiting for the device */
-	struct tern_blk_req req;   /* the one request in flight for it */
-	struct tern_waitq waiters; /* fibers waiting for its I/O */
+	struct tern_list qlink;	       /* policy queue, or the free list */
+	struct tern_list dlink;	       /* dirty list */
+	struct tern_list iolink;       /* requests waiting for the device */
+	struct tern_blk_req req;       /* the one request in flight for it */
+	struct tern_waitq waiters;     /* fibers waiting for its I/O */
 	uint32_t refs;
-	uint16_t writers;          /* holders between write_begin and _end */
-	uint16_t flags;            /* BUF_* in bcache_int.h */
-	uint8_t state;             /* BUF_EMPTY .. BUF_RERROR */
-	uint8_t queue;             /* Q_FREE, Q_SMALL, Q_MAIN */
-	uint8_t freq;              /* S3-FIFO's 2-bit access count */
-	int rerr;                  /* the read error, in BUF_RERROR */
+	uint16_t writers; /* holders between write_begin and _end */
+	uint16_t flags;	  /* BUF_* in bcache_int.h */
+	uint8_t state;	  /* BUF_EMPTY .. BUF_RERROR */
+	uint8_t queue;	  /* Q_FREE, Q_SMALL, Q_MAIN */
+	uint8_t freq;	  /* S3-FIFO's 2-bit access count */
+	int rerr;	  /* the read error, in BUF_RERROR */
 };
 
 struct tern_bcache_config {
-	uint32_t block_size;    /* bytes: a power of two, a multiple of the
+	uint32_t block_size;	/* bytes: a power of two, a multiple of the
 				   device's sector size, at most 1 MiB */
-	uint32_t nblocks;       /* blocks held, >= 2 */
+	uint32_t nblocks;	/* blocks held, >= 2 */
 	uint32_t readahead_max; /* blocks; 0 disables read-ahead */
 };
 
 struct tern_bcache_stats {
-	uint64_t hits;          /* get found the block (valid or in flight) */
-	uint64_t misses;        /* get had to read (or zero-fill) it */
-	uint64_t joined;        /* hits on a read in flight (shared read) */
-	uint64_t ghost_hits;    /* misses that went straight to main */
+	uint64_t hits;	     /* get found the block (valid or in flight) */
+	uint64_t misses;     /* get had to read (or zero-fill) it */
+	uint64_t joined;     /* hits on a read in flight (shared read) */
+	uint64_t ghost_hits; /* misses that went straight to main */
 	uint64_t evictions;
-	uint64_t no_slot;       /* gets failed: -TERN_EAGAIN or -TERN_ENOMEM */
-	uint64_t ra_issued;     /* blocks read ahead */
-	uint64_t ra_used;       /* prefetched blocks later got */
-	uint64_t reads, writes, flushes;  /* requests completed (a run of
+	uint64_t no_slot;   /* gets failed: -TERN_EAGAIN or -TERN_ENOMEM */
+	uint64_t ra_issued; /* blocks read ahead */
+	uint64_t ra_used;   /* prefetched blocks later got */
+	uint64_t reads, writes, flushes; /* requests completed (a run of
 					     blocks read ahead is one) */
 	uint64_t read_errors, write_errors, flush_errors;
-	uint64_t dev_busy;      /* submits the device refused (queue full) */
-	uint64_t run_retries;   /* failed runs, read again block by block */
+	uint64_t dev_busy;    /* submits the device refused (queue full) */
+	uint64_t run_retries; /* failed runs, read again block by block */
 };
 
 /* One flush (tern_bcache_flush_start); the caller's memory. */
 struct tern_bcache_flush {
-	int status;                /* -TERN_EAGAIN until done, then 0 or
+	int status; /* -TERN_EAGAIN until done, then 0 or
 				      -TERN_EIO */
 	/* private */
 	struct tern_list link;
@@ -174,10 +175,10 @@ struct tern_bcache_flush {
 
 /* Private: one sequential stream of read-ahead. */
 struct tern_bcache_ra {
-	uint64_t next;     /* the block a sequential reader gets next */
-	uint64_t ahead;    /* first block not yet read ahead */
-	uint32_t window;   /* blocks to keep read ahead; 0: not yet */
-	uint32_t lru;      /* last use (stream replacement) */
+	uint64_t next;	 /* the block a sequential reader gets next */
+	uint64_t ahead;	 /* first block not yet read ahead */
+	uint32_t window; /* blocks to keep read ahead; 0: not yet */
+	uint32_t lru;	 /* last use (stream replacement) */
 };
 
 /* Private: one read of consecutive blocks, one segment per buffer. */
@@ -186,13 +187,13 @@ struct tern_bcache_run {
 	struct tern_blk_seg segs[TERN_BCACHE_RUN_MAX];
 	struct tern_bcache_buf *bufs[TERN_BCACHE_RUN_MAX];
 	uint32_t n;
-	bool busy;         /* req is in flight */
+	bool busy; /* req is in flight */
 };
 
 /* Private: one ghost entry (S3-FIFO's ghost queue). */
 struct tern_bcache_ghost {
 	uint64_t blockno;
-	uint32_t next;     /* hash chain, GHOST_NIL at the end */
+	uint32_t next; /* hash chain, GHOST_NIL at the end */
 	uint32_t used;
 };
 
@@ -200,12 +201,12 @@ struct tern_bcache {
 	struct tern_bcache_stats stats;
 	/* private */
 	struct tern_blkdev *dev;
-	struct tern_sched *sched;  /* set by tern_bcache_attach */
+	struct tern_sched *sched; /* set by tern_bcache_attach */
 	struct tern_poller poller;
-	uint32_t block_size, spb;  /* bytes; sectors per block */
+	uint32_t block_size, spb; /* bytes; sectors per block */
 	uint32_t nbufs, hash_mask;
-	uint64_t dev_blocks;       /* on the device (the last may be short) */
-	uint32_t last_sectors;     /* sectors of the last block */
+	uint64_t dev_blocks;   /* on the device (the last may be short) */
+	uint32_t last_sectors; /* sectors of the last block */
 	struct tern_bcache_buf *bufs;
 	struct tern_bcache_buf **hash;
 	struct tern_list free;
@@ -216,21 +217,21 @@ struct tern_bcache {
 	uint32_t ghost_cap, ghost_mask, ghost_head;
 	struct tern_list dirty;
 	uint32_t ndirty;
-	uint32_t pinned;           /* buffers with refs > 0 */
-	struct tern_list submitq;  /* requests the device refused, to retry */
-	uint32_t inflight;         /* buffers with I/O submitted or queued */
+	uint32_t pinned;	  /* buffers with refs > 0 */
+	struct tern_list submitq; /* requests the device refused, to retry */
+	uint32_t inflight;	  /* buffers with I/O submitted or queued */
 	struct tern_bcache_ra ra[TERN_BCACHE_RA_STREAMS];
 	uint32_t ra_clock, readahead_max;
-	uint32_t run_max;          /* blocks per run the device takes */
+	uint32_t run_max; /* blocks per run the device takes */
 	struct tern_bcache_run runs[TERN_BCACHE_RA_STREAMS];
 	/* Flush state. */
 	struct tern_list flush_waiting, flush_active;
-	uint32_t flush_remaining;  /* active blocks not yet written */
-	int flush_error;           /* first write error of the active group */
-	bool flush_needed;         /* a write completed since the last device
+	uint32_t flush_remaining; /* active blocks not yet written */
+	int flush_error;	  /* first write error of the active group */
+	bool flush_needed;	  /* a write completed since the last device
 				      flush was submitted */
-	bool flush_submitted;      /* flush_req is submitted or queued */
-	bool flush_queued;         /* the device refused flush_req */
+	bool flush_submitted;	  /* flush_req is submitted or queued */
+	bool flush_queued;	  /* the device refused flush_req */
 	struct tern_blk_req flush_req;
 	struct tern_waitq slot_waiters; /* fibers waiting for a free slot */
 };

@@ -88,9 +88,21 @@ static inline void tern_store_le64(void *p, uint64_t v)
 }
 
 /* Host/network conversions for values held in variables. */
-static inline uint16_t tern_htons(uint16_t v) { return __builtin_bswap16(v); }
-static inline uint16_t tern_ntohs(uint16_t v) { return __builtin_bswap16(v); }
-static inline uint32_t tern_htonl(uint32_t v) { return __builtin_bswap32(v); }
-static inline uint32_t tern_ntohl(uint32_t v) { return __builtin_bswap32(v); }
+static inline uint16_t tern_htons(uint16_t v)
+{
+	return __builtin_bswap16(v);
+}
+static inline uint16_t tern_ntohs(uint16_t v)
+{
+	return __builtin_bswap16(v);
+}
+static inline uint32_t tern_htonl(uint32_t v)
+{
+	return __builtin_bswap32(v);
+}
+static inline uint32_t tern_ntohl(uint32_t v)
+{
+	return __builtin_bswap32(v);
+}
 
 #endif

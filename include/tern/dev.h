@@ -71,11 +71,11 @@ void tern_mem_free(void *mem, size_t size);
  * by a guard page hosted (the process dies with a message), by a canary at
  * the lowest word that the scheduler checks at every switch in the guest. */
 struct tern_stack {
-	void *base;      /* lowest usable address */
-	size_t size;     /* usable bytes, a multiple of 16 */
-	void *mapping;   /* platform bookkeeping: the whole allocation */
-	size_t map_size; /* platform bookkeeping */
-	unsigned plat_id;  /* platform bookkeeping (Valgrind's stack id hosted) */
+	void *base;	  /* lowest usable address */
+	size_t size;	  /* usable bytes, a multiple of 16 */
+	void *mapping;	  /* platform bookkeeping: the whole allocation */
+	size_t map_size;  /* platform bookkeeping */
+	unsigned plat_id; /* platform bookkeeping (Valgrind's stack id hosted) */
 };
 
 /* Allocates a stack of at least size usable bytes. Returns 0 or
@@ -100,10 +100,10 @@ _Noreturn void tern_abort(void);
  * ------------------------------------------------------------------------- */
 
 #define TERN_ETH_ALEN 6
-#define TERN_ETH_HLEN 14           /* destination, source, EtherType */
-#define TERN_ETH_MTU_DEFAULT 1500  /* payload bytes after the header */
+#define TERN_ETH_HLEN 14	  /* destination, source, EtherType */
+#define TERN_ETH_MTU_DEFAULT 1500 /* payload bytes after the header */
 #define TERN_ETH_FRAME_MAX (TERN_ETH_HLEN + 4 + 9000) /* VLAN tag, jumbo */
-#define TERN_DEV_NAME_MAX 16       /* including the terminating NUL */
+#define TERN_DEV_NAME_MAX 16 /* including the terminating NUL */
 
 /* One contiguous piece of a frame to send. */
 struct tern_iov {
@@ -154,18 +154,18 @@ struct tern_netdev_ops {
  * own structure and recover it with tern_container_of(). */
 struct tern_netdev {
 	const struct tern_netdev_ops *ops;
-	char name[TERN_DEV_NAME_MAX];     /* stable: "net0", "tap0", "link.a" */
+	char name[TERN_DEV_NAME_MAX]; /* stable: "net0", "tap0", "link.a" */
 	uint8_t mac[TERN_ETH_ALEN];
-	uint16_t mtu;                     /* payload bytes; frame max = 14 + mtu */
-	uint64_t rx_dropped_too_long;     /* frames longer than a buffer's cap */
+	uint16_t mtu;		      /* payload bytes; frame max = 14 + mtu */
+	uint64_t rx_dropped_too_long; /* frames longer than a buffer's cap */
 };
 
 /* Fills the common fields of a device: ops, a NUL-terminated copy of name
  * (truncated to TERN_DEV_NAME_MAX - 1), mac and mtu. */
 TERN_API void tern_netdev_init(struct tern_netdev *dev,
 			       const struct tern_netdev_ops *ops,
-			       const char *name, const uint8_t mac[TERN_ETH_ALEN],
-			       uint16_t mtu);
+			       const char *name,
+			       const uint8_t mac[TERN_ETH_ALEN], uint16_t mtu);
 
 /* Sends a batch of frames; see tern_netdev_ops.send. Asserts that every
  * frame is between TERN_ETH_HLEN and TERN_ETH_HLEN + mtu bytes. */
@@ -238,18 +238,18 @@ typedef void (*tern_blk_done_fn)(struct tern_blk_req *req);
 struct tern_blk_req {
 	/* Set by the caller before submit. */
 	enum tern_blk_op op;
-	uint64_t sector;       /* first sector (ignored by FLUSH) */
-	uint32_t count;        /* sectors in all (0 for FLUSH) */
-	void *buf;             /* count * sector_size bytes, when nsegs is 0
+	uint64_t sector; /* first sector (ignored by FLUSH) */
+	uint32_t count;	 /* sectors in all (0 for FLUSH) */
+	void *buf;	 /* count * sector_size bytes, when nsegs is 0
 				  (NULL for FLUSH) */
 	const struct tern_blk_seg *segs; /* else nsegs buffers, in disk
 				  order, whose counts add up to count */
-	uint32_t nsegs;        /* 0: one buffer, buf; at most max_segments */
+	uint32_t nsegs; /* 0: one buffer, buf; at most max_segments */
 	tern_blk_done_fn done;
-	void *ctx;             /* for the caller; the device never touches it */
+	void *ctx; /* for the caller; the device never touches it */
 
 	/* Set by the device at completion. */
-	int status;            /* 0, -TERN_EIO, or -TERN_EINVAL */
+	int status; /* 0, -TERN_EIO, or -TERN_EINVAL */
 
 	/* Device-private while the request is in flight. */
 	struct tern_blk_req *dev_next;
@@ -278,11 +278,11 @@ struct tern_blkdev_ops {
 
 struct tern_blkdev {
 	const struct tern_blkdev_ops *ops;
-	char name[TERN_DEV_NAME_MAX];  /* stable: "blk0", "disk.img" */
-	uint32_t sector_size;          /* bytes, a power of two >= 512 */
+	char name[TERN_DEV_NAME_MAX]; /* stable: "blk0", "disk.img" */
+	uint32_t sector_size;	      /* bytes, a power of two >= 512 */
 	uint64_t sector_count;
-	uint32_t max_sectors;          /* per request; 0 = no limit */
-	uint32_t max_segments;         /* segs per request: 1 (the default of
+	uint32_t max_sectors;  /* per request; 0 = no limit */
+	uint32_t max_segments; /* segs per request: 1 (the default of
 					  tern_blkdev_init) means buf only */
 };
 
@@ -303,9 +303,9 @@ TERN_API int tern_blkdev_submit(struct tern_blkdev *dev,
 
 /* The buffers of a READ or WRITE as segments: req->segs, or *one made of
  * req->buf and req->count. Sets *n to their number. For devices. */
-TERN_API const struct tern_blk_seg *tern_blk_req_segs(
-	const struct tern_blk_req *req, struct tern_blk_seg *one,
-	uint32_t *n);
+TERN_API const struct tern_blk_seg *
+tern_blk_req_segs(const struct tern_blk_req *req, struct tern_blk_seg *one,
+		  uint32_t *n);
 
 /* Address of the request's sector i (0 <= i < count) in its buffers, with
  * sector size ss. O(nsegs); for devices that copy sector by sector. */

@@ -42,14 +42,14 @@
 #define TERN_DHCP_SERVER_PORT 67
 #define TERN_DHCP_CLIENT_PORT 68
 
-#define TERN_DHCP_FIXED_LEN 236   /* BOOTP header, before the magic cookie */
-#define TERN_DHCP_MIN_LEN 240     /* fixed header and magic cookie */
-#define TERN_DHCP_BOOTP_MIN 300   /* emitted messages are padded to this */
-#define TERN_DHCP_MSG_MAX 576     /* largest message the client emits */
+#define TERN_DHCP_FIXED_LEN 236 /* BOOTP header, before the magic cookie */
+#define TERN_DHCP_MIN_LEN 240	/* fixed header and magic cookie */
+#define TERN_DHCP_BOOTP_MIN 300 /* emitted messages are padded to this */
+#define TERN_DHCP_MSG_MAX 576	/* largest message the client emits */
 #define TERN_DHCP_MAGIC 0x63825363u
 
-#define TERN_DHCP_OP_REQUEST 1    /* BOOTREQUEST: client to server */
-#define TERN_DHCP_OP_REPLY 2      /* BOOTREPLY: server to client */
+#define TERN_DHCP_OP_REQUEST 1 /* BOOTREQUEST: client to server */
+#define TERN_DHCP_OP_REPLY 2   /* BOOTREPLY: server to client */
 #define TERN_DHCP_HTYPE_ETH 1
 #define TERN_DHCP_FLAG_BROADCAST 0x8000
 
@@ -108,27 +108,27 @@ enum tern_dhcp_opt {
 
 /* A parsed DHCP message: the BOOTP fields and the options Tern uses. */
 struct tern_dhcp_msg {
-	uint8_t op;                 /* TERN_DHCP_OP_* */
+	uint8_t op; /* TERN_DHCP_OP_* */
 	uint8_t htype;
 	uint8_t hlen;
 	uint8_t hops;
 	uint32_t xid;
 	uint16_t secs;
-	uint16_t flags;             /* TERN_DHCP_FLAG_BROADCAST */
-	uint32_t ciaddr;            /* client's current address */
-	uint32_t yiaddr;            /* "your" address: the one offered */
+	uint16_t flags;	 /* TERN_DHCP_FLAG_BROADCAST */
+	uint32_t ciaddr; /* client's current address */
+	uint32_t yiaddr; /* "your" address: the one offered */
 	uint32_t siaddr;
 	uint32_t giaddr;
 	uint8_t chaddr[16];
 
-	uint32_t has;               /* TERN_DHCP_HAS_* */
-	uint8_t type;               /* enum tern_dhcp_type; 0 if absent */
+	uint32_t has; /* TERN_DHCP_HAS_* */
+	uint8_t type; /* enum tern_dhcp_type; 0 if absent */
 	uint32_t server_id;
-	uint32_t lease_time;        /* seconds; 0xffffffff is infinite */
-	uint32_t t1;                /* renewal time, seconds */
-	uint32_t t2;                /* rebinding time, seconds */
+	uint32_t lease_time; /* seconds; 0xffffffff is infinite */
+	uint32_t t1;	     /* renewal time, seconds */
+	uint32_t t2;	     /* rebinding time, seconds */
 	uint32_t subnet_mask;
-	uint32_t router;            /* the first router of option 3 */
+	uint32_t router; /* the first router of option 3 */
 	uint32_t dns[TERN_DHCP_DNS_MAX];
 	uint8_t n_dns;
 	uint32_t requested_ip;
@@ -201,7 +201,7 @@ TERN_API const char *tern_dhcp_type_name(unsigned type);
 
 enum tern_dhcp_state {
 	TERN_DHCP_STOPPED,    /* not started, or released */
-	TERN_DHCP_INIT,       /* waiting to send a DISCOVER */
+	TERN_DHCP_INIT,	      /* waiting to send a DISCOVER */
 	TERN_DHCP_SELECTING,  /* DISCOVER sent, waiting for an OFFER */
 	TERN_DHCP_REQUESTING, /* REQUEST sent for an OFFER, waiting for ACK */
 	TERN_DHCP_BOUND,      /* holding a lease */
@@ -211,20 +211,21 @@ enum tern_dhcp_state {
 
 /* Events returned by input, tick, decline and release. When several are
  * set, apply LOST before BOUND (a rebinding ACK for another address). */
-#define TERN_DHCP_EV_BOUND 1u   /* a new lease: configure lease->addr etc. */
-#define TERN_DHCP_EV_RENEWED 2u /* the lease was extended (same address;
+#define TERN_DHCP_EV_BOUND 1u /* a new lease: configure lease->addr etc. */
+#define TERN_DHCP_EV_RENEWED \
+	2u		     /* the lease was extended (same address;
 				   router and DNS servers may have changed) */
-#define TERN_DHCP_EV_LOST 4u    /* the lease is gone: remove the address */
+#define TERN_DHCP_EV_LOST 4u /* the lease is gone: remove the address */
 
 struct tern_dhcp_config {
 	uint64_t retrans_initial_ns; /* first retransmission timeout */
 	uint64_t retrans_max_ns;     /* cap of the doubling */
-	uint64_t jitter_ns;          /* +- uniform randomization */
-	unsigned request_tries;      /* REQUESTs in REQUESTING before INIT */
-	uint64_t renew_min_ns;       /* least wait between RENEWING/REBINDING
+	uint64_t jitter_ns;	     /* +- uniform randomization */
+	unsigned request_tries;	     /* REQUESTs in REQUESTING before INIT */
+	uint64_t renew_min_ns;	     /* least wait between RENEWING/REBINDING
 					retransmissions */
 	uint64_t decline_wait_ns;    /* INIT delay after a DECLINE */
-	const char *hostname;        /* option 12 if set; kept as a pointer */
+	const char *hostname;	     /* option 12 if set; kept as a pointer */
 };
 
 /* Fills cfg with the defaults of the table above (no hostname). */
@@ -234,13 +235,13 @@ TERN_API void tern_dhcp_config_default(struct tern_dhcp_config *cfg);
  * for an infinite lease. */
 struct tern_dhcp_lease {
 	uint32_t addr;
-	unsigned prefix;         /* from the subnet mask (classful if absent) */
-	uint32_t router;         /* 0 if none */
+	unsigned prefix; /* from the subnet mask (classful if absent) */
+	uint32_t router; /* 0 if none */
 	uint32_t dns[TERN_DHCP_DNS_MAX];
 	unsigned n_dns;
 	uint32_t server_id;
-	uint32_t lease_s;        /* as granted, seconds */
-	uint64_t start;          /* when the REQUEST was first sent */
+	uint32_t lease_s; /* as granted, seconds */
+	uint64_t start;	  /* when the REQUEST was first sent */
 	uint64_t t1_at;
 	uint64_t t2_at;
 	uint64_t expire_at;
@@ -253,18 +254,18 @@ struct tern_dhcp_lease {
 /* One datagram to send: UDP from src:68 to dst:67. data points into the
  * client and stays valid until the next call into the client. */
 struct tern_dhcp_tx {
-	uint32_t src;            /* 0.0.0.0 until bound */
-	uint32_t dst;            /* 255.255.255.255 or the server */
+	uint32_t src; /* 0.0.0.0 until bound */
+	uint32_t dst; /* 255.255.255.255 or the server */
 	const uint8_t *data;
 	size_t len;
 };
 
 /* Drop and event counters; every drop reason has one. */
 struct tern_dhcp_stats {
-	uint64_t rx;               /* datagrams given to input */
-	uint64_t rx_malformed;     /* tern_dhcp_parse refused it */
-	uint64_t rx_not_ours;      /* not a reply, other chaddr, other xid */
-	uint64_t rx_unexpected;    /* type or contents do not fit the state */
+	uint64_t rx;		/* datagrams given to input */
+	uint64_t rx_malformed;	/* tern_dhcp_parse refused it */
+	uint64_t rx_not_ours;	/* not a reply, other chaddr, other xid */
+	uint64_t rx_unexpected; /* type or contents do not fit the state */
 	uint64_t rx_offer;
 	uint64_t rx_ack;
 	uint64_t rx_nak;
@@ -273,10 +274,10 @@ struct tern_dhcp_stats {
 	uint64_t tx_decline;
 	uint64_t tx_release;
 	uint64_t retransmits;
-	uint64_t bound;            /* leases obtained from INIT */
-	uint64_t renewed;          /* extensions in RENEWING or REBINDING */
-	uint64_t expired;          /* leases that ran out */
-	uint64_t lost_nak;         /* leases ended by a NAK */
+	uint64_t bound;	   /* leases obtained from INIT */
+	uint64_t renewed;  /* extensions in RENEWING or REBINDING */
+	uint64_t expired;  /* leases that ran out */
+	uint64_t lost_nak; /* leases ended by a NAK */
 };
 
 struct tern_dhcp_client {
@@ -286,17 +287,17 @@ struct tern_dhcp_client {
 	struct tern_rand rand;
 	enum tern_dhcp_state state;
 	uint32_t xid;
-	uint64_t deadline;       /* next tick; TERN_NO_DEADLINE if none */
-	uint64_t rto;            /* current retransmission timeout */
-	unsigned tries;          /* transmissions of the current message */
+	uint64_t deadline;	 /* next tick; TERN_NO_DEADLINE if none */
+	uint64_t rto;		 /* current retransmission timeout */
+	unsigned tries;		 /* transmissions of the current message */
 	uint64_t exchange_start; /* first transmission of this exchange */
-	uint32_t offer_addr;     /* SELECTING -> REQUESTING */
+	uint32_t offer_addr;	 /* SELECTING -> REQUESTING */
 	uint32_t offer_server;
-	uint32_t prev_addr;      /* hint for the next DISCOVER */
-	unsigned naks;           /* consecutive NAKs without a lease */
+	uint32_t prev_addr; /* hint for the next DISCOVER */
+	unsigned naks;	    /* consecutive NAKs without a lease */
 	bool have_lease;
 	struct tern_dhcp_lease lease;
-	unsigned tx_head;        /* oldest queued datagram */
+	unsigned tx_head; /* oldest queued datagram */
 	unsigned tx_count;
 	struct {
 		uint32_t src;
@@ -395,19 +396,19 @@ struct tern_dns;
 
 struct tern_dhcp_opts {
 	const struct tern_dhcp_config *cfg; /* NULL: defaults */
-	struct tern_dns *dns;  /* NULL, or a started resolver to receive the
+	struct tern_dns *dns; /* NULL, or a started resolver to receive the
 				  lease's DNS servers */
-	uint64_t seed;         /* 0: from tern_entropy() */
+	uint64_t seed;	      /* 0: from tern_entropy() */
 };
 
 /* Counters of the glue (the core's are in tern_dhcp_client_stats). */
 struct tern_dhcp_glue_stats {
-	uint64_t rx_truncated;   /* drop: larger than the receive buffer */
-	uint64_t rx_wrong_port;  /* drop: not from port 67 */
-	uint64_t tx_failed;      /* datagrams the stack refused to send */
-	uint64_t applied;        /* configurations written to the stack */
-	uint64_t apply_failed;   /* leases the stack refused (declined) */
-	uint64_t cleared;        /* addresses removed at lease loss */
+	uint64_t rx_truncated;	/* drop: larger than the receive buffer */
+	uint64_t rx_wrong_port; /* drop: not from port 67 */
+	uint64_t tx_failed;	/* datagrams the stack refused to send */
+	uint64_t applied;	/* configurations written to the stack */
+	uint64_t apply_failed;	/* leases the stack refused (declined) */
+	uint64_t cleared;	/* addresses removed at lease loss */
 };
 
 struct tern_dhcp {
@@ -416,10 +417,10 @@ struct tern_dhcp {
 	struct tern_net_loop *loop;
 	struct tern_dns *dns;
 	unsigned ifindex;
-	struct tern_ucore uc;          /* the socket on port 68, the timer */
-	struct tern_waitq waiters;     /* tern_dhcp_wait_bound */
+	struct tern_ucore uc;	   /* the socket on port 68, the timer */
+	struct tern_waitq waiters; /* tern_dhcp_wait_bound */
 	bool running;
-	bool configured;               /* the lease's address is set */
+	bool configured; /* the lease's address is set */
 	struct tern_dhcp_glue_stats stats;
 	uint8_t rx_buf[1500];
 };
@@ -446,7 +447,8 @@ TERN_API void tern_dhcp_stop(struct tern_dhcp *d, bool release);
 TERN_API int tern_dhcp_wait_bound(struct tern_dhcp *d, uint64_t deadline);
 
 /* The lease in force, or NULL. */
-TERN_API const struct tern_dhcp_lease *tern_dhcp_lease(const struct tern_dhcp *d);
+TERN_API const struct tern_dhcp_lease *
+tern_dhcp_lease(const struct tern_dhcp *d);
 
 /* The client core (state, counters). */
 static inline const struct tern_dhcp_client *

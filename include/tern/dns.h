@@ -45,19 +45,19 @@
  * ------------------------------------------------------------------------- */
 
 #define TERN_DNS_PORT 53
-#define TERN_DNS_HLEN 12          /* the fixed header */
+#define TERN_DNS_HLEN 12 /* the fixed header */
 #define TERN_DNS_LABEL_MAX 63
-#define TERN_DNS_NAME_MAX 255     /* wire form, length bytes and root */
-#define TERN_DNS_TEXT_MAX 254     /* text form: 253 characters and NUL */
-#define TERN_DNS_UDP_MAX 512      /* classic UDP payload limit (no EDNS) */
-#define TERN_DNS_PTR_MAX 64       /* compression pointers per name */
+#define TERN_DNS_NAME_MAX 255 /* wire form, length bytes and root */
+#define TERN_DNS_TEXT_MAX 254 /* text form: 253 characters and NUL */
+#define TERN_DNS_UDP_MAX 512  /* classic UDP payload limit (no EDNS) */
+#define TERN_DNS_PTR_MAX 64   /* compression pointers per name */
 
 /* Header flag bits. */
-#define TERN_DNS_F_QR 0x8000u     /* a response */
+#define TERN_DNS_F_QR 0x8000u /* a response */
 #define TERN_DNS_F_OPCODE 0x7800u
 #define TERN_DNS_F_AA 0x0400u
-#define TERN_DNS_F_TC 0x0200u     /* truncated */
-#define TERN_DNS_F_RD 0x0100u     /* recursion desired */
+#define TERN_DNS_F_TC 0x0200u /* truncated */
+#define TERN_DNS_F_RD 0x0100u /* recursion desired */
 #define TERN_DNS_F_RA 0x0080u
 #define TERN_DNS_F_RCODE 0x000fu
 
@@ -85,7 +85,7 @@ enum tern_dns_rcode {
 
 struct tern_dns_header {
 	uint16_t id;
-	uint16_t flags;          /* TERN_DNS_F_* */
+	uint16_t flags; /* TERN_DNS_F_* */
 	uint16_t qdcount;
 	uint16_t ancount;
 	uint16_t nscount;
@@ -178,17 +178,17 @@ TERN_API int tern_dns_query_emit(void *buf, size_t cap, uint16_t id,
  * Answers
  * ------------------------------------------------------------------------- */
 
-#define TERN_DNS_ADDRS_MAX 4      /* A records kept per answer */
-#define TERN_DNS_CNAME_MAX 8      /* CNAME links followed per answer */
+#define TERN_DNS_ADDRS_MAX 4 /* A records kept per answer */
+#define TERN_DNS_CNAME_MAX 8 /* CNAME links followed per answer */
 
 /* What a response says about an A query. */
 struct tern_dns_answer {
-	uint8_t rcode;           /* enum tern_dns_rcode */
-	bool truncated;          /* TC was set */
+	uint8_t rcode;	/* enum tern_dns_rcode */
+	bool truncated; /* TC was set */
 	unsigned n_addrs;
 	uint32_t addrs[TERN_DNS_ADDRS_MAX]; /* host order, in message order */
-	uint32_t ttl;            /* least TTL along the chain, seconds */
-	unsigned cnames;         /* CNAME links followed */
+	uint32_t ttl;	 /* least TTL along the chain, seconds */
+	unsigned cnames; /* CNAME links followed */
 };
 
 /* Reads the response msg (len bytes) to the A query (id, qname): checks
@@ -244,9 +244,9 @@ TERN_API int tern_dns_answer_err(const struct tern_dns_answer *a);
 #define TERN_DNS_CACHE_SIZE 8
 
 struct tern_dns_config {
-	uint64_t timeout_ns;     /* first attempt's timeout */
-	unsigned rounds;         /* times every server is asked */
-	uint32_t ttl_max_s;      /* cache TTL cap; 0 disables the cache */
+	uint64_t timeout_ns; /* first attempt's timeout */
+	unsigned rounds;     /* times every server is asked */
+	uint32_t ttl_max_s;  /* cache TTL cap; 0 disables the cache */
 };
 
 /* Fills cfg with the defaults of the table above. */
@@ -263,11 +263,11 @@ typedef void (*tern_dns_done_fn)(struct tern_dns_query *q);
  * resolver links it while it runs. */
 struct tern_dns_query {
 	/* Set by the caller before tern_dns_query_start(). */
-	tern_dns_done_fn done;   /* may be NULL (then poll q->running) */
-	void *ctx;               /* for the caller; never touched */
+	tern_dns_done_fn done; /* may be NULL (then poll q->running) */
+	void *ctx;	       /* for the caller; never touched */
 
 	/* Results, valid once done is called (running is false). */
-	int status;              /* 0, an error of tern_dns_answer_err(),
+	int status; /* 0, an error of tern_dns_answer_err(),
 				    -TERN_ETIMEDOUT, -TERN_EHOSTUNREACH (the
 				    server list became empty) or
 				    -TERN_ECANCELED */
@@ -280,10 +280,10 @@ struct tern_dns_query {
 	struct tern_list link;
 	struct tern_dns_name name;
 	uint16_t id;
-	unsigned attempt;        /* transmissions so far */
-	unsigned server;         /* index of the server asked last */
-	uint8_t asked;           /* bit per server index asked */
-	uint8_t failed;          /* bit per server that answered an error */
+	unsigned attempt; /* transmissions so far */
+	unsigned server;  /* index of the server asked last */
+	uint8_t asked;	  /* bit per server index asked */
+	uint8_t failed;	  /* bit per server that answered an error */
 	int last_err;
 	uint64_t retry_at;
 	uint64_t deadline;
@@ -301,18 +301,18 @@ struct tern_dns_tx {
 };
 
 struct tern_dns_stats {
-	uint64_t queries;        /* started (cache hits included) */
+	uint64_t queries; /* started (cache hits included) */
 	uint64_t cache_hits;
-	uint64_t tx;             /* datagrams sent (first tries and retries) */
+	uint64_t tx; /* datagrams sent (first tries and retries) */
 	uint64_t retries;
-	uint64_t timeouts;       /* queries that ended with -TERN_ETIMEDOUT */
-	uint64_t rx;             /* datagrams given to input */
-	uint64_t rx_malformed;   /* not a well-formed response */
-	uint64_t rx_unmatched;   /* no running query with that id */
-	uint64_t rx_wrong_source;/* from an address or port not asked */
+	uint64_t timeouts;	  /* queries that ended with -TERN_ETIMEDOUT */
+	uint64_t rx;		  /* datagrams given to input */
+	uint64_t rx_malformed;	  /* not a well-formed response */
+	uint64_t rx_unmatched;	  /* no running query with that id */
+	uint64_t rx_wrong_source; /* from an address or port not asked */
 	uint64_t rx_wrong_question; /* id matched, question did not */
-	uint64_t rx_server_error;/* SERVFAIL, REFUSED, FORMERR, NOTIMP */
-	uint64_t answered;       /* queries ended by a response */
+	uint64_t rx_server_error;   /* SERVFAIL, REFUSED, FORMERR, NOTIMP */
+	uint64_t answered;	    /* queries ended by a response */
 };
 
 struct tern_dns_cache_entry {
@@ -425,10 +425,10 @@ struct tern_dns {
 	/* private */
 	struct tern_dns_resolver r;
 	struct tern_net_loop *loop;
-	struct tern_ucore uc;    /* the socket, the timer */
+	struct tern_ucore uc; /* the socket, the timer */
 	bool running;
-	uint64_t rx_truncated;   /* drop: larger than the receive buffer */
-	uint64_t tx_failed;      /* queries the stack refused to send */
+	uint64_t rx_truncated; /* drop: larger than the receive buffer */
+	uint64_t tx_failed;    /* queries the stack refused to send */
 	uint8_t rx_buf[TERN_DNS_UDP_MAX];
 };
 

@@ -16,8 +16,8 @@
 
 /* Formats into buf (size bytes, always NUL-terminated when size > 0).
  * Returns the length the full output would have, like C's vsnprintf. */
-TERN_API int tern_vsnprintf(char *buf, size_t size, const char *fmt,
-			    va_list ap) __attribute__((format(printf, 3, 0)));
+TERN_API int tern_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 TERN_API int tern_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -46,7 +46,7 @@ void tern_hosted_clock_advance(uint64_t ns);
 
 struct tern_waker {
 	struct tern_list link; /* private */
-	int fd;                /* polled for readability; -1 for none */
+	int fd;		       /* polled for readability; -1 for none */
 	/* Earliest monotonic time at which the device has work: <= now means
 	 * "now", TERN_NO_DEADLINE means "nothing pending". May be NULL. */
 	uint64_t (*next)(struct tern_waker *w);

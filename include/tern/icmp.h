@@ -25,10 +25,10 @@ struct tern_net;
 
 /* One echo reply. */
 struct tern_ping_reply {
-	uint32_t src;        /* who answered */
+	uint32_t src; /* who answered */
 	uint16_t seq;
 	uint8_t ttl;
-	size_t len;          /* echo data bytes */
+	size_t len; /* echo data bytes */
 };
 
 struct tern_ping {

@@ -12,8 +12,8 @@
 
 #include "tern/base.h"
 
-#define TERN_IPV4_STR_MAX 16   /* "255.255.255.255" and NUL */
-#define TERN_MAC_STR_MAX 18    /* "aa:bb:cc:dd:ee:ff" and NUL */
+#define TERN_IPV4_STR_MAX 16 /* "255.255.255.255" and NUL */
+#define TERN_MAC_STR_MAX 18  /* "aa:bb:cc:dd:ee:ff" and NUL */
 
 /* Parses dotted-quad "a.b.c.d" (each 0..255, no leading '+', no extra
  * characters). Returns 0, or -TERN_EINVAL. */

@@ -18,7 +18,10 @@ struct tern_list {
 	struct tern_list *prev;
 };
 
-#define TERN_LIST_INIT(name) { &(name), &(name) }
+#define TERN_LIST_INIT(name)     \
+	{                        \
+		&(name), &(name) \
+	}
 
 /* Makes l an empty list (or an unlinked node). */
 static inline void tern_list_init(struct tern_list *l)
@@ -109,15 +112,16 @@ static inline size_t tern_list_len(const struct tern_list *head)
 	return n;
 }
 
-#define tern_list_entry(node, type, member) tern_container_of(node, type, member)
+#define tern_list_entry(node, type, member) \
+	tern_container_of(node, type, member)
 
 /* Iterates over nodes; the body must not unlink it (use _safe). */
-#define tern_list_for_each(it, head)                                           \
+#define tern_list_for_each(it, head) \
 	for (struct tern_list *it = (head)->next; it != (head); it = it->next)
 
 /* Iterates over nodes; the body may unlink it. */
-#define tern_list_for_each_safe(it, head)                                      \
-	for (struct tern_list *it = (head)->next, *it##_next = it->next;       \
+#define tern_list_for_each_safe(it, head)                                \
+	for (struct tern_list *it = (head)->next, *it##_next = it->next; \
 	     it != (head); it = it##_next, it##_next = it->next)
 
 #endif

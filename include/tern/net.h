@@ -63,12 +63,12 @@
 #include "tern/pkt.h"
 #include "tern/rand.h"
 
-#define TERN_NET_MAX_IFS 4          /* interfaces per stack */
-#define TERN_NET_ARP_MAX 256        /* ARP cache capacity */
-#define TERN_NET_REASM_MAX 16       /* reassembly contexts capacity */
-#define TERN_NET_REASM_RANGES 16    /* disjoint byte ranges per datagram */
-#define TERN_NET_TX_BATCH 32        /* frames per tern_netdev_send call */
-#define TERN_NET_UDP_HASH 64        /* UDP port hash buckets */
+#define TERN_NET_MAX_IFS 4	 /* interfaces per stack */
+#define TERN_NET_ARP_MAX 256	 /* ARP cache capacity */
+#define TERN_NET_REASM_MAX 16	 /* reassembly contexts capacity */
+#define TERN_NET_REASM_RANGES 16 /* disjoint byte ranges per datagram */
+#define TERN_NET_TX_BATCH 32	 /* frames per tern_netdev_send call */
+#define TERN_NET_UDP_HASH 64	 /* UDP port hash buckets */
 
 /* Bytes reserved in front of an outgoing payload for Ethernet, IPv4 (with
  * room for options and TCP later) and transport headers. */
@@ -99,62 +99,62 @@ struct tern_net_config {
 struct tern_net_stats {
 	/* Frames and devices */
 	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
-	uint64_t rx_nobuf;          /* drop: no buffer to receive into */
-	uint64_t tx_nobuf;          /* drop: no buffer to build a frame */
-	uint64_t tx_dev_full;       /* drop: the device refused the frame */
-	uint64_t tx_dev_error;      /* drop: the device failed */
-	uint64_t eth_short;         /* drop: shorter than 14 bytes */
-	uint64_t eth_not_for_us;    /* drop: another MAC, or a multicast */
-	uint64_t eth_bad_src;       /* drop: multicast source MAC */
-	uint64_t eth_unknown_type;  /* drop: not IPv4 or ARP (IPv6, VLAN) */
-	uint64_t eth_llc;           /* drop: 802.3 length field */
-	uint64_t rx_bad_if;         /* drop: input on an unknown interface */
+	uint64_t rx_nobuf;	   /* drop: no buffer to receive into */
+	uint64_t tx_nobuf;	   /* drop: no buffer to build a frame */
+	uint64_t tx_dev_full;	   /* drop: the device refused the frame */
+	uint64_t tx_dev_error;	   /* drop: the device failed */
+	uint64_t eth_short;	   /* drop: shorter than 14 bytes */
+	uint64_t eth_not_for_us;   /* drop: another MAC, or a multicast */
+	uint64_t eth_bad_src;	   /* drop: multicast source MAC */
+	uint64_t eth_unknown_type; /* drop: not IPv4 or ARP (IPv6, VLAN) */
+	uint64_t eth_llc;	   /* drop: 802.3 length field */
+	uint64_t rx_bad_if;	   /* drop: input on an unknown interface */
 
 	/* ARP */
 	uint64_t arp_rx, arp_tx;
-	uint64_t arp_malformed;     /* drop: short or unsupported fields */
-	uint64_t arp_bad_sender;    /* drop: multicast MAC / martian IP */
-	uint64_t arp_conflict;      /* someone else claims our address */
-	uint64_t arp_table_full;    /* drop: no entry could be made */
-	uint64_t arp_queue_full;    /* drop: too many packets waiting */
-	uint64_t arp_unresolved;    /* drop: resolution failed (timeout) */
+	uint64_t arp_malformed;	 /* drop: short or unsupported fields */
+	uint64_t arp_bad_sender; /* drop: multicast MAC / martian IP */
+	uint64_t arp_conflict;	 /* someone else claims our address */
+	uint64_t arp_table_full; /* drop: no entry could be made */
+	uint64_t arp_queue_full; /* drop: too many packets waiting */
+	uint64_t arp_unresolved; /* drop: resolution failed (timeout) */
 	uint64_t arp_requests, arp_replies, arp_gratuitous;
 
 	/* IPv4 */
 	uint64_t ip_rx, ip_tx;
-	uint64_t ip_short;          /* drop: shorter than 20 bytes */
-	uint64_t ip_bad_version;    /* drop: version != 4 */
-	uint64_t ip_bad_hlen;       /* drop: IHL < 5 or past the data */
-	uint64_t ip_bad_len;        /* drop: total length vs bytes */
-	uint64_t ip_bad_cksum;      /* drop: header checksum */
-	uint64_t ip_bad_options;    /* drop: malformed options */
-	uint64_t ip_ttl_zero;       /* drop: TTL 0 */
-	uint64_t ip_bad_src;        /* drop: broadcast/multicast source */
-	uint64_t ip_not_for_us;     /* drop: another host's address */
-	uint64_t ip_unknown_proto;  /* drop: not ICMP or UDP */
-	uint64_t ip_no_route;       /* drop: nothing routes the destination */
-	uint64_t ip_too_big;        /* drop: DF set and larger than the MTU */
-	uint64_t ip_options_seen;   /* datagrams whose options were skipped */
+	uint64_t ip_short;	   /* drop: shorter than 20 bytes */
+	uint64_t ip_bad_version;   /* drop: version != 4 */
+	uint64_t ip_bad_hlen;	   /* drop: IHL < 5 or past the data */
+	uint64_t ip_bad_len;	   /* drop: total length vs bytes */
+	uint64_t ip_bad_cksum;	   /* drop: header checksum */
+	uint64_t ip_bad_options;   /* drop: malformed options */
+	uint64_t ip_ttl_zero;	   /* drop: TTL 0 */
+	uint64_t ip_bad_src;	   /* drop: broadcast/multicast source */
+	uint64_t ip_not_for_us;	   /* drop: another host's address */
+	uint64_t ip_unknown_proto; /* drop: not ICMP or UDP */
+	uint64_t ip_no_route;	   /* drop: nothing routes the destination */
+	uint64_t ip_too_big;	   /* drop: DF set and larger than the MTU */
+	uint64_t ip_options_seen;  /* datagrams whose options were skipped */
 
 	/* Fragments */
-	uint64_t frag_rx;           /* fragments received */
-	uint64_t frag_reassembled;  /* datagrams completed */
-	uint64_t frag_bad;          /* drop: offset/length out of range */
-	uint64_t frag_overlap;      /* drop datagram: overlapping fragments */
-	uint64_t frag_too_many;     /* drop datagram: too many holes */
-	uint64_t frag_too_big;      /* drop: past cfg.reasm_max_len */
-	uint64_t frag_no_ctx;       /* drop: every context busy */
-	uint64_t frag_nobuf;        /* drop: no reassembly buffer */
-	uint64_t frag_timeout;      /* drop datagram: fragments missing */
-	uint64_t frag_tx;           /* fragments sent */
+	uint64_t frag_rx;	   /* fragments received */
+	uint64_t frag_reassembled; /* datagrams completed */
+	uint64_t frag_bad;	   /* drop: offset/length out of range */
+	uint64_t frag_overlap;	   /* drop datagram: overlapping fragments */
+	uint64_t frag_too_many;	   /* drop datagram: too many holes */
+	uint64_t frag_too_big;	   /* drop: past cfg.reasm_max_len */
+	uint64_t frag_no_ctx;	   /* drop: every context busy */
+	uint64_t frag_nobuf;	   /* drop: no reassembly buffer */
+	uint64_t frag_timeout;	   /* drop datagram: fragments missing */
+	uint64_t frag_tx;	   /* fragments sent */
 
 	/* ICMP */
 	uint64_t icmp_rx, icmp_tx;
-	uint64_t icmp_short;        /* drop: shorter than 8 bytes */
+	uint64_t icmp_short;	    /* drop: shorter than 8 bytes */
 	uint64_t icmp_bad_cksum;    /* drop: checksum */
-	uint64_t icmp_bcast;        /* drop: echo to a broadcast/multicast */
+	uint64_t icmp_bcast;	    /* drop: echo to a broadcast/multicast */
 	uint64_t icmp_bad_quote;    /* drop: error quoting a bad header */
-	uint64_t icmp_ignored;      /* drop: a type we do not act on */
+	uint64_t icmp_ignored;	    /* drop: a type we do not act on */
 	uint64_t icmp_no_socket;    /* drop: echo reply nobody waits for */
 	uint64_t icmp_sock_full;    /* drop: ping socket queue full */
 	uint64_t icmp_rate_limited; /* errors not sent (token bucket) */
@@ -163,11 +163,11 @@ struct tern_net_stats {
 
 	/* UDP */
 	uint64_t udp_rx, udp_tx;
-	uint64_t udp_short;         /* drop: shorter than 8 bytes */
-	uint64_t udp_bad_len;       /* drop: length field vs bytes */
-	uint64_t udp_bad_cksum;     /* drop: checksum */
-	uint64_t udp_no_port;       /* drop: no socket (port unreachable) */
-	uint64_t udp_rxq_full;      /* drop: socket receive queue full */
+	uint64_t udp_short;	/* drop: shorter than 8 bytes */
+	uint64_t udp_bad_len;	/* drop: length field vs bytes */
+	uint64_t udp_bad_cksum; /* drop: checksum */
+	uint64_t udp_no_port;	/* drop: no socket (port unreachable) */
+	uint64_t udp_rxq_full;	/* drop: socket receive queue full */
 };
 
 /* One interface: a device plus its IPv4 configuration (private fields;
@@ -177,11 +177,11 @@ struct tern_netif {
 	struct tern_netdev *dev;
 	unsigned index;
 	bool used;
-	uint32_t addr;              /* host order; 0 = unconfigured */
+	uint32_t addr; /* host order; 0 = unconfigured */
 	unsigned prefix;
 	uint32_t mask;
-	uint32_t gw;                /* 0 = none */
-	struct tern_list txq;       /* frames built, not yet sent */
+	uint32_t gw;	      /* 0 = none */
+	struct tern_list txq; /* frames built, not yet sent */
 	unsigned txq_len;
 };
 
@@ -192,9 +192,9 @@ struct tern_arp_entry {
 	uint8_t tries;
 	uint8_t mac[TERN_ETH_ALEN];
 	uint32_t ip;
-	uint64_t deadline;          /* next retry, or expiry */
-	uint64_t stamp;             /* last confirmed, for eviction */
-	struct tern_list queue;     /* packets waiting (IPv4 datagrams) */
+	uint64_t deadline;	/* next retry, or expiry */
+	uint64_t stamp;		/* last confirmed, for eviction */
+	struct tern_list queue; /* packets waiting (IPv4 datagrams) */
 	uint32_t qlen;
 };
 
@@ -207,13 +207,13 @@ struct tern_reasm {
 	uint16_t id;
 	uint8_t nranges;
 	uint32_t src, dst;
-	uint32_t total;             /* payload bytes, once the last arrived */
+	uint32_t total; /* payload bytes, once the last arrived */
 	uint64_t deadline;
 	struct tern_ipv4_first {
 		bool seen;
 		uint8_t tos, ttl;
 	} first;
-	struct tern_pkt *buf;       /* from the reassembly pool */
+	struct tern_pkt *buf; /* from the reassembly pool */
 	struct {
 		uint32_t start, end;
 	} ranges[TERN_NET_REASM_RANGES];
@@ -223,22 +223,22 @@ struct tern_reasm {
 struct tern_net {
 	struct tern_net_config cfg;
 	struct tern_net_stats stats;
-	struct tern_pkt_pool pool;        /* frames */
-	struct tern_pkt_pool reasm_pool;  /* reassembly buffers */
+	struct tern_pkt_pool pool;	 /* frames */
+	struct tern_pkt_pool reasm_pool; /* reassembly buffers */
 	void *pool_mem, *reasm_mem;
 	size_t pool_mem_size, reasm_mem_size;
 	struct tern_netif ifs[TERN_NET_MAX_IFS];
 	unsigned n_ifs;
 	uint64_t now;
-	uint64_t deadline;                /* cached earliest deadline */
+	uint64_t deadline; /* cached earliest deadline */
 	unsigned batch_depth;
 	uint16_t ip_id;
 	struct tern_rand rand;
-	uint64_t icmp_tokens;             /* ns of credit */
+	uint64_t icmp_tokens; /* ns of credit */
 	uint64_t icmp_last;
 	unsigned arp_hint;
 	struct tern_arp_entry arp[TERN_NET_ARP_MAX];
-	uint32_t arp_queued;              /* packets waiting, all entries */
+	uint32_t arp_queued; /* packets waiting, all entries */
 	struct tern_reasm reasm[TERN_NET_REASM_MAX];
 	struct tern_list udp_hash[TERN_NET_UDP_HASH];
 	struct tern_list ping_socks;
@@ -291,9 +291,9 @@ TERN_API int tern_net_if_clear_addr(struct tern_net *net, unsigned ifindex);
 
 /* The configuration of interface ifindex: any out pointer may be NULL.
  * Returns 0, or -TERN_ENODEV. *addr is 0 while unconfigured. */
-TERN_API int tern_net_if_get_addr(const struct tern_net *net,
-				  unsigned ifindex, uint32_t *addr,
-				  unsigned *prefix, uint32_t *gw);
+TERN_API int tern_net_if_get_addr(const struct tern_net *net, unsigned ifindex,
+				  uint32_t *addr, unsigned *prefix,
+				  uint32_t *gw);
 
 /* ---- Driving the core -------------------------------------------------- */
 
@@ -307,8 +307,7 @@ TERN_API void tern_net_input(struct tern_net *net, unsigned ifindex,
 /* The same for borrowed bytes: copies frame[0..len) into a pool buffer
  * first (counted as rx_nobuf when the pool is empty or the frame too long). */
 TERN_API void tern_net_input_bytes(struct tern_net *net, unsigned ifindex,
-				   const void *frame, size_t len,
-				   uint64_t now);
+				   const void *frame, size_t len, uint64_t now);
 
 /* Runs the timers due at now (ARP retries and expiry, reassembly timeouts)
  * and returns the next deadline (TERN_NO_DEADLINE if none). Calling it

@@ -48,11 +48,11 @@ struct tern_net_loop {
 	struct tern_sched *sched;
 	struct tern_poller poller;
 	struct tern_timer timer;
-	unsigned batch;                      /* buffers per receive call */
+	unsigned batch; /* buffers per receive call */
 	struct tern_pkt *rx[TERN_NET_RX_BATCH];
-	uint64_t polls;                      /* poller calls */
-	uint64_t recv_calls;                 /* device receive calls */
-	uint64_t rx_errors;                  /* device receive failures */
+	uint64_t polls;	     /* poller calls */
+	uint64_t recv_calls; /* device receive calls */
+	uint64_t rx_errors;  /* device receive failures */
 	bool started;
 };
 
@@ -75,7 +75,7 @@ static inline uint64_t tern_net_loop_now(const struct tern_net_loop *l)
 /* ---- Blocking UDP sockets ---------------------------------------------- */
 
 struct tern_usock {
-	struct tern_udp udp;          /* the core socket: bind/connect here */
+	struct tern_udp udp; /* the core socket: bind/connect here */
 	struct tern_net_loop *loop;
 	struct tern_waitq readers;
 	bool closed;
@@ -92,8 +92,7 @@ TERN_API int tern_usock_wait(struct tern_usock *s, uint64_t deadline);
 /* tern_udp_recvfrom that blocks until deadline. Returns bytes copied, a
  * pending socket error, -TERN_ETIMEDOUT or -TERN_ECANCELED. */
 TERN_API int tern_usock_recvfrom(struct tern_usock *s, void *buf, size_t cap,
-				 struct tern_udp_meta *meta,
-				 uint64_t deadline);
+				 struct tern_udp_meta *meta, uint64_t deadline);
 
 /* tern_udp_sendto / tern_udp_send at the loop's current time. */
 TERN_API int tern_usock_sendto(struct tern_usock *s, uint32_t dst,
@@ -130,7 +129,7 @@ struct tern_ucore_ops {
 };
 
 struct tern_ucore {
-	struct tern_udp udp;          /* the socket: bind and send here */
+	struct tern_udp udp; /* the socket: bind and send here */
 	/* private */
 	struct tern_net_loop *loop;
 	struct tern_timer timer;

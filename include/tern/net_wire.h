@@ -34,14 +34,14 @@
 /* Why a parser rejected its input. */
 enum tern_wire_bad {
 	TERN_WIRE_OK = 0,
-	TERN_WIRE_SHORT,    /* fewer bytes than the fixed header */
-	TERN_WIRE_VERSION,  /* IPv4 version is not 4 */
-	TERN_WIRE_HLEN,     /* IHL < 5 or past the bytes present */
-	TERN_WIRE_LEN,      /* a length field disagrees with the bytes */
-	TERN_WIRE_CKSUM,    /* checksum does not verify */
-	TERN_WIRE_OPTIONS,  /* malformed IPv4 options */
-	TERN_WIRE_FIELD,    /* an unsupported or invalid fixed field */
-	TERN_WIRE_FRAG,     /* fragment offset or length out of range */
+	TERN_WIRE_SHORT,   /* fewer bytes than the fixed header */
+	TERN_WIRE_VERSION, /* IPv4 version is not 4 */
+	TERN_WIRE_HLEN,	   /* IHL < 5 or past the bytes present */
+	TERN_WIRE_LEN,	   /* a length field disagrees with the bytes */
+	TERN_WIRE_CKSUM,   /* checksum does not verify */
+	TERN_WIRE_OPTIONS, /* malformed IPv4 options */
+	TERN_WIRE_FIELD,   /* an unsupported or invalid fixed field */
+	TERN_WIRE_FRAG,	   /* fragment offset or length out of range */
 };
 
 /* A short name for a reason ("short", "cksum", ...); never NULL. */
@@ -104,11 +104,11 @@ TERN_API void tern_mac_of_ipv4_mcast(uint32_t group,
 #define TERN_ARP_REPLY 2
 
 struct tern_arp_hdr {
-	uint16_t op;                  /* TERN_ARP_REQUEST or TERN_ARP_REPLY */
-	uint8_t sha[TERN_ETH_ALEN];   /* sender hardware address */
-	uint32_t spa;                 /* sender protocol address */
-	uint8_t tha[TERN_ETH_ALEN];   /* target hardware address */
-	uint32_t tpa;                 /* target protocol address */
+	uint16_t op;		    /* TERN_ARP_REQUEST or TERN_ARP_REPLY */
+	uint8_t sha[TERN_ETH_ALEN]; /* sender hardware address */
+	uint32_t spa;		    /* sender protocol address */
+	uint8_t tha[TERN_ETH_ALEN]; /* target hardware address */
+	uint32_t tpa;		    /* target protocol address */
 };
 
 /* Parses an ARP packet of len bytes (trailing padding is ignored). Returns
@@ -127,9 +127,9 @@ TERN_API void tern_arp_hdr_emit(const struct tern_arp_hdr *h,
  * IPv4 (RFC 791)
  * ------------------------------------------------------------------------- */
 
-#define TERN_IPV4_HLEN 20           /* without options */
+#define TERN_IPV4_HLEN 20 /* without options */
 #define TERN_IPV4_HLEN_MAX 60
-#define TERN_IPV4_MAX_LEN 65535     /* largest datagram, header included */
+#define TERN_IPV4_MAX_LEN 65535 /* largest datagram, header included */
 #define TERN_IPPROTO_ICMP 1
 #define TERN_IPPROTO_TCP 6
 #define TERN_IPPROTO_UDP 17
@@ -137,15 +137,15 @@ TERN_API void tern_arp_hdr_emit(const struct tern_arp_hdr *h,
 #define TERN_IPV4_BROADCAST 0xffffffffu
 
 struct tern_ipv4_hdr {
-	uint8_t hlen;        /* header bytes, options included (20..60) */
+	uint8_t hlen; /* header bytes, options included (20..60) */
 	uint8_t tos;
-	uint16_t total_len;  /* header and payload */
+	uint16_t total_len; /* header and payload */
 	uint16_t id;
-	bool df, mf;         /* don't fragment, more fragments */
-	uint16_t frag_off;   /* offset of this fragment's payload, in bytes */
+	bool df, mf;	   /* don't fragment, more fragments */
+	uint16_t frag_off; /* offset of this fragment's payload, in bytes */
 	uint8_t ttl;
 	uint8_t proto;
-	uint16_t cksum;      /* as received; computed by emit */
+	uint16_t cksum; /* as received; computed by emit */
 	uint32_t src, dst;
 };
 
@@ -225,7 +225,7 @@ struct tern_icmp_hdr {
 	uint8_t type;
 	uint8_t code;
 	uint16_t cksum;
-	uint32_t rest;       /* echo: id << 16 | seq; errors: unused/MTU */
+	uint32_t rest; /* echo: id << 16 | seq; errors: unused/MTU */
 };
 
 /* True for the types that carry a quoted datagram (errors). */
@@ -264,8 +264,8 @@ TERN_API void tern_icmp_set_cksum(uint8_t *msg, size_t len);
 struct tern_udp_hdr {
 	uint16_t sport;
 	uint16_t dport;
-	uint16_t len;        /* header and payload */
-	uint16_t cksum;      /* 0: none was sent */
+	uint16_t len;	/* header and payload */
+	uint16_t cksum; /* 0: none was sent */
 };
 
 /* Parses the UDP datagram of len bytes (the IP payload) sent from src to

@@ -26,23 +26,23 @@
 struct tern_pkt_pool;
 
 struct tern_pkt {
-	struct tern_list link;        /* for the current owner's queue */
+	struct tern_list link; /* for the current owner's queue */
 	struct tern_pkt_pool *pool;
-	uint8_t *storage;             /* start of the buffer */
-	uint8_t *data;                /* first byte of the packet */
-	uint32_t len;                 /* bytes from data */
-	uint32_t cap;                 /* bytes of storage */
-	uint64_t cb[4];               /* scratch for the current owner (a
+	uint8_t *storage; /* start of the buffer */
+	uint8_t *data;	  /* first byte of the packet */
+	uint32_t len;	  /* bytes from data */
+	uint32_t cap;	  /* bytes of storage */
+	uint64_t cb[4];	  /* scratch for the current owner (a
 	                                 timestamp, an offset, an address) */
 };
 
 struct tern_pkt_pool {
 	struct tern_list free;
-	uint32_t buf_size;      /* storage bytes per packet */
-	uint32_t count;         /* packets in the pool */
-	uint32_t used;          /* packets allocated now */
-	uint32_t peak;          /* highest `used` seen */
-	uint64_t alloc_failed;  /* allocations refused because it was empty */
+	uint32_t buf_size;     /* storage bytes per packet */
+	uint32_t count;	       /* packets in the pool */
+	uint32_t used;	       /* packets allocated now */
+	uint32_t peak;	       /* highest `used` seen */
+	uint64_t alloc_failed; /* allocations refused because it was empty */
 };
 
 /* Bytes of memory needed for count packets of buf_size bytes each. */

@@ -64,12 +64,12 @@
 #define TERN_SCHED_TICK_SHIFT 10
 
 enum tern_fiber_state {
-	TERN_FIBER_NEW,      /* zeroed memory, never spawned */
-	TERN_FIBER_READY,    /* on the run queue */
+	TERN_FIBER_NEW,	  /* zeroed memory, never spawned */
+	TERN_FIBER_READY, /* on the run queue */
 	TERN_FIBER_RUNNING,
-	TERN_FIBER_BLOCKED,  /* sleeping or on a wait queue */
-	TERN_FIBER_DONE,     /* returned or exited; not yet joined */
-	TERN_FIBER_JOINED,   /* joined; its stack is released */
+	TERN_FIBER_BLOCKED, /* sleeping or on a wait queue */
+	TERN_FIBER_DONE,    /* returned or exited; not yet joined */
+	TERN_FIBER_JOINED,  /* joined; its stack is released */
 };
 
 struct tern_sched;
@@ -86,20 +86,20 @@ struct tern_waitq {
 
 struct tern_fiber {
 	/* private */
-	struct tern_list link;         /* run queue or wait queue */
+	struct tern_list link; /* run queue or wait queue */
 	struct tern_context ctx;
 	struct tern_stack stack;
-	size_t stack_request;          /* the size spawn asked for */
+	size_t stack_request; /* the size spawn asked for */
 	struct tern_sched *sched;
 	void (*fn)(void *arg);
 	void *arg;
 	const char *name;
 	enum tern_fiber_state state;
 	bool detached;
-	int wait_result;               /* 0 or -TERN_ETIMEDOUT */
-	struct tern_timer timer;       /* sleep and wait timeouts */
+	int wait_result;	 /* 0 or -TERN_ETIMEDOUT */
+	struct tern_timer timer; /* sleep and wait timeouts */
 	struct tern_waitq joiners;
-	void *asan_fake_stack;         /* ASan fiber-switch bookkeeping */
+	void *asan_fake_stack; /* ASan fiber-switch bookkeeping */
 };
 
 /* The state of f (see enum tern_fiber_state). */
@@ -127,26 +127,26 @@ struct tern_poller {
 
 struct tern_sched {
 	/* private */
-	struct tern_wheel wheel;       /* the image's one timing wheel */
-	struct tern_list ready;        /* run in the next turn */
-	struct tern_list batch;        /* still to run in this turn */
+	struct tern_wheel wheel; /* the image's one timing wheel */
+	struct tern_list ready;	 /* run in the next turn */
+	struct tern_list batch;	 /* still to run in this turn */
 	struct tern_list pollers;
-	struct tern_list *poll_next;   /* poller iteration cursor */
-	struct tern_list zombies;      /* detached and done: stacks to free */
-	struct tern_list stack_cache;  /* released stacks kept for reuse */
+	struct tern_list *poll_next;  /* poller iteration cursor */
+	struct tern_list zombies;     /* detached and done: stacks to free */
+	struct tern_list stack_cache; /* released stacks kept for reuse */
 	unsigned cached_stacks;
-	struct tern_fiber *current;    /* NULL while the loop itself runs */
+	struct tern_fiber *current; /* NULL while the loop itself runs */
 	struct tern_context loop_ctx;
 	void *loop_asan_fake_stack;
 	const void *loop_asan_stack_bottom;
 	size_t loop_asan_stack_size;
-	bool asan_from_loop;           /* the last switch left the loop */
-	unsigned live;                 /* fibers spawned and not yet done */
-	unsigned stacks;               /* stacks held by fibers (not cached) */
-	uint64_t now;                  /* monotonic time of this loop turn */
-	uint64_t switches;             /* context switches so far */
-	uint64_t turns;                /* loop turns so far */
-	bool running;                  /* inside tern_sched_run */
+	bool asan_from_loop; /* the last switch left the loop */
+	unsigned live;	     /* fibers spawned and not yet done */
+	unsigned stacks;     /* stacks held by fibers (not cached) */
+	uint64_t now;	     /* monotonic time of this loop turn */
+	uint64_t switches;   /* context switches so far */
+	uint64_t turns;	     /* loop turns so far */
+	bool running;	     /* inside tern_sched_run */
 	bool stopping;
 };
 
@@ -266,7 +266,8 @@ static inline bool tern_waitq_empty(const struct tern_waitq *q)
 
 /* Registers a poller (its poll must be set; next_deadline may be NULL);
  * pollers are called in the order they were added. */
-TERN_API void tern_sched_add_poller(struct tern_sched *s, struct tern_poller *p);
+TERN_API void tern_sched_add_poller(struct tern_sched *s,
+				    struct tern_poller *p);
 
 /* Unregisters p; a no-op if it is not registered. May be called from any
  * poll callback, for any poller. */

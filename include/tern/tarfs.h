@@ -58,33 +58,34 @@
 #include "tern/base.h"
 #include "tern/bcache.h"
 
-#define TERN_TARFS_PATH_MAX 4096   /* bytes of a path, without the NUL */
-#define TERN_TARFS_LINK_DEPTH 8    /* symbolic links followed per lookup */
-#define TERN_TARFS_ROOT 0u         /* the root directory's inode */
+#define TERN_TARFS_PATH_MAX 4096 /* bytes of a path, without the NUL */
+#define TERN_TARFS_LINK_DEPTH 8	 /* symbolic links followed per lookup */
+#define TERN_TARFS_ROOT 0u	 /* the root directory's inode */
 
 /* Lookup flags. */
-#define TERN_TARFS_NOFOLLOW 1u /* do not follow a symlink in the last
+#define TERN_TARFS_NOFOLLOW \
+	1u /* do not follow a symlink in the last
 				  component */
 
 enum tern_tarfs_type {
-	TERN_TARFS_FILE,    /* regular file (hard links resolve to one) */
+	TERN_TARFS_FILE, /* regular file (hard links resolve to one) */
 	TERN_TARFS_DIR,
 	TERN_TARFS_SYMLINK,
-	TERN_TARFS_OTHER,   /* device or FIFO: stat only */
+	TERN_TARFS_OTHER, /* device or FIFO: stat only */
 };
 
 struct tern_tarfs_stat {
 	uint32_t ino;
 	enum tern_tarfs_type type;
-	uint64_t size;     /* bytes of a file or of a symlink's target text */
-	uint32_t mode;     /* permission bits from the archive */
-	int64_t mtime;     /* seconds since 1970 */
+	uint64_t size; /* bytes of a file or of a symlink's target text */
+	uint32_t mode; /* permission bits from the archive */
+	int64_t mtime; /* seconds since 1970 */
 };
 
 struct tern_tarfs_dirent {
 	uint32_t ino;
 	enum tern_tarfs_type type;
-	const char *name;  /* the last component, NUL-terminated; valid while
+	const char *name; /* the last component, NUL-terminated; valid while
 			      the tarfs is open */
 	uint32_t name_len;
 };
@@ -95,27 +96,27 @@ struct tern_tarfs_config {
 };
 
 struct tern_tarfs_stats {
-	uint64_t members;         /* headers read (extended ones included) */
+	uint64_t members; /* headers read (extended ones included) */
 	uint32_t files, dirs, symlinks, hardlinks, others;
-	uint32_t implied_dirs;    /* directories created for members' paths */
-	uint32_t replaced;        /* members that replaced an earlier one */
+	uint32_t implied_dirs; /* directories created for members' paths */
+	uint32_t replaced;     /* members that replaced an earlier one */
 	uint32_t pax_headers, gnu_long_names;
-	uint32_t skipped;         /* members skipped (see above) */
+	uint32_t skipped; /* members skipped (see above) */
 };
 
 /* One indexed name (private; public for sizing). */
 struct tern_tarfs_entry {
-	uint64_t data_off;  /* byte offset of the data in the image */
+	uint64_t data_off; /* byte offset of the data in the image */
 	uint64_t size;
 	int64_t mtime;
-	uint32_t name_off;  /* full normalised path in the name area */
+	uint32_t name_off; /* full normalised path in the name area */
 	uint32_t name_len;
-	uint32_t base;      /* offset of the last component in the path */
-	uint32_t link_off;  /* symlink target text; link_len bytes */
+	uint32_t base;	   /* offset of the last component in the path */
+	uint32_t link_off; /* symlink target text; link_len bytes */
 	uint32_t link_len;
 	uint32_t parent;
 	uint32_t first_child, last_child, next_sibling;
-	uint32_t hnext;     /* hash chain */
+	uint32_t hnext; /* hash chain */
 	uint32_t mode;
 	uint8_t type;
 };
@@ -125,13 +126,13 @@ struct tern_tar_pax {
 	uint8_t state;
 	bool bad, too_long;
 	uint8_t key_len;
-	uint8_t want;           /* which key the value is for */
+	uint8_t want; /* which key the value is for */
 	uint8_t ndigits;
 	char key[16];
 	uint64_t rec_len, rec_used, value_left;
-	char num[24];           /* size/mtime value */
+	char num[24]; /* size/mtime value */
 	uint8_t num_len;
-	char *path;             /* capture buffers (the tarfs's) */
+	char *path; /* capture buffers (the tarfs's) */
 	uint32_t path_len;
 	char *link;
 	uint32_t link_len;
@@ -213,8 +214,7 @@ TERN_API int tern_tarfs_readdir(const struct tern_tarfs *fs, uint32_t dir,
 				uint32_t *cookie, struct tern_tarfs_dirent *d);
 
 /* The full normalised path of ino ("" for the root), or NULL. */
-TERN_API const char *tern_tarfs_path(const struct tern_tarfs *fs,
-				     uint32_t ino);
+TERN_API const char *tern_tarfs_path(const struct tern_tarfs *fs, uint32_t ino);
 
 /* Entries in the index (the root included). */
 static inline uint32_t tern_tarfs_count(const struct tern_tarfs *fs)

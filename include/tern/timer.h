@@ -61,9 +61,9 @@ typedef void (*tern_timer_fn)(struct tern_timer *timer, uint64_t now);
 struct tern_timer {
 	struct tern_list link; /* private: slot list */
 	uint64_t expires;      /* private: absolute deadline, ns */
-	uint64_t seq;          /* private: arming order, for ties */
+	uint64_t seq;	       /* private: arming order, for ties */
 	tern_timer_fn fn;
-	void *ctx;             /* for the owner; the wheel never touches it */
+	void *ctx; /* for the owner; the wheel never touches it */
 };
 
 #define TERN_WHEEL_SLOT_BITS 6
@@ -73,12 +73,12 @@ struct tern_timer {
 
 struct tern_wheel {
 	/* private */
-	uint64_t now;                      /* time of the last expire */
-	unsigned tick_shift;               /* tick = 2^tick_shift ns */
-	bool expiring;                     /* inside tern_wheel_expire */
-	uint64_t armed;                    /* number of armed timers */
-	uint64_t seq;                      /* arms so far */
-	uint64_t cascaded;                 /* timers moved down a level */
+	uint64_t now;			      /* time of the last expire */
+	unsigned tick_shift;		      /* tick = 2^tick_shift ns */
+	bool expiring;			      /* inside tern_wheel_expire */
+	uint64_t armed;			      /* number of armed timers */
+	uint64_t seq;			      /* arms so far */
+	uint64_t cascaded;		      /* timers moved down a level */
 	uint64_t occupied[TERN_WHEEL_LEVELS]; /* bit per non-empty slot */
 	struct tern_list slots[TERN_WHEEL_LEVELS][TERN_WHEEL_SLOTS];
 };

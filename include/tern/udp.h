@@ -52,31 +52,31 @@ struct tern_net;
 
 /* Where a received datagram came from and went to. */
 struct tern_udp_meta {
-	uint32_t src;        /* sender address (0.0.0.0 is possible) */
+	uint32_t src; /* sender address (0.0.0.0 is possible) */
 	uint16_t sport;
-	uint32_t dst;        /* our address, a broadcast, or (unconfigured
+	uint32_t dst; /* our address, a broadcast, or (unconfigured
 	                        interface) whatever the sender used */
 	uint16_t dport;
-	unsigned ifindex;    /* interface it arrived on */
-	size_t len;          /* payload bytes of the datagram */
+	unsigned ifindex; /* interface it arrived on */
+	size_t len;	  /* payload bytes of the datagram */
 };
 
 struct tern_udp {
 	/* private */
-	struct tern_list link;       /* port hash bucket */
+	struct tern_list link; /* port hash bucket */
 	struct tern_net *net;
-	uint32_t local_addr;         /* 0: any */
-	uint16_t local_port;         /* 0: not bound */
+	uint32_t local_addr; /* 0: any */
+	uint16_t local_port; /* 0: not bound */
 	uint32_t remote_addr;
 	uint16_t remote_port;
 	bool connected;
-	int ifindex;                 /* -1: any interface */
+	int ifindex; /* -1: any interface */
 	struct tern_list rxq;
 	uint32_t rxq_len, rxq_max;
-	int error;                   /* pending ICMP-reported error, or 0 */
+	int error; /* pending ICMP-reported error, or 0 */
 	void (*notify)(struct tern_udp *s, void *ctx);
 	void *notify_ctx;
-	uint64_t rx_dropped;         /* datagrams dropped: queue full */
+	uint64_t rx_dropped; /* datagrams dropped: queue full */
 };
 
 /* Prepares s on net, unbound. Returns 0. */
@@ -96,8 +96,7 @@ TERN_API int tern_udp_bind_if(struct tern_udp *s, unsigned ifindex);
  * (binding to an ephemeral port first if unbound). addr 0 and port 0
  * disconnect. Returns 0, -TERN_EINVAL (port 0 with a non-zero addr), or
  * -TERN_EADDRINUSE (no ephemeral port). */
-TERN_API int tern_udp_connect(struct tern_udp *s, uint32_t addr,
-			      uint16_t port);
+TERN_API int tern_udp_connect(struct tern_udp *s, uint32_t addr, uint16_t port);
 
 /* Sends len bytes of data to dst:dport at time now (binding first if
  * unbound). Fragments if larger than the interface MTU. Returns len,

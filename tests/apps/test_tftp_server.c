@@ -37,7 +37,7 @@ struct sent {
 
 struct file_def {
 	const char *name;
-	int rc;           /* lookup result */
+	int rc; /* lookup result */
 	uint64_t size;
 	uint64_t bad_from; /* reads at or past this offset fail; 0: never */
 };
@@ -98,8 +98,8 @@ static int fk_send(void *ctx, unsigned slot, uint32_t dst, uint16_t dport,
 	struct sent *s;
 
 	(void)ctx;
-	cr_assert(slot == TFTP_LISTEN || f.open[slot],
-		  "send on closed slot %u", slot);
+	cr_assert(slot == TFTP_LISTEN || f.open[slot], "send on closed slot %u",
+		  slot);
 	cr_assert_lt(f.nlog, LOG_MAX, "send log full");
 	s = &f.log[f.nlog++];
 	s->slot = slot;
@@ -177,15 +177,14 @@ static uint64_t stat(const char *name)
 	return (uint64_t)v;
 }
 
-static void input(unsigned slot, uint32_t src, uint16_t sport,
-		  const void *buf, size_t len)
+static void input(unsigned slot, uint32_t src, uint16_t sport, const void *buf,
+		  size_t len)
 {
 	tftp_server_input(&f.srv, slot, src, sport, buf, len, now);
 }
 
 /* Sends an RRQ for file with options "name", "value", ... (NULL ends). */
-static void rrq_from(uint16_t sport, const char *mode, const char *file,
-		     ...)
+static void rrq_from(uint16_t sport, const char *mode, const char *file, ...)
 {
 	struct tftp_opt opts[TFTP_OPTS_MAX];
 	uint8_t pkt[1500];
@@ -260,9 +259,9 @@ static void is_data(unsigned i, uint64_t id, uint64_t abs, uint32_t blksize)
 	struct tftp_msg m = pkt(i);
 	uint64_t off = (abs - 1) * blksize;
 	uint64_t size = files[id].size;
-	size_t want = off >= size ? 0 : (size_t)(size - off < blksize
-							? size - off
-							: blksize);
+	size_t want = off >= size ? 0
+				  : (size_t)(size - off < blksize ? size - off
+								  : blksize);
 
 	cr_assert_eq(m.op, TFTP_DATA, "datagram %u: op %u", i, m.op);
 	cr_assert_eq(m.block, (uint16_t)abs, "block %u, want %u", m.block,
@@ -412,16 +411,16 @@ Test(tftp_server, option_values_capped_or_ignored)
 
 	/* Out of range or not a number: not acknowledged at all, so no
 	 * OACK - DATA 1 at 512 bytes. */
-	rrq_from(1002, "octet", "hello.txt", "blksize", "7", "windowsize",
-		 "0", "timeout", "256", "tsize", "x", NULL);
+	rrq_from(1002, "octet", "hello.txt", "blksize", "7", "windowsize", "0",
+		 "timeout", "256", "tsize", "x", NULL);
 	m = last();
 	cr_assert_eq(m.op, TFTP_DATA);
 	cr_assert_eq(f.log[f.nlog - 1].len, 4 + 512);
 	cr_assert_eq(stat("opt_bad_value"), 4);
 
 	/* Repeated: the first wins. */
-	rrq_from(1003, "octet", "hello.txt", "blksize", "600", "BLKSIZE",
-		 "700", NULL);
+	rrq_from(1003, "octet", "hello.txt", "blksize", "600", "BLKSIZE", "700",
+		 NULL);
 	m = last();
 	cr_assert_str_eq(oack_value(&m, "blksize", v), "600");
 	cr_assert_eq(m.nopts, 1);
@@ -720,8 +719,8 @@ Test(tftp_server, requests_refused)
 Test(tftp_server, write_request_refused)
 {
 	uint8_t pkt[64];
-	int n = tftp_emit_request(pkt, sizeof(pkt), TFTP_WRQ, "up.bin",
-				  "octet", NULL, 0);
+	int n = tftp_emit_request(pkt, sizeof(pkt), TFTP_WRQ, "up.bin", "octet",
+				  NULL, 0);
 
 	input(TFTP_LISTEN, CLIENT, CPORT, pkt, (size_t)n);
 	is_error(0, TFTP_LISTEN, TFTP_EACCESS);
@@ -735,16 +734,19 @@ Test(tftp_server, junk_on_listen_port)
 	uint8_t pkt[TFTP_PATH_MAX + 64];
 	int n;
 
-	input(TFTP_LISTEN, CLIENT, CPORT, "\x01", 1);           /* short */
+	input(TFTP_LISTEN, CLIENT, CPORT, "\x01", 1); /* short */
 	cr_assert_eq(f.nlog, 0);
 	input(TFTP_LISTEN, CLIENT, CPORT, "\x00\x01\x00octet\x00", 8);
-	is_error(0, TFTP_LISTEN, TFTP_EBADOP);                  /* no name */
-	input(TFTP_LISTEN, CLIENT, CPORT, "\x00\x01" "abc", 5);
-	is_error(1, TFTP_LISTEN, TFTP_EBADOP);                  /* no NUL */
+	is_error(0, TFTP_LISTEN, TFTP_EBADOP); /* no name */
+	input(TFTP_LISTEN, CLIENT, CPORT,
+	      "\x00\x01"
+	      "abc",
+	      5);
+	is_error(1, TFTP_LISTEN, TFTP_EBADOP); /* no NUL */
 	input(TFTP_LISTEN, CLIENT, CPORT, "\x00\x04\x00\x01", 4);
-	is_error(2, TFTP_LISTEN, TFTP_EBADOP);                  /* an ACK */
+	is_error(2, TFTP_LISTEN, TFTP_EBADOP); /* an ACK */
 	input(TFTP_LISTEN, CLIENT, CPORT, "\x00\x63", 2);
-	is_error(3, TFTP_LISTEN, TFTP_EBADOP);                  /* opcode 99 */
+	is_error(3, TFTP_LISTEN, TFTP_EBADOP); /* opcode 99 */
 	input(TFTP_LISTEN, CLIENT, CPORT, "\x00\x05\x00\x01x\x00", 6);
 	cr_assert_eq(f.nlog, 4, "an ERROR is never answered");
 	input(TFTP_LISTEN, CLIENT, 0, "\x00\x01x\x00octet\x00", 10);
@@ -883,11 +885,11 @@ Test(tftp_server, block_numbers_roll_over_to_zero, .timeout = 120)
 
 		cr_assert_eq(m.op, TFTP_DATA);
 		cr_assert_eq(m.block, (uint16_t)abs);
-		if (abs == 65535 || abs == 65536 || abs == 65537 ||
-		    abs == want)
+		if (abs == 65535 || abs == 65536 || abs == 65537 || abs == want)
 			is_data(f.nlog - 1, 3, abs, 512);
 		if (abs == 65536)
-			cr_assert_eq(m.block, 0, "block 65536 is 0 on the wire");
+			cr_assert_eq(m.block, 0,
+				     "block 65536 is 0 on the wire");
 		/* A duplicate of the previous ACK on every block near the
 		 * wrap: still ignored. */
 		if (abs > 65530 && abs < 65540)

@@ -24,11 +24,11 @@ static bool str_is(const struct tftp_str *s, const char *lit)
  * octet mode, then tsize 0, blksize and timeout 6, in this order), here
  * for tftp://host/boot/pxelinux.0 with --tftp-blksize 1428. */
 static const uint8_t rrq_curl[] = {
-	0x00, 0x01, 'b', 'o', 'o', 't', '/', 'p', 'x', 'e', 'l', 'i', 'n',
-	'u', 'x', '.', '0', 0x00, 'o', 'c', 't', 'e', 't', 0x00, 't', 's',
-	'i', 'z', 'e', 0x00, '0', 0x00, 'b', 'l', 'k', 's', 'i', 'z', 'e',
-	0x00, '1', '4', '2', '8', 0x00, 't', 'i', 'm', 'e', 'o', 'u', 't',
-	0x00, '6', 0x00,
+	0x00, 0x01, 'b', 'o', 'o', 't', '/',  'p',  'x',  'e',	'l',
+	'i',  'n',  'u', 'x', '.', '0', 0x00, 'o',  'c',  't',	'e',
+	't',  0x00, 't', 's', 'i', 'z', 'e',  0x00, '0',  0x00, 'b',
+	'l',  'k',  's', 'i', 'z', 'e', 0x00, '1',  '4',  '2',	'8',
+	0x00, 't',  'i', 'm', 'e', 'o', 'u',  't',  0x00, '6',	0x00,
 };
 
 Test(tftp_wire, rrq_golden_parse_and_emit)
@@ -64,8 +64,9 @@ Test(tftp_wire, rrq_golden_parse_and_emit)
 
 Test(tftp_wire, wrq_parses_like_rrq)
 {
-	static const uint8_t wrq[] = { 0, 2, 'x', 0, 'O', 'C', 'T', 'E',
-				       'T', 0 };
+	static const uint8_t wrq[] = {
+		0, 2, 'x', 0, 'O', 'C', 'T', 'E', 'T', 0
+	};
 	struct tftp_msg m;
 
 	cr_assert_eq(tftp_parse(&m, wrq, sizeof(wrq)), 0);
@@ -80,12 +81,12 @@ Test(tftp_wire, data_ack_error_oack_golden)
 	static const uint8_t data[] = { 0, 3, 0xff, 0xfe, 'a', 'b', 'c' };
 	static const uint8_t data0[] = { 0, 3, 0x00, 0x07 };
 	static const uint8_t ack[] = { 0, 4, 0x12, 0x34 };
-	static const uint8_t err[] = { 0, 5, 0, 1, 'f', 'i', 'l', 'e', ' ',
-				       'n', 'o', 't', ' ', 'f', 'o', 'u',
-				       'n', 'd', 0 };
-	static const uint8_t oack[] = { 0, 6, 'b', 'l', 'k', 's', 'i', 'z',
-					'e', 0, '1', '4', '6', '8', 0, 't',
-					's', 'i', 'z', 'e', 0, '4', '2', 0 };
+	static const uint8_t err[] = { 0,   5,	 0,   1,   'f', 'i', 'l',
+				       'e', ' ', 'n', 'o', 't', ' ', 'f',
+				       'o', 'u', 'n', 'd', 0 };
+	static const uint8_t oack[] = { 0,   6,	  'b', 'l', 'k', 's', 'i', 'z',
+					'e', 0,	  '1', '4', '6', '8', 0,   't',
+					's', 'i', 'z', 'e', 0,	 '4', '2', 0 };
 	struct tftp_opt opts[2];
 	struct tftp_msg m;
 	uint8_t out[64];
@@ -156,18 +157,23 @@ Test(tftp_wire, bad_requests)
 	struct tftp_msg m;
 
 	/* Zero-length filename. */
-	cr_assert_eq(tftp_parse(&m, S("\x00\x01\x00octet\x00")),
-		     -TERN_EBADMSG);
+	cr_assert_eq(tftp_parse(&m, S("\x00\x01\x00octet\x00")), -TERN_EBADMSG);
 	cr_assert_eq(m.op, TFTP_RRQ);
 	/* No NUL after the filename. */
-	cr_assert_eq(tftp_parse(&m, S("\x00\x01" "file")), -TERN_EBADMSG);
+	cr_assert_eq(tftp_parse(&m, S("\x00\x01"
+				      "file")),
+		     -TERN_EBADMSG);
 	/* No mode. */
-	cr_assert_eq(tftp_parse(&m, S("\x00\x01" "file\x00")), -TERN_EBADMSG);
+	cr_assert_eq(tftp_parse(&m, S("\x00\x01"
+				      "file\x00")),
+		     -TERN_EBADMSG);
 	/* Mode without its NUL. */
-	cr_assert_eq(tftp_parse(&m, S("\x00\x01" "file\x00octet")),
+	cr_assert_eq(tftp_parse(&m, S("\x00\x01"
+				      "file\x00octet")),
 		     -TERN_EBADMSG);
 	/* Empty mode. */
-	cr_assert_eq(tftp_parse(&m, S("\x00\x02" "file\x00\x00")),
+	cr_assert_eq(tftp_parse(&m, S("\x00\x02"
+				      "file\x00\x00")),
 		     -TERN_EBADMSG);
 	/* Just the opcode. */
 	cr_assert_eq(tftp_parse(&m, S("\x00\x01")), -TERN_EBADMSG);
@@ -178,27 +184,31 @@ Test(tftp_wire, option_leniency)
 	struct tftp_msg m;
 
 	/* A name without a value: the request stands, the junk is flagged. */
-	cr_assert_eq(tftp_parse(&m, S("\x00\x01" "f\x00octet\x00"
+	cr_assert_eq(tftp_parse(&m, S("\x00\x01"
+				      "f\x00octet\x00"
 				      "blksize\x00")),
 		     0);
 	cr_assert_eq(m.nopts, 0);
 	cr_assert(m.opts_junk);
 	/* A value without its NUL. */
-	cr_assert_eq(tftp_parse(&m, S("\x00\x01" "f\x00octet\x00"
+	cr_assert_eq(tftp_parse(&m, S("\x00\x01"
+				      "f\x00octet\x00"
 				      "tsize\x00"
 				      "0")),
 		     0);
 	cr_assert_eq(m.nopts, 0);
 	cr_assert(m.opts_junk);
 	/* Zero padding after the options (old PXE ROMs). */
-	cr_assert_eq(tftp_parse(&m, S("\x00\x01" "f\x00octet\x00"
+	cr_assert_eq(tftp_parse(&m, S("\x00\x01"
+				      "f\x00octet\x00"
 				      "tsize\x00"
 				      "0\x00\x00\x00\x00")),
 		     0);
 	cr_assert_eq(m.nopts, 1);
 	cr_assert(m.opts_junk);
 	/* An empty value is a complete pair (the server judges it). */
-	cr_assert_eq(tftp_parse(&m, S("\x00\x01" "f\x00octet\x00"
+	cr_assert_eq(tftp_parse(&m, S("\x00\x01"
+				      "f\x00octet\x00"
 				      "blksize\x00\x00")),
 		     0);
 	cr_assert_eq(m.nopts, 1);
@@ -218,10 +228,16 @@ Test(tftp_wire, many_options_are_bounded)
 	size_t len = 0;
 	struct tftp_msg m;
 
-	memcpy(pkt, "\x00\x01" "f\x00octet\x00", 10);
+	memcpy(pkt,
+	       "\x00\x01"
+	       "f\x00octet\x00",
+	       10);
 	len = 10;
 	for (int i = 0; i < 20; i++) {
-		memcpy(pkt + len, "x\x00" "1\x00", 4);
+		memcpy(pkt + len,
+		       "x\x00"
+		       "1\x00",
+		       4);
 		len += 4;
 	}
 	cr_assert_eq(tftp_parse(&m, pkt, len), 0);
@@ -233,7 +249,9 @@ Test(tftp_wire, error_without_nul)
 {
 	struct tftp_msg m;
 
-	cr_assert_eq(tftp_parse(&m, S("\x00\x05\x00\x08" "refused")), 0);
+	cr_assert_eq(tftp_parse(&m, S("\x00\x05\x00\x08"
+				      "refused")),
+		     0);
 	cr_assert_eq(m.code, TFTP_EOPTNEG);
 	cr_assert(str_is(&m.text, "refused"));
 	cr_assert_eq(tftp_parse(&m, S("\x00\x05\x00\x00")), 0);
@@ -258,8 +276,7 @@ Test(tftp_wire, numbers_and_names)
 	cr_assert_eq(tftp_str_number(&s, 100, &v), 0);
 	cr_assert_eq(v, 7);
 	for (unsigned i = 0; i < 5; i++) {
-		static const char *const bad[] = { "", "+1", "-1", " 1",
-						   "1x" };
+		static const char *const bad[] = { "", "+1", "-1", " 1", "1x" };
 
 		s = tftp_str_c(bad[i]);
 		cr_assert_eq(tftp_str_number(&s, 100, &v), -TERN_EBADMSG,
@@ -302,11 +319,15 @@ Test(tftp_wire, path_clean)
 	path_is("..a/b..", 7, "..a/b..");
 	path_is("dir\\..\\x", 8, "dir\\..\\x"); /* a backslash is a byte */
 	/* 63 bytes fit a 64-byte buffer, 64 do not. */
-	path_is("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	path_is("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"a",
 		63,
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-	path_is("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"a");
+	path_is("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"aa",
 		-TERN_ENAMETOOLONG, NULL);
-	path_is("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/b",
+	path_is("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"/b",
 		-TERN_ENAMETOOLONG, NULL);
 }

@@ -54,7 +54,7 @@
 
 struct rig {
 	uint64_t seed;
-	struct duo *d;           /* client stack A, server stack B */
+	struct duo *d; /* client stack A, server stack B */
 	struct tern_filedisk disk;
 	struct tern_bcache cache;
 	void *cache_mem, *fs_mem;
@@ -62,7 +62,7 @@ struct rig {
 	struct tftpd tftpd;
 	char dir[64], img[96];
 	bool disk_open, cache_open, serving;
-	uint32_t live_at_stop;   /* transfers the server had at its stop */
+	uint32_t live_at_stop; /* transfers the server had at its stop */
 };
 
 static struct rig *rig;
@@ -112,8 +112,7 @@ static uint8_t *slurp(const char *name, size_t *len)
 	buf = malloc((size_t)st.st_size + 1);
 	f = fopen(path, "rb");
 	cr_assert(buf && f);
-	cr_assert_eq(fread(buf, 1, (size_t)st.st_size, f),
-		     (size_t)st.st_size);
+	cr_assert_eq(fread(buf, 1, (size_t)st.st_size, f), (size_t)st.st_size);
 	fclose(f);
 	*len = (size_t)st.st_size;
 	return buf;
@@ -202,17 +201,17 @@ TestSuite(tftpd, .init = setup, .fini = teardown, .timeout = 240);
 struct get {
 	/* In */
 	const char *file;
-	uint32_t blksize;     /* 0: no option */
-	uint32_t window;      /* 0: no option */
+	uint32_t blksize; /* 0: no option */
+	uint32_t window;  /* 0: no option */
 	bool tsize;
 	/* Out */
-	int rc;               /* 0, -TERN_ETIMEDOUT, -TERN_EBADMSG, or
+	int rc; /* 0, -TERN_ETIMEDOUT, -TERN_EBADMSG, or
 				 -TERN_EIO for an ERROR (code in code) */
 	uint16_t code;
 	char text[80];
-	uint8_t *data;        /* malloc'ed, len bytes */
+	uint8_t *data; /* malloc'ed, len bytes */
 	size_t len, cap;
-	uint64_t tsize_seen;  /* from the OACK, UINT64_MAX if none */
+	uint64_t tsize_seen; /* from the OACK, UINT64_MAX if none */
 	unsigned resends, tid_errors;
 	bool oack;
 	struct tern_fiber fiber;
@@ -221,14 +220,14 @@ struct get {
 struct client_ctx {
 	struct get *g;
 	struct tern_usock s;
-	uint16_t peer;        /* the server's TID, 0 until known */
+	uint16_t peer; /* the server's TID, 0 until known */
 	uint8_t pkt[TFTP_HDR + TFTP_BLKSIZE_MAX];
 };
 
 static void client_send(struct client_ctx *c, const void *buf, int len)
 {
-	tern_usock_sendto(&c->s, SERVER_IP, c->peer ? c->peer : TFTP_PORT,
-			  buf, (size_t)len);
+	tern_usock_sendto(&c->s, SERVER_IP, c->peer ? c->peer : TFTP_PORT, buf,
+			  (size_t)len);
 }
 
 static void client_ack(struct client_ctx *c, uint16_t block)
@@ -288,8 +287,7 @@ static bool client_oack(struct get *g, const struct tftp_msg *m,
 }
 
 /* Stores a DATA payload for block `expected`. */
-static void client_store(struct get *g, const struct tftp_msg *m,
-			 uint64_t off)
+static void client_store(struct get *g, const struct tftp_msg *m, uint64_t off)
 {
 	if (off + m->data_len > g->cap) {
 		size_t cap = g->cap ? g->cap : 4096;
@@ -501,8 +499,8 @@ static unsigned seeds(uint64_t *out, unsigned max)
 	return test_seeds(out, max, fixed, TERN_ARRAY_SIZE(fixed));
 }
 
-#define LONG_NAME                                                          \
-	"sub/a-name-longer-than-the-hundred-bytes-of-a-ustar-header-so-"   \
+#define LONG_NAME                                                        \
+	"sub/a-name-longer-than-the-hundred-bytes-of-a-ustar-header-so-" \
 	"gnu-tar-writes-a-long-name-member-before-it-0123456789.bin"
 
 static void make_tree(void)
@@ -555,7 +553,8 @@ static uint64_t lossy_run(uint64_t seed)
 			tern_memlink_stats(&rig->d->link, TERN_MEMLINK_BA);
 
 		fprintf(stderr,
-			"seed %llu: virtual %.3f s, frames a->b %llu (lost %llu, "
+			"seed %llu: virtual %.3f s, frames a->b %llu (lost "
+			"%llu, "
 			"reordered %llu), b->a %llu (lost %llu, reordered "
 			"%llu)\n",
 			(unsigned long long)seed,
@@ -601,9 +600,8 @@ static uint64_t lossy_run(uint64_t seed)
 		     (unsigned long long)counter("xfer_timed_out"),
 		     (unsigned long long)counter("xfer_peer_error"),
 		     rig->live_at_stop);
-	cr_assert_leq(counter("xfer_peer_error"),
-		      counter("xfer_started") - 6, "seed %llu",
-		      (unsigned long long)seed);
+	cr_assert_leq(counter("xfer_peer_error"), counter("xfer_started") - 6,
+		      "seed %llu", (unsigned long long)seed);
 	cr_assert_leq(counter("xfer_peer_error"), tid_errors, "seed %llu",
 		      (unsigned long long)seed);
 	cr_assert_eq(counter("xfer_read_error") + counter("xfer_illegal"), 0,

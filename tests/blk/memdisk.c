@@ -12,8 +12,8 @@
 
 struct pend {
 	struct tern_blk_req *req;
-	uint64_t sum;  /* write: buffer checksum at submit */
-	bool dead;     /* in flight at a power cut: reported -TERN_EIO */
+	uint64_t sum; /* write: buffer checksum at submit */
+	bool dead;    /* in flight at a power cut: reported -TERN_EIO */
 };
 
 static struct memdisk *of(struct tern_blkdev *dev)
@@ -80,8 +80,9 @@ static uint64_t req_sum(const struct memdisk *d, const struct tern_blk_req *req)
 	uint64_t h = 0;
 
 	for (uint32_t i = 0; i < req->count; i++)
-		h = h * 31 + fnv(tern_blk_req_sector(req, d->dev.sector_size, i),
-				 d->dev.sector_size);
+		h = h * 31 +
+		    fnv(tern_blk_req_sector(req, d->dev.sector_size, i),
+			d->dev.sector_size);
 	return h;
 }
 
@@ -235,8 +236,8 @@ static int md_poll(struct tern_blkdev *dev)
 
 static unsigned md_pending(const struct tern_blkdev *dev)
 {
-	const struct memdisk *d = tern_container_of(dev, const struct memdisk,
-						    dev);
+	const struct memdisk *d =
+		tern_container_of(dev, const struct memdisk, dev);
 
 	return d->npending;
 }

@@ -44,15 +44,15 @@ struct memdisk_faults {
 };
 
 struct memdisk_opts {
-	uint32_t sector_size;   /* 0: 512 */
+	uint32_t sector_size; /* 0: 512 */
 	uint64_t sectors;
-	uint32_t max_sectors;   /* 0: no limit */
-	uint32_t max_segments;  /* buffers per request; 0: 16 */
-	uint32_t queue_depth;   /* 0: 32 */
-	uint32_t undo_cap;      /* sector undo records; 0: 4 x sectors */
+	uint32_t max_sectors;  /* 0: no limit */
+	uint32_t max_segments; /* buffers per request; 0: 16 */
+	uint32_t queue_depth;  /* 0: 32 */
+	uint32_t undo_cap;     /* sector undo records; 0: 4 x sectors */
 	uint64_t seed;
-	bool in_order;          /* report everything, in submit order */
-	bool waker;             /* register a hosted waker (fiber tests) */
+	bool in_order; /* report everything, in submit order */
+	bool waker;    /* register a hosted waker (fiber tests) */
 	struct memdisk_faults faults;
 };
 
@@ -69,7 +69,7 @@ struct memdisk_stats {
 
 struct memdisk_undo {
 	uint64_t sector;
-	uint64_t cseq;   /* completion number of the write */
+	uint64_t cseq; /* completion number of the write */
 };
 
 struct memdisk {
@@ -77,14 +77,14 @@ struct memdisk {
 	struct memdisk_stats stats;
 	struct memdisk_faults faults;
 	/* private */
-	uint8_t *data;              /* what reads see */
+	uint8_t *data; /* what reads see */
 	struct tern_rand rand;
 	bool in_order;
 	uint32_t queue_depth;
-	void *pending;              /* queue_depth struct pend (memdisk.c) */
+	void *pending; /* queue_depth struct pend (memdisk.c) */
 	unsigned npending;
-	unsigned nfailing;          /* in flight at a power cut */
-	uint64_t cseq;              /* completions reported */
+	unsigned nfailing; /* in flight at a power cut */
+	uint64_t cseq;	   /* completions reported */
 	struct memdisk_undo *undo;
 	uint8_t *undo_data;
 	uint32_t undo_cap, undo_head, undo_len;

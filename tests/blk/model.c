@@ -35,8 +35,9 @@ _Noreturn void model_fail(const struct model *m, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "model: seed %llu step %llu: ",
-		(unsigned long long)m->seed, (unsigned long long)m->step);
+	fprintf(stderr,
+		"model: seed %llu step %llu: ", (unsigned long long)m->seed,
+		(unsigned long long)m->step);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -134,8 +135,8 @@ static void check_stable(struct model *m)
 
 /* Checks every sector of image against [lo[s], hi[s]]; with adopt, the
  * model takes the versions found as latest and durable. */
-static void check_image(struct model *m, const uint64_t *lo,
-			const uint64_t *hi, bool adopt, const char *what)
+static void check_image(struct model *m, const uint64_t *lo, const uint64_t *hi,
+			bool adopt, const char *what)
 {
 	for (uint64_t s = 0; s < m->sectors; s++) {
 		uint64_t v = decode(m->image + s * m->ss, m->ss, s);
@@ -171,10 +172,11 @@ static void verify_buf(struct model *m, const struct tern_bcache_buf *b)
 		if (s >= m->sectors) {
 			for (uint32_t k = 0; k < m->ss; k++)
 				if (p[k])
-					model_fail(m, "block %llu: bytes past "
-						      "the device not zero",
-						   (unsigned long long)
-							   b->blockno);
+					model_fail(
+						m,
+						"block %llu: bytes past "
+						"the device not zero",
+						(unsigned long long)b->blockno);
 			continue;
 		}
 		uint64_t v = decode(p, m->ss, s);
@@ -266,8 +268,10 @@ static void release(struct model *m, unsigned idx)
 	} else if (r != -TERN_EAGAIN) {
 		if (r != -TERN_EIO || m->cache.stats.read_errors == 0 ||
 		    m->md.read_errors(m->md.ctx) == 0)
-			model_fail(m, "block %llu: read error %d not from the "
-				   "device", (unsigned long long)b->blockno, r);
+			model_fail(m,
+				   "block %llu: read error %d not from the "
+				   "device",
+				   (unsigned long long)b->blockno, r);
 		m->stats.read_errors++;
 	}
 	tern_bcache_put(&m->cache, b);
@@ -466,9 +470,9 @@ void model_random_op(struct model *m)
 		uint8_t op;
 		uint16_t weight;
 	} table[] = {
-		{ OP_GET, 280 },   { OP_RELEASE, 180 }, { OP_WRITE, 270 },
-		{ OP_POLL, 160 },  { OP_SEQ, 50 },      { OP_FLUSH, 50 },
-		{ OP_FAULTS, 7 },  { OP_POWER_CUT, 3 },
+		{ OP_GET, 280 },  { OP_RELEASE, 180 }, { OP_WRITE, 270 },
+		{ OP_POLL, 160 }, { OP_SEQ, 50 },      { OP_FLUSH, 50 },
+		{ OP_FAULTS, 7 }, { OP_POWER_CUT, 3 },
 	};
 	uint64_t pick = tern_rand_below(&m->rand, 1000);
 	uint64_t arg = tern_rand_u64(&m->rand);

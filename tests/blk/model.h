@@ -61,7 +61,7 @@ struct model_dev {
 
 struct model_flush {
 	struct tern_bcache_flush f;
-	uint64_t *snap;      /* latest versions when it started */
+	uint64_t *snap;	     /* latest versions when it started */
 	uint64_t dev_errors; /* device write/flush errors when it started */
 	bool used;
 };
@@ -92,8 +92,7 @@ struct model {
 };
 
 /* Writes the pattern of (sector, version) into p (ss bytes). */
-void model_pattern(uint8_t *p, uint32_t ss, uint64_t sector,
-		   uint64_t version);
+void model_pattern(uint8_t *p, uint32_t ss, uint64_t sector, uint64_t version);
 
 /* Fills the whole device image with version 0 (test set-up). */
 void model_fill_initial(uint8_t *image, uint64_t sectors, uint32_t ss);

@@ -14,13 +14,13 @@
 #include "tern/rand.h"
 
 struct model_memdisk {
-	struct memdisk disk;          /* opened by the caller */
+	struct memdisk disk;	      /* opened by the caller */
 	struct memdisk_faults faults; /* what the model's "faults on" sets */
-	bool bad_sectors;             /* faults on also fails one random
+	bool bad_sectors;	      /* faults on also fails one random
 					 sector for reads and writes, half
 					 the time */
-	struct tern_rand rand;        /* picks that sector */
-	uint64_t bad;                 /* the failing sector, or UINT64_MAX */
+	struct tern_rand rand;	      /* picks that sector */
+	uint64_t bad;		      /* the failing sector, or UINT64_MAX */
 };
 
 /* Points md's device and hooks at x (x->disk open; x->faults and

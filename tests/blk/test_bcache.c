@@ -71,8 +71,8 @@ static struct tern_bcache_buf *get(uint64_t blockno, unsigned flags)
 {
 	struct tern_bcache_buf *b = NULL;
 
-	cr_assert_eq(tern_bcache_get(&cache, blockno, flags, &b), 0,
-		     "get %llu", (unsigned long long)blockno);
+	cr_assert_eq(tern_bcache_get(&cache, blockno, flags, &b), 0, "get %llu",
+		     (unsigned long long)blockno);
 	return b;
 }
 
@@ -550,7 +550,8 @@ Test(bcache, runs_respect_the_device_request_size)
 	}
 	cr_assert_eq(tern_bcache_drain(&cache), 0);
 	cr_assert_geq(disk.stats.reads * 3, cache.stats.ra_issued);
-	cr_assert_lt(disk.stats.reads, cache.stats.misses + cache.stats.ra_issued);
+	cr_assert_lt(disk.stats.reads,
+		     cache.stats.misses + cache.stats.ra_issued);
 }
 
 Test(bcache, a_failed_run_is_read_again_and_fails_only_its_bad_block)

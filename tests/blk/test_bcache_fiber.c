@@ -275,8 +275,7 @@ static void worker_read(struct tern_rand *r)
 	uint64_t block = tern_rand_below(r, SECTORS / 8);
 	uint32_t lo = (uint32_t)tern_rand_below(r, 8);
 	uint32_t n = 1 + (uint32_t)tern_rand_below(r, 8 - lo);
-	int res = tern_bcache_pread(&cache, buf, n * SS,
-				    (block * 8 + lo) * SS);
+	int res = tern_bcache_pread(&cache, buf, n * SS, (block * 8 + lo) * SS);
 
 	if (res < 0) {
 		/* -TERN_ENOMEM: every block dirty with a failed write-back

@@ -37,8 +37,7 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
 }
 
 /* Runs fn(seed) for every configured seed. */
-static void for_seeds(void (*fn)(uint64_t seed, uint64_t steps),
-		      uint64_t salt)
+static void for_seeds(void (*fn)(uint64_t seed, uint64_t steps), uint64_t salt)
 {
 	uint64_t steps = env_u64("TERN_MODEL_STEPS", 15000);
 	uint64_t one = env_u64("TERN_MODEL_SEED", 0);
@@ -80,8 +79,8 @@ struct md_run {
 	struct memdisk_faults faults;
 };
 
-static void run_memdisk(const struct md_run *cfg, uint64_t seed,
-			uint64_t steps, const char *name)
+static void run_memdisk(const struct md_run *cfg, uint64_t seed, uint64_t steps,
+			const char *name)
 {
 	struct memdisk_opts o = {
 		.sectors = cfg->sectors,
@@ -195,7 +194,7 @@ struct fdctx {
 	struct tern_filedisk_faults faults;
 	struct tern_rand rand;
 	uint64_t bad;
-	int fd;      /* a second descriptor to read the image directly */
+	int fd; /* a second descriptor to read the image directly */
 	uint64_t bytes;
 };
 
@@ -218,9 +217,8 @@ static void fd_faults(void *ctx, bool on)
 	struct fdctx *x = ctx;
 	struct tern_filedisk_faults none = { 0 };
 
-	cr_assert_eq(tern_filedisk_set_faults(&x->disk,
-					      on ? &x->faults : &none),
-		     0);
+	cr_assert_eq(
+		tern_filedisk_set_faults(&x->disk, on ? &x->faults : &none), 0);
 	if (x->bad != UINT64_MAX)
 		tern_filedisk_fail_sector(&x->disk, x->bad, 0);
 	x->bad = UINT64_MAX;

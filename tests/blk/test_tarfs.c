@@ -566,15 +566,15 @@ Test(tarfs, pax_overrides_duplicates_and_implied_directories)
 	seal(h);
 	hdr(&w, "x/y/z.txt", '0', "one", 3, NULL);
 	hdr(&w, "x/y/z.txt", '0', "second", 6, NULL); /* later wins */
-	hdr(&w, "x/y", '5', NULL, 0, NULL);           /* explicit, after */
+	hdr(&w, "x/y", '5', NULL, 0, NULL);	      /* explicit, after */
 	end(&w);
 	cr_assert_eq(open_bytes(w.buf, w.len), 0);
 	cr_assert_eq(read_all("a/b/long-name-by-pax", buf, sizeof(buf)), 5);
 	cr_assert_eq(memcmp(buf, "hello", 5), 0);
 	cr_assert_eq(read_all("x/y/z.txt", buf, sizeof(buf)), 6);
 	cr_assert_eq(memcmp(buf, "second", 6), 0);
-	cr_assert_eq(fs->stats.replaced, 2); /* z.txt and x/y */
-	cr_assert_eq(fs->stats.implied_dirs, 4);  /* a, a/b, x, x/y */
+	cr_assert_eq(fs->stats.replaced, 2);	 /* z.txt and x/y */
+	cr_assert_eq(fs->stats.implied_dirs, 4); /* a, a/b, x, x/y */
 	cr_assert_eq(tern_tarfs_lookup(fs, "x", 0, &ino), 0);
 	cr_assert_eq(tern_tarfs_stat(fs, ino, &st), 0);
 	cr_assert_eq(st.type, TERN_TARFS_DIR);

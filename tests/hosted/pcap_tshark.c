@@ -64,9 +64,8 @@ static void check_line(const char *line, unsigned no, const struct expect *e)
 	char want[4096], mac_s[TERN_MAC_STR_MAX], mac_d[TERN_MAC_STR_MAX];
 	int n;
 
-	n = snprintf(want, sizeof(want), "%u,%zu,%llu.%09llu,%s,%s,0x88b5,",
-		     no, e->len,
-		     (unsigned long long)(e->ts / TERN_NSEC_PER_SEC),
+	n = snprintf(want, sizeof(want), "%u,%zu,%llu.%09llu,%s,%s,0x88b5,", no,
+		     e->len, (unsigned long long)(e->ts / TERN_NSEC_PER_SEC),
 		     (unsigned long long)(e->ts % TERN_NSEC_PER_SEC),
 		     tern_mac_format(e->bytes + 6, mac_s),
 		     tern_mac_format(e->bytes, mac_d));
@@ -110,12 +109,14 @@ Test(pcap_tshark, tshark_reads_exactly_the_recorded_frames)
 	cr_assert_eq(tern_netdev_send(&rec.dev, tx + 5, 1), 1);
 	tern_netdev_close(&rec.dev);
 
-	const char *argv[] = { "tshark", "-r", path_in("r.pcap"), "-T",
-			       "fields", "-E", "separator=,", "-e",
-			       "frame.number", "-e", "frame.len", "-e",
-			       "frame.time_epoch", "-e", "eth.src", "-e",
-			       "eth.dst", "-e", "eth.type", "-e", "data.data",
-			       NULL };
+	const char *argv[] = {
+		"tshark",	    "-r", path_in("r.pcap"), "-T",
+		"fields",	    "-E", "separator=,",     "-e",
+		"frame.number",	    "-e", "frame.len",	     "-e",
+		"frame.time_epoch", "-e", "eth.src",	     "-e",
+		"eth.dst",	    "-e", "eth.type",	     "-e",
+		"data.data",	    NULL
+	};
 	cr_assert_eq(run_capture(argv, dir, &out, NULL, 60), 0);
 	for (line = strtok_r(out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -150,8 +151,9 @@ Test(pcap_tshark, tshark_finds_the_file_well_formed)
 	cr_assert(strstr(out, "Number of packets:   50"), "capinfos: %s", out);
 	free(out);
 	free(err);
-	const char *argv2[] = { "tshark", "-r", path_in("w.pcap"), "-q", "-z",
-				"expert,error", NULL };
+	const char *argv2[] = { "tshark", "-r", path_in("w.pcap"),
+				"-q",	  "-z", "expert,error",
+				NULL };
 	cr_assert_eq(run_capture(argv2, dir, &out, &err, 60), 0);
 	cr_assert(!strstr(out, "Malformed"), "tshark: %s", out);
 	free(out);
@@ -179,8 +181,12 @@ Test(pcap_tshark, replays_a_pcapng_file)
 					     200, 200, bytes[i] };
 	}
 	pcap_file_write(path_in("in.pcap"), true, 1, fr, 3);
-	const char *argv[] = { "editcap", "-F", "pcapng", path_in("in.pcap"),
-			       path_in("in.pcapng"), NULL };
+	const char *argv[] = { "editcap",
+			       "-F",
+			       "pcapng",
+			       path_in("in.pcap"),
+			       path_in("in.pcapng"),
+			       NULL };
 	cr_assert_eq(run_capture(argv, dir, NULL, NULL, 60), 0);
 	cr_assert_eq(file_magic(path_in("in.pcapng")), 0x0a0d0d0a);
 	cr_assert_eq(tern_pcap_replay_open(&rp, &cfg), 0);

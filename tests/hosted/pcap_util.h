@@ -9,10 +9,10 @@
 
 /* One record of a pcap file. */
 struct pcap_frame {
-	uint64_t ts;      /* nanoseconds since the epoch */
+	uint64_t ts; /* nanoseconds since the epoch */
 	uint32_t caplen;
 	uint32_t len;
-	uint8_t *data;    /* caplen bytes */
+	uint8_t *data; /* caplen bytes */
 };
 
 struct pcap_file {

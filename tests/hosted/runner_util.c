@@ -28,13 +28,11 @@ pid_t spawn(const char *const argv[], const char *out_path,
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (out_path)
-		posix_spawn_file_actions_addopen(&fa, 1, out_path,
-						 O_WRONLY | O_CREAT | O_TRUNC,
-						 0600);
+		posix_spawn_file_actions_addopen(
+			&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (err_path)
-		posix_spawn_file_actions_addopen(&fa, 2, err_path,
-						 O_WRONLY | O_CREAT | O_TRUNC,
-						 0600);
+		posix_spawn_file_actions_addopen(
+			&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv,
 			  environ);
 	posix_spawn_file_actions_destroy(&fa);

@@ -50,7 +50,8 @@ static void close_disk(void)
 {
 	if (!disk_open)
 		return;
-	cr_assert_eq(tern_blkdev_pending(&disk.dev), 0, "requests left in flight");
+	cr_assert_eq(tern_blkdev_pending(&disk.dev), 0,
+		     "requests left in flight");
 	tern_blkdev_close(&disk.dev);
 	disk_open = false;
 }
@@ -84,9 +85,8 @@ static void on_done(struct tern_blk_req *req)
 	log->calls++;
 }
 
-static void prep(struct tern_blk_req *req, enum tern_blk_op op,
-		 uint64_t sector, uint32_t count, void *buf,
-		 struct done_log *log)
+static void prep(struct tern_blk_req *req, enum tern_blk_op op, uint64_t sector,
+		 uint32_t count, void *buf, struct done_log *log)
 {
 	memset(req, 0, sizeof(*req));
 	req->op = op;
@@ -124,7 +124,8 @@ static void pattern(uint8_t *buf, uint64_t sector, uint32_t count, uint32_t tag)
 {
 	for (uint32_t s = 0; s < count; s++)
 		for (uint32_t i = 0; i < SS; i += 4) {
-			uint32_t v = tag * 0x9e3779b1u ^ (uint32_t)(sector + s) * 0x85ebca6bu ^ i;
+			uint32_t v = tag * 0x9e3779b1u ^
+				     (uint32_t)(sector + s) * 0x85ebca6bu ^ i;
 			memcpy(buf + (size_t)s * SS + i, &v, 4);
 		}
 }
@@ -182,12 +183,14 @@ Test(filedisk, random_requests_round_trip_against_a_model)
 		for (unsigned i = 0; i < n; i++) {
 			uint32_t count = 1 + (uint32_t)tern_rand_below(&r, 16);
 			uint64_t slice = SECTORS / 8;
-			uint64_t sector = i * slice + tern_rand_below(&r, slice - count);
+			uint64_t sector =
+				i * slice + tern_rand_below(&r, slice - count);
 			bool write = tern_rand_below(&r, 2);
 
 			if (write) {
 				tern_rand_fill(&r, buf[i], (size_t)count * SS);
-				memcpy(model + sector * SS, buf[i], (size_t)count * SS);
+				memcpy(model + sector * SS, buf[i],
+				       (size_t)count * SS);
 			}
 			prep(&req[i], write ? TERN_BLK_WRITE : TERN_BLK_READ,
 			     sector, count, buf[i], &log);
@@ -197,10 +200,13 @@ Test(filedisk, random_requests_round_trip_against_a_model)
 		cr_assert_eq(tern_blkdev_poll(&disk.dev), (int)n);
 		cr_assert_eq(log.calls, n);
 		for (unsigned i = 0; i < n; i++) {
-			cr_assert_eq(req[i].status, 0, "seed %llu", (unsigned long long)seed);
-			cr_assert_eq(log.order[i], &req[i], "reported out of order");
+			cr_assert_eq(req[i].status, 0, "seed %llu",
+				     (unsigned long long)seed);
+			cr_assert_eq(log.order[i], &req[i],
+				     "reported out of order");
 			if (req[i].op == TERN_BLK_READ)
-				cr_assert_arr_eq(buf[i], model + req[i].sector * SS,
+				cr_assert_arr_eq(buf[i],
+						 model + req[i].sector * SS,
 						 (size_t)req[i].count * SS,
 						 "round %d seed %llu", round,
 						 (unsigned long long)seed);
@@ -228,8 +234,9 @@ static uint32_t split(struct tern_rand *r, uint8_t *buf, uint32_t count,
 	uint32_t n = 0;
 
 	while (count > 0) {
-		uint32_t k = n + 1 == max ? count
-					  : 1 + (uint32_t)tern_rand_below(r, count);
+		uint32_t k = n + 1 == max
+				     ? count
+				     : 1 + (uint32_t)tern_rand_below(r, count);
 
 		segs[n].buf = buf;
 		segs[n].count = k;
@@ -271,15 +278,18 @@ Test(filedisk, scattered_requests_round_trip_in_any_split)
 		uint32_t n;
 
 		pattern(out, sector, count, round);
-		n = split(&r, out, count, segs, 1 + (uint32_t)tern_rand_below(&r, 16));
-		cr_assert_eq(io_segs(TERN_BLK_WRITE, sector, count, segs, n), 0);
+		n = split(&r, out, count, segs,
+			  1 + (uint32_t)tern_rand_below(&r, 16));
+		cr_assert_eq(io_segs(TERN_BLK_WRITE, sector, count, segs, n),
+			     0);
 		for (uint32_t s = 0; s < count; s += 7)
 			cr_assert(file_has(sector + s, round));
 		memset(in, 0, sizeof(in));
 		n = split(&r, in, count, segs, TERN_FILEDISK_SEGS_MAX);
 		cr_assert_eq(io_segs(TERN_BLK_READ, sector, count, segs, n), 0);
 		pattern(want, sector, count, round);
-		cr_assert_arr_eq(in, want, (size_t)count * SS, "round %u", round);
+		cr_assert_arr_eq(in, want, (size_t)count * SS, "round %u",
+				 round);
 	}
 	cr_assert_eq(disk.stats.reads, 200);
 	cr_assert_eq(disk.stats.writes, 200);
@@ -290,7 +300,9 @@ Test(filedisk, a_torn_scattered_write_lands_a_prefix_across_segments)
 	struct tern_filedisk_opts o = { .size = SECTORS * SS, .seed = 35 };
 	static uint8_t buf[16 * SS];
 	struct tern_blk_seg segs[4] = {
-		{ buf, 3 }, { buf + 3 * SS, 5 }, { buf + 8 * SS, 1 },
+		{ buf, 3 },
+		{ buf + 3 * SS, 5 },
+		{ buf + 8 * SS, 1 },
 		{ buf + 9 * SS, 7 },
 	};
 	unsigned seen_past_first = 0;
@@ -300,12 +312,14 @@ Test(filedisk, a_torn_scattered_write_lands_a_prefix_across_segments)
 		uint64_t sector = (i * 16) % SECTORS;
 		unsigned prefix = 0;
 
-		tern_filedisk_set_faults(&disk, &(struct tern_filedisk_faults){ 0 });
+		tern_filedisk_set_faults(&disk,
+					 &(struct tern_filedisk_faults){ 0 });
 		write_tag(sector, 16, i, 0);
 		tern_filedisk_set_faults(&disk, &(struct tern_filedisk_faults){
-						 .torn_ppm = 1000000 });
+							.torn_ppm = 1000000 });
 		pattern(buf, sector, 16, 500 + i);
-		cr_assert_eq(io_segs(TERN_BLK_WRITE, sector, 16, segs, 4), -TERN_EIO);
+		cr_assert_eq(io_segs(TERN_BLK_WRITE, sector, 16, segs, 4),
+			     -TERN_EIO);
 		while (prefix < 16 && file_has(sector + prefix, 500 + i))
 			prefix++;
 		cr_assert_lt(prefix, 16);
@@ -318,8 +332,10 @@ Test(filedisk, a_torn_scattered_write_lands_a_prefix_across_segments)
 
 Test(filedisk, larger_sectors_and_a_fresh_file_reads_as_zeros)
 {
-	struct tern_filedisk_opts o = { .sector_size = 4096, .size = 64 * 4096,
-					.create = true, .name = "blk1" };
+	struct tern_filedisk_opts o = { .sector_size = 4096,
+					.size = 64 * 4096,
+					.create = true,
+					.name = "blk1" };
 	static uint8_t buf[4 * 4096], zero[4 * 4096];
 
 	unlink(path);
@@ -402,7 +418,8 @@ Test(filedisk, out_of_range_requests_are_einval)
 	prep(&req, TERN_BLK_READ, 0, 0, buf, NULL);
 	cr_assert_eq(tern_blkdev_submit(&disk.dev, &req), -TERN_EINVAL);
 	prep(&req, TERN_BLK_READ, 0, 9, buf, NULL);
-	cr_assert_eq(tern_blkdev_submit(&disk.dev, &req), -TERN_EINVAL, "max_sectors");
+	cr_assert_eq(tern_blkdev_submit(&disk.dev, &req), -TERN_EINVAL,
+		     "max_sectors");
 	/* The device checks too, for callers that bypass the wrapper. */
 	prep(&req, TERN_BLK_READ, 99, 2, buf, NULL);
 	cr_assert_eq(disk.dev.ops->submit(&disk.dev, &req), -TERN_EINVAL);
@@ -493,8 +510,12 @@ Test(filedisk, bad_sectors_fail_reads_and_writes_as_chosen)
 	open_disk(NULL);
 	for (uint64_t s = 0; s < 32; s += 8)
 		write_tag(s, 8, 1, 0);
-	cr_assert_eq(tern_filedisk_fail_sector(&disk, 10, TERN_FILEDISK_FAIL_READ), 0);
-	cr_assert_eq(tern_filedisk_fail_sector(&disk, 20, TERN_FILEDISK_FAIL_WRITE), 0);
+	cr_assert_eq(tern_filedisk_fail_sector(&disk, 10,
+					       TERN_FILEDISK_FAIL_READ),
+		     0);
+	cr_assert_eq(tern_filedisk_fail_sector(&disk, 20,
+					       TERN_FILEDISK_FAIL_WRITE),
+		     0);
 
 	cr_assert_eq(io(TERN_BLK_READ, 8, 4, buf), -TERN_EIO);
 	cr_assert_eq(io(TERN_BLK_READ, 10, 1, buf), -TERN_EIO);
@@ -514,17 +535,20 @@ Test(filedisk, bad_sectors_fail_reads_and_writes_as_chosen)
 	/* Healing. */
 	cr_assert_eq(tern_filedisk_fail_sector(&disk, 10, 0), 0);
 	cr_assert_eq(io(TERN_BLK_READ, 8, 4, buf), 0);
-	cr_assert_eq(tern_filedisk_fail_sector(&disk, SECTORS, 1), -TERN_EINVAL);
+	cr_assert_eq(tern_filedisk_fail_sector(&disk, SECTORS, 1),
+		     -TERN_EINVAL);
 	cr_assert_eq(tern_filedisk_fail_sector(&disk, 1, 4), -TERN_EINVAL);
 	for (unsigned i = 0; i < TERN_FILEDISK_BAD_MAX - 1; i++)
 		cr_assert_eq(tern_filedisk_fail_sector(&disk, 100 + i, 1), 0);
 	cr_assert_eq(tern_filedisk_fail_sector(&disk, 99, 1), -TERN_ENOSPC);
-	cr_assert_eq(tern_filedisk_fail_sector(&disk, 100, 3), 0, "update in place");
+	cr_assert_eq(tern_filedisk_fail_sector(&disk, 100, 3), 0,
+		     "update in place");
 }
 
 Test(filedisk, read_error_rate_is_within_bounds_and_harmless)
 {
-	struct tern_filedisk_opts o = { .size = SECTORS * SS, .seed = 31,
+	struct tern_filedisk_opts o = { .size = SECTORS * SS,
+					.seed = 31,
 					.faults.read_eio_ppm = 100000 };
 	static uint8_t buf[SS], want[SS];
 	uint64_t fails = 0;
@@ -551,7 +575,8 @@ Test(filedisk, read_error_rate_is_within_bounds_and_harmless)
 
 Test(filedisk, write_error_rate_lands_nothing_on_failure)
 {
-	struct tern_filedisk_opts o = { .size = SECTORS * SS, .seed = 32,
+	struct tern_filedisk_opts o = { .size = SECTORS * SS,
+					.seed = 32,
 					.faults.write_eio_ppm = 100000 };
 	uint64_t fails = 0;
 	const uint64_t n = 2000;
@@ -567,7 +592,8 @@ Test(filedisk, write_error_rate_lands_nothing_on_failure)
 		cr_assert(st == 0 || st == -TERN_EIO);
 		for (uint64_t s = sector; s < sector + 4; s++)
 			cr_assert_eq(file_has(s, (uint32_t)i + 1000), st == 0,
-				     "write %llu status %d", (unsigned long long)i, st);
+				     "write %llu status %d",
+				     (unsigned long long)i, st);
 		fails += st != 0;
 	}
 	assert_binomial(fails, n, 0.1, 32, "write errors");
@@ -576,7 +602,8 @@ Test(filedisk, write_error_rate_lands_nothing_on_failure)
 
 Test(filedisk, torn_writes_land_a_prefix_and_report_eio)
 {
-	struct tern_filedisk_opts o = { .size = SECTORS * SS, .seed = 33,
+	struct tern_filedisk_opts o = { .size = SECTORS * SS,
+					.seed = 33,
 					.faults.torn_ppm = 1000000 };
 	unsigned seen[8] = { 0 };
 
@@ -586,7 +613,8 @@ Test(filedisk, torn_writes_land_a_prefix_and_report_eio)
 		uint32_t old = i, new = 1000 + i;
 		unsigned prefix = 0;
 
-		tern_filedisk_set_faults(&disk, &(struct tern_filedisk_faults){ 0 });
+		tern_filedisk_set_faults(&disk,
+					 &(struct tern_filedisk_faults){ 0 });
 		write_tag(sector, 8, old, 0);
 		tern_filedisk_set_faults(&disk, &o.faults);
 		write_tag(sector, 8, new, -TERN_EIO);
@@ -594,8 +622,10 @@ Test(filedisk, torn_writes_land_a_prefix_and_report_eio)
 			prefix++;
 		cr_assert_lt(prefix, 8, "a torn write never lands whole");
 		for (unsigned s = prefix; s < 8; s++)
-			cr_assert(file_has(sector + s, old),
-				  "write %u: sector %u after the prefix changed", i, s);
+			cr_assert(
+				file_has(sector + s, old),
+				"write %u: sector %u after the prefix changed",
+				i, s);
 		seen[prefix]++;
 	}
 	/* The prefix is drawn, not fixed: most lengths occur. */
@@ -610,7 +640,8 @@ Test(filedisk, torn_writes_land_a_prefix_and_report_eio)
 
 Test(filedisk, flush_error_rate_reports_eio)
 {
-	struct tern_filedisk_opts o = { .size = SECTORS * SS, .seed = 34,
+	struct tern_filedisk_opts o = { .size = SECTORS * SS,
+					.seed = 34,
 					.faults.flush_eio_ppm = 250000 };
 	uint64_t fails = 0;
 
@@ -629,9 +660,12 @@ Test(filedisk, flush_error_rate_reports_eio)
 static uint64_t fault_run(uint64_t seed)
 {
 	struct tern_filedisk_opts o = {
-		.size = SECTORS * SS, .seed = seed,
-		.faults = { .read_eio_ppm = 50000, .write_eio_ppm = 50000,
-			    .torn_ppm = 50000, .flush_eio_ppm = 50000 },
+		.size = SECTORS * SS,
+		.seed = seed,
+		.faults = { .read_eio_ppm = 50000,
+			    .write_eio_ppm = 50000,
+			    .torn_ppm = 50000,
+			    .flush_eio_ppm = 50000 },
 	};
 	static uint8_t buf[4 * SS];
 	uint64_t h = 0;
@@ -639,7 +673,8 @@ static uint64_t fault_run(uint64_t seed)
 	open_disk(&o);
 	for (int i = 0; i < 1000; i++) {
 		enum tern_blk_op op = (enum tern_blk_op)(i % 3);
-		int st = io(op, (uint64_t)(i % 500), op == TERN_BLK_FLUSH ? 0 : 4,
+		int st = io(op, (uint64_t)(i % 500),
+			    op == TERN_BLK_FLUSH ? 0 : 4,
 			    op == TERN_BLK_FLUSH ? NULL : buf);
 
 		h = h * 31 + (uint64_t)(-st) + 1;
@@ -661,7 +696,8 @@ Test(filedisk, faults_replay_from_the_seed)
 static struct tern_filedisk_opts cut_opts(uint32_t undo)
 {
 	struct tern_filedisk_opts o = { .size = SECTORS * SS,
-					.undo_sectors = undo, .seed = 35 };
+					.undo_sectors = undo,
+					.seed = 35 };
 	return o;
 }
 
@@ -670,9 +706,9 @@ Test(filedisk, power_cut_loses_exactly_the_unflushed_writes)
 	struct tern_filedisk_opts o = cut_opts(1024);
 
 	open_disk(&o);
-	write_tag(0, 8, 1, 0);    /* A: 0..7 */
+	write_tag(0, 8, 1, 0);	  /* A: 0..7 */
 	cr_assert_eq(flush(), 0); /* A durable */
-	write_tag(4, 8, 2, 0);    /* B: 4..11, completed, not flushed */
+	write_tag(4, 8, 2, 0);	  /* B: 4..11, completed, not flushed */
 	write_tag(100, 2, 3, 0);  /* C */
 	cr_assert_eq(tern_filedisk_unflushed(&disk), 10);
 	cr_assert_eq(tern_filedisk_power_cut(&disk, 0), 10);
@@ -810,7 +846,8 @@ Test(filedisk, keeping_a_subset_leaves_each_sector_at_one_of_its_versions)
 	cr_assert_gt(at[3], 50);
 	cr_assert_lt(at[3], 150);
 	cr_assert_gt(at[0] + at[1] + at[2], 50);
-	cr_assert_eq(disk.stats.sectors_reverted + disk.stats.sectors_kept, 600);
+	cr_assert_eq(disk.stats.sectors_reverted + disk.stats.sectors_kept,
+		     600);
 }
 
 Test(filedisk, a_full_undo_log_destages_the_oldest_writes)
@@ -871,9 +908,11 @@ Test(filedisk, random_workload_survives_power_cuts_as_the_contract_says)
 		}
 		if (round % 25 == 0) {
 			for (uint64_t s = 0; s < 256; s += 8) {
-				cr_assert_eq(io(TERN_BLK_READ, s, 8, pending), 0);
-				cr_assert_arr_eq(pending, current + s * SS, 8 * SS,
-						 "round %d seed %llu", round,
+				cr_assert_eq(io(TERN_BLK_READ, s, 8, pending),
+					     0);
+				cr_assert_arr_eq(pending, current + s * SS,
+						 8 * SS, "round %d seed %llu",
+						 round,
 						 (unsigned long long)seed);
 			}
 		}

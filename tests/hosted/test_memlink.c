@@ -20,7 +20,7 @@
 #include "support/binomial.h"
 
 #define T0 1000000000ull /* virtual start: 1 s */
-#define FRAME 100        /* default test frame length */
+#define FRAME 100	 /* default test frame length */
 
 /* ---- Helpers ------------------------------------------------------------*/
 
@@ -38,7 +38,7 @@ static void record(void *ctx, const struct tern_memlink_event *ev)
 {
 	struct trace *t = ctx;
 	uint64_t fields[7] = { ev->kind, ev->dir, ev->seq, ev->time,
-			       ev->at, ev->len, ev->hash };
+			       ev->at,	 ev->len, ev->hash };
 
 	t->hash ^= tern_memlink_hash(fields, sizeof(fields));
 	t->hash *= 0x100000001b3ull;
@@ -98,17 +98,20 @@ static void teardown_link(struct tern_memlink *link)
 
 	while (tern_memlink_next(link) != TERN_NO_DEADLINE) {
 		tern_hosted_clock_set(tern_memlink_next(link));
-		while (recv_frame(&link->a.dev, buf) || recv_frame(&link->b.dev, buf))
+		while (recv_frame(&link->a.dev, buf) ||
+		       recv_frame(&link->b.dev, buf))
 			;
 	}
 	for (unsigned d = 0; d < 2; d++) {
-		const struct tern_memlink_stats *s = tern_memlink_stats(link, d);
+		const struct tern_memlink_stats *s =
+			tern_memlink_stats(link, d);
 
 		cr_assert_eq(tern_memlink_in_flight(link, d), 0, "dir %u", d);
 		cr_assert_eq(s->sent + s->duplicated,
 			     s->lost + s->queue_drops + s->nobuf + s->too_long +
 				     s->delivered,
-			     "dir %u: every frame and copy is accounted for", d);
+			     "dir %u: every frame and copy is accounted for",
+			     d);
 	}
 	tern_memlink_destroy(link);
 }
@@ -147,8 +150,10 @@ Test(memlink, perfect_link_delivers_everything_in_order_both_ways)
 	}
 	cr_assert_eq(recv_frame(&link.a.dev, buf), 0);
 	cr_assert_eq(recv_frame(&link.b.dev, buf), 0);
-	cr_assert_eq(tern_memlink_stats(&link, TERN_MEMLINK_AB)->delivered, 100);
-	cr_assert_eq(tern_memlink_stats(&link, TERN_MEMLINK_BA)->delivered, 100);
+	cr_assert_eq(tern_memlink_stats(&link, TERN_MEMLINK_AB)->delivered,
+		     100);
+	cr_assert_eq(tern_memlink_stats(&link, TERN_MEMLINK_BA)->delivered,
+		     100);
 	teardown_link(&link);
 }
 
@@ -186,7 +191,8 @@ static uint64_t run_loss(uint64_t seed, uint32_t loss_ppm, uint64_t n,
 			 struct trace *t, uint64_t *received)
 {
 	struct tern_memlink link;
-	struct tern_memlink_opts o = { .seed = seed, .trace = record,
+	struct tern_memlink_opts o = { .seed = seed,
+				       .trace = record,
 				       .trace_ctx = t };
 	uint8_t buf[TERN_ETH_FRAME_MAX];
 
@@ -202,7 +208,8 @@ static uint64_t run_loss(uint64_t seed, uint32_t loss_ppm, uint64_t n,
 		tern_hosted_clock_advance(TERN_NSEC_PER_USEC);
 	}
 	cr_assert_eq(tern_memlink_stats(&link, TERN_MEMLINK_AB)->lost +
-			     *received, n);
+			     *received,
+		     n);
 	cr_assert_eq(tern_memlink_stats(&link, TERN_MEMLINK_AB)->lost,
 		     t->kind_count[TERN_MEMLINK_EV_LOSS]);
 	teardown_link(&link);
@@ -260,13 +267,19 @@ Test(memlink, same_seed_same_trace_other_seed_other_trace)
 static uint64_t run_all_faults(uint64_t seed, struct trace *t)
 {
 	struct tern_memlink link;
-	struct tern_memlink_opts o = { .seed = seed, .trace = record,
-				       .trace_ctx = t, .frames = 64 };
+	struct tern_memlink_opts o = {
+		.seed = seed, .trace = record, .trace_ctx = t, .frames = 64
+	};
 	struct tern_memlink_faults f = {
-		.loss_ppm = 50000, .dup_ppm = 50000, .reorder_ppm = 50000,
-		.reorder_ns = 30 * TERN_NSEC_PER_USEC, .corrupt_ppm = 50000,
-		.corrupt_bits = 2, .delay_ns = 100 * TERN_NSEC_PER_USEC,
-		.jitter_ns = 20 * TERN_NSEC_PER_USEC, .rate = 100000000,
+		.loss_ppm = 50000,
+		.dup_ppm = 50000,
+		.reorder_ppm = 50000,
+		.reorder_ns = 30 * TERN_NSEC_PER_USEC,
+		.corrupt_ppm = 50000,
+		.corrupt_bits = 2,
+		.delay_ns = 100 * TERN_NSEC_PER_USEC,
+		.jitter_ns = 20 * TERN_NSEC_PER_USEC,
+		.rate = 100000000,
 		.queue_limit = 8,
 	};
 	uint8_t buf[TERN_ETH_FRAME_MAX];
@@ -279,7 +292,8 @@ static uint64_t run_all_faults(uint64_t seed, struct trace *t)
 		send_frame(&link.a.dev, TERN_ETH_HLEN + 8 + i % 1000, i);
 		if (i % 3 == 0)
 			send_frame(&link.b.dev, 64, i);
-		while (recv_frame(&link.a.dev, buf) || recv_frame(&link.b.dev, buf))
+		while (recv_frame(&link.a.dev, buf) ||
+		       recv_frame(&link.b.dev, buf))
 			;
 		tern_hosted_clock_advance(2 * TERN_NSEC_PER_USEC);
 	}
@@ -329,7 +343,8 @@ Test(memlink, directions_draw_from_separate_streams)
 			if (pass)
 				send_frame(&link.b.dev, FRAME, i);
 		}
-		while (recv_frame(&link.b.dev, buf) || recv_frame(&link.a.dev, buf))
+		while (recv_frame(&link.b.dev, buf) ||
+		       recv_frame(&link.a.dev, buf))
 			;
 		lost[pass] = tern_memlink_stats(&link, TERN_MEMLINK_AB)->lost;
 		teardown_link(&link);
@@ -390,7 +405,8 @@ Test(memlink, reordering_lets_later_frames_overtake_held_ones)
 {
 	static struct trace t;
 	struct tern_memlink link;
-	struct tern_memlink_opts o = { .seed = 12, .trace = record,
+	struct tern_memlink_opts o = { .seed = 12,
+				       .trace = record,
 				       .trace_ctx = &t };
 	const uint64_t n = 5000, spacing = TERN_NSEC_PER_USEC;
 	uint8_t buf[TERN_ETH_FRAME_MAX];
@@ -445,7 +461,8 @@ Test(memlink, jitter_stays_within_bounds_and_alone_never_reorders)
 {
 	static struct trace t;
 	struct tern_memlink link;
-	struct tern_memlink_opts o = { .seed = 13, .trace = record,
+	struct tern_memlink_opts o = { .seed = 13,
+				       .trace = record,
 				       .trace_ctx = &t };
 	const uint64_t delay = 50 * TERN_NSEC_PER_USEC;
 	const uint64_t jitter = 30 * TERN_NSEC_PER_USEC;
@@ -463,7 +480,8 @@ Test(memlink, jitter_stays_within_bounds_and_alone_never_reorders)
 		sent_at[i] = tern_clock_monotonic();
 		send_frame(&link.a.dev, FRAME, i);
 		tern_hosted_clock_advance(i < 2000 ? 100 * TERN_NSEC_PER_USEC
-						   : TERN_NSEC_PER_USEC * (i % 7));
+						   : TERN_NSEC_PER_USEC *
+							     (i % 7));
 		while (recv_frame(&link.b.dev, buf))
 			cr_assert_eq(frame_no(buf), next++, "jitter reordered");
 	}
@@ -477,7 +495,8 @@ Test(memlink, jitter_stays_within_bounds_and_alone_never_reorders)
 
 		if (e->kind != TERN_MEMLINK_EV_QUEUED)
 			continue;
-		cr_assert_geq(e->at, sent_at[e->seq] + delay, "before the delay");
+		cr_assert_geq(e->at, sent_at[e->seq] + delay,
+			      "before the delay");
 		if (e->seq >= 2000)
 			continue;
 		cr_assert_leq(e->at, sent_at[e->seq] + delay + jitter);
@@ -623,7 +642,8 @@ Test(memlink, rate_limit_serializes_at_exact_times)
 	tern_hosted_clock_advance(TERN_NSEC_PER_SEC);
 	uint64_t t = tern_clock_monotonic();
 	send_frame(&link.a.dev, 1000, 99);
-	cr_assert_eq(tern_memlink_next(&link), t + 1000 * TERN_NSEC_PER_USEC + delay);
+	cr_assert_eq(tern_memlink_next(&link),
+		     t + 1000 * TERN_NSEC_PER_USEC + delay);
 	teardown_link(&link);
 }
 
@@ -649,7 +669,8 @@ Test(memlink, rate_queue_overflow_tail_drops_and_counts)
 {
 	static struct trace t;
 	struct tern_memlink link;
-	struct tern_memlink_opts o = { .seed = 17, .trace = record,
+	struct tern_memlink_opts o = { .seed = 17,
+				       .trace = record,
 				       .trace_ctx = &t };
 	uint8_t buf[TERN_ETH_FRAME_MAX];
 	uint64_t got = 0;
@@ -732,14 +753,16 @@ Test(memlink, frame_longer_than_buffer_is_dropped_not_truncated)
 Test(memlink, faults_change_at_runtime)
 {
 	struct tern_memlink link;
-	struct tern_memlink_faults cut = { .loss_ppm = 1000000 }, healed = { 0 };
+	struct tern_memlink_faults cut = { .loss_ppm = 1000000 },
+				   healed = { 0 };
 	uint8_t buf[TERN_ETH_FRAME_MAX];
 
 	setup_link(&link, NULL);
 	cr_assert_eq(tern_memlink_set_faults(&link, TERN_MEMLINK_AB, &cut), 0);
 	send_frame(&link.a.dev, FRAME, 1);
 	cr_assert_eq(recv_frame(&link.b.dev, buf), 0);
-	cr_assert_eq(tern_memlink_set_faults(&link, TERN_MEMLINK_AB, &healed), 0);
+	cr_assert_eq(tern_memlink_set_faults(&link, TERN_MEMLINK_AB, &healed),
+		     0);
 	send_frame(&link.a.dev, FRAME, 2);
 	cr_assert_eq(recv_frame(&link.b.dev, buf), FRAME);
 	cr_assert_eq(frame_no(buf), 2);

@@ -30,7 +30,7 @@ struct script {
 	uint8_t rx[8][200];
 	size_t rx_len[8];
 	unsigned rx_n, rx_pos;
-	unsigned tx_accept;  /* frames accepted per send call */
+	unsigned tx_accept; /* frames accepted per send call */
 	unsigned tx_n;
 	bool closed;
 };
@@ -129,12 +129,12 @@ Test(pcap, records_both_directions_in_order_with_timestamps)
 	cr_assert(memcmp(rec.dev.mac, mac_tern, 6) == 0);
 	cr_assert_eq(rec.dev.mtu, 1500);
 
-	cr_assert_eq(tern_netdev_send(&rec.dev, tx, 3), 3);      /* at T0 */
+	cr_assert_eq(tern_netdev_send(&rec.dev, tx, 3), 3); /* at T0 */
 	tern_hosted_clock_advance(1500);
-	cr_assert_eq(tern_netdev_recv(&rec.dev, rx, 4), 2);      /* +1.5 us */
+	cr_assert_eq(tern_netdev_recv(&rec.dev, rx, 4), 2); /* +1.5 us */
 	cr_assert_eq(rec.dev.rx_dropped_too_long, 3);
 	tern_hosted_clock_advance(TERN_NSEC_PER_SEC);
-	cr_assert_eq(tern_netdev_send(&rec.dev, tx + 3, 1), 1);  /* +1 s */
+	cr_assert_eq(tern_netdev_send(&rec.dev, tx + 3, 1), 1); /* +1 s */
 	cr_assert_eq(tern_netdev_recv(&rec.dev, rx, 4), 0);
 	cr_assert_eq(rec.frames_sent, 4);
 	cr_assert_eq(rec.frames_received, 2);
@@ -249,11 +249,10 @@ static void write_input(const char *path, bool nano, const uint64_t *ts,
 	for (unsigned i = 0; i < n; i++) {
 		size_t len = lens ? lens[i] : 60 + 10 * i;
 
-		test_frame(in_bytes[i], len < 20 ? 20 : len, mac_tern,
-			   mac_peer, 100 + i);
-		fr[i] = (struct pcap_frame){ WALL0 + T0 + ts[i],
-					     (uint32_t)len, (uint32_t)len,
-					     in_bytes[i] };
+		test_frame(in_bytes[i], len < 20 ? 20 : len, mac_tern, mac_peer,
+			   100 + i);
+		fr[i] = (struct pcap_frame){ WALL0 + T0 + ts[i], (uint32_t)len,
+					     (uint32_t)len, in_bytes[i] };
 	}
 	pcap_file_write(path, nano, DLT_EN10MB, fr, n);
 }
@@ -265,10 +264,10 @@ Test(pcap, replay_delivers_frames_at_their_times)
 {
 	static struct tern_pcap_replay rp;
 	const uint64_t S = TERN_NSEC_PER_SEC;
-	const uint64_t ts[7] = { 0, 1500, 1500, 2 * S, 2 * S + 1,
-				 2 * S - 10, 5 * S };
-	const uint64_t due[7] = { 0, 1500, 1500, 2 * S, 2 * S + 1,
-				  2 * S + 1, 5 * S };
+	const uint64_t ts[7] = { 0,	    1500,	1500, 2 * S,
+				 2 * S + 1, 2 * S - 10, 5 * S };
+	const uint64_t due[7] = { 0,	     1500,	1500, 2 * S,
+				  2 * S + 1, 2 * S + 1, 5 * S };
 	struct tern_pcap_replay_cfg cfg = { .path = path_in("in.pcap") };
 	uint8_t buf[1514];
 	unsigned i = 0;
@@ -329,8 +328,10 @@ Test(pcap, recording_of_a_replay_equals_the_input)
 {
 	static struct tern_pcap_replay rp;
 	static struct tern_pcap_rec rec;
-	const uint64_t ts[8] = { 0, 10, 10, 999999999, 1000000000,
-				 1000000007, 4000000000, 4000000001 };
+	const uint64_t ts[8] = {
+		0,	    10,		10,	    999999999,
+		1000000000, 1000000007, 4000000000, 4000000001
+	};
 	const size_t lens[8] = { 60, 1514, 61, 200, 1000, 64, 1513, 99 };
 	struct tern_pcap_replay_cfg cfg = { .path = path_in("in.pcap") };
 	struct tern_rx *rx = rx_alloc(3);
@@ -338,8 +339,7 @@ Test(pcap, recording_of_a_replay_equals_the_input)
 
 	write_input(cfg.path, true, ts, lens, 8);
 	cr_assert_eq(tern_pcap_replay_open(&rp, &cfg), 0);
-	cr_assert_eq(tern_pcap_rec_open(&rec, &rp.dev, path_in("out.pcap")),
-		     0);
+	cr_assert_eq(tern_pcap_rec_open(&rec, &rp.dev, path_in("out.pcap")), 0);
 	while (tern_wait(TERN_NO_DEADLINE) == 0)
 		got += (unsigned)tern_netdev_recv(&rec.dev, rx, 3);
 	cr_assert_eq(got, 8);
@@ -408,7 +408,7 @@ Test(pcap, replay_skips_truncated_runt_and_oversized_frames)
 	fr[0] = (struct pcap_frame){ WALL0, 100, 100, in_bytes[0] };
 	fr[1] = (struct pcap_frame){ WALL0, 40, 100, in_bytes[1] }; /* cut */
 	fr[2] = (struct pcap_frame){ WALL0, 10, 10, in_bytes[2] };  /* runt */
-	fr[3] = (struct pcap_frame){ WALL0, 2000, 2000, big };      /* long */
+	fr[3] = (struct pcap_frame){ WALL0, 2000, 2000, big };	    /* long */
 	fr[4] = (struct pcap_frame){ WALL0, 100, 100, in_bytes[4] };
 	pcap_file_write(cfg.path, true, DLT_EN10MB, fr, 5);
 	cr_assert_eq(tern_pcap_replay_open(&rp, &cfg), 0);

@@ -59,8 +59,8 @@ static int run_app(const char *const *args, char **out, char **err)
 	return run_capture(argv, dir, out, err, 60);
 }
 
-#define RUN(out, err, ...) run_app((const char *const[]){ __VA_ARGS__, NULL }, \
-				   out, err)
+#define RUN(out, err, ...) \
+	run_app((const char *const[]){ __VA_ARGS__, NULL }, out, err)
 
 /* ---- Exit codes ---------------------------------------------------------- */
 
@@ -196,9 +196,8 @@ Test(runner, parse_net_specs)
 					   sizeof(err)),
 		     0);
 	cr_assert(!s.local.is_inet && !strcmp(s.remote.path, "/t/b"));
-	cr_assert_eq(tern_runner_parse_net("pcap:in.pcap", &s, err,
-					   sizeof(err)),
-		     0);
+	cr_assert_eq(
+		tern_runner_parse_net("pcap:in.pcap", &s, err, sizeof(err)), 0);
 	cr_assert(s.kind == TERN_RUNNER_NET_REPLAY &&
 		  !strcmp(s.arg, "in.pcap"));
 
@@ -277,9 +276,16 @@ Test(runner, stream_wire_run_with_mac_and_pcap)
 	cr_assert_eq(tern_wire_listen(&w1, path_in("l.sock"), "test"), 0);
 	snprintf(spec, sizeof(spec), "wire:stream:connect:%s",
 		 path_in("l.sock"));
-	const char *argv[] = { RUNNER_APP, "--net", spec, "--mac",
-			       "02:aa:bb:cc:dd:ee", "--pcap",
-			       path_in("run.pcap"), "--echo", "2", NULL };
+	const char *argv[] = { RUNNER_APP,
+			       "--net",
+			       spec,
+			       "--mac",
+			       "02:aa:bb:cc:dd:ee",
+			       "--pcap",
+			       path_in("run.pcap"),
+			       "--echo",
+			       "2",
+			       NULL };
 	pid = spawn(argv, path_in("out"), path_in("err"));
 
 	size_t len = recv_one(&w1, buf);
@@ -334,9 +340,10 @@ Test(runner, dgram_wire_run_and_a_pcap_file_per_device)
 	snprintf(spec0, sizeof(spec0), "wire:dgram:%s,%s", app.path, me.path);
 	snprintf(spec1, sizeof(spec1), "wire:stream:listen:%s",
 		 path_in("l2.sock"));
-	const char *argv[] = { RUNNER_APP, "--net", spec0, "--net", spec1,
-			       "--pcap", path_in("p.pcap"), "--echo", "1",
-			       NULL };
+	const char *argv[] = {
+		RUNNER_APP, "--net",	       spec0,	 "--net", spec1,
+		"--pcap",   path_in("p.pcap"), "--echo", "1",	  NULL
+	};
 	pid = spawn(argv, path_in("out"), path_in("err"));
 	size_t len = recv_one(&w1, buf);
 	expect_hello(buf, len, "net0");

@@ -32,7 +32,7 @@
 
 static struct tern_netns ns;
 static struct tern_tap tap;
-static int pkt = -1;     /* AF_PACKET on the kernel side of IFNAME */
+static int pkt = -1; /* AF_PACKET on the kernel side of IFNAME */
 static int pkt_ifindex;
 
 /* An AF_PACKET socket inside ns bound to ifname; sets *ifindex. */
@@ -232,8 +232,9 @@ Test(tap, oversized_frame_is_counted_not_truncated)
 	static uint8_t f[3000];
 	uint8_t b[1514];
 	struct tern_rx rx = { b, sizeof(b), 0 };
-	const char *argv[] = { "ip", "link", "set", IFNAME, "mtu", "4000",
-			       NULL };
+	const char *argv[] = {
+		"ip", "link", "set", IFNAME, "mtu", "4000", NULL
+	};
 
 	cr_assert_eq(tern_netns_run(&ns, argv), 0);
 	test_frame(f, sizeof(f), tap.dev.mac, peer_mac, 7);
@@ -301,8 +302,8 @@ Test(tap, own_mac_is_local_unicast_and_not_the_kernels)
 Test(tap, open_attach_and_create)
 {
 	static struct tern_tap t1, t2, t3;
-	const char *add[] = { "ip", "tuntap", "add", "dev", "tern2", "mode",
-			      "tap", NULL };
+	const char *add[] = { "ip",    "tuntap", "add", "dev",
+			      "tern2", "mode",	 "tap", NULL };
 	int saved;
 
 	cr_assert_eq(tern_netns_run(&ns, add), 0);
@@ -312,8 +313,8 @@ Test(tap, open_attach_and_create)
 	int r_exists = tern_tap_open(&t2, "tern1", TERN_TAP_CREATE, NULL);
 	int r_busy = tern_tap_open(&t2, "tern1", TERN_TAP_ATTACH, NULL);
 	int r_notap = tern_tap_open(&t2, "lo", TERN_TAP_ATTACH, NULL);
-	int r_long = tern_tap_open(&t2, "0123456789abcdef", TERN_TAP_CREATE,
-				   NULL);
+	int r_long =
+		tern_tap_open(&t2, "0123456789abcdef", TERN_TAP_CREATE, NULL);
 	int r_attach = tern_tap_open(&t3, "tern2", TERN_TAP_ATTACH, NULL);
 	cr_assert_eq(tern_netns_leave(saved), 0);
 
@@ -384,8 +385,8 @@ Test(tap, netns_destroy_and_reap)
  * comes back. */
 Test(tap, runner_attaches_to_a_tap)
 {
-	const char *add[] = { "ip", "tuntap", "add", "dev", "tern9", "mode",
-			      "tap", NULL };
+	const char *add[] = { "ip",    "tuntap", "add", "dev",
+			      "tern9", "mode",	 "tap", NULL };
 	const char *up[] = { "ip", "link", "set", "tern9", "up", NULL };
 	uint8_t got[2000], f[300], app_mac[6];
 	int s, ifindex;
@@ -394,9 +395,10 @@ Test(tap, runner_attaches_to_a_tap)
 	cr_assert_eq(tern_netns_run(&ns, add), 0);
 	cr_assert_eq(tern_netns_run(&ns, up), 0);
 	s = packet_socket("tern9", &ifindex);
-	const char *argv[] = { "/usr/sbin/ip", "netns", "exec", ns.name,
-			       RUNNER_APP, "--net", "tap:tern9", "--echo", "1",
-			       NULL };
+	const char *argv[] = {
+		"/usr/sbin/ip", "netns",     "exec",   ns.name, RUNNER_APP,
+		"--net",	"tap:tern9", "--echo", "1",	NULL
+	};
 	pid_t pid = spawn(argv, NULL, NULL);
 
 	n = kernel_recv(s, got, sizeof(got));

@@ -189,8 +189,8 @@ Test(wire, stream_frames_split_byte_by_byte)
 				     frames, off);
 			cr_assert_eq(rx.len, lens[frames]);
 			cr_assert_eq(test_frame_seq(buf, rx.len), frames);
-			cr_assert(memcmp(buf, stream + ends[frames] -
-						      lens[frames],
+			cr_assert(memcmp(buf,
+					 stream + ends[frames] - lens[frames],
 					 lens[frames]) == 0);
 			frames++;
 		} else {
@@ -558,14 +558,11 @@ Test(wire, addr_parse)
 	cr_assert_eq(tern_wire_addr_parse("./odd:123", &a), 0);
 	cr_assert_not(a.is_inet);
 	cr_assert_eq(tern_wire_addr_parse("10.0.0.1:80", &a), -TERN_ENOTSUP);
-	cr_assert_eq(tern_wire_addr_parse("192.168.1.1:80", &a),
-		     -TERN_ENOTSUP);
+	cr_assert_eq(tern_wire_addr_parse("192.168.1.1:80", &a), -TERN_ENOTSUP);
 	cr_assert_eq(tern_wire_addr_parse("0.0.0.0:80", &a), -TERN_ENOTSUP);
 	cr_assert_eq(tern_wire_addr_parse("localhost:80", &a), -TERN_ENOTSUP);
-	cr_assert_eq(tern_wire_addr_parse("example.com:80", &a),
-		     -TERN_ENOTSUP);
-	cr_assert_eq(tern_wire_addr_parse("127.0.0.1:65536", &a),
-		     -TERN_EINVAL);
+	cr_assert_eq(tern_wire_addr_parse("example.com:80", &a), -TERN_ENOTSUP);
+	cr_assert_eq(tern_wire_addr_parse("127.0.0.1:65536", &a), -TERN_EINVAL);
 	cr_assert_eq(tern_wire_addr_parse("127.0.0.1:123456", &a),
 		     -TERN_EINVAL);
 	cr_assert_eq(tern_wire_addr_parse(":80", &a), -TERN_EINVAL);

@@ -55,12 +55,20 @@ static char *path_in(const char *name)
 static void start_qemu(const char *stream, const char *dgram)
 {
 	char err[128];
-	const char *argv[] = {
-		"qemu-system-x86_64", "-M", "none", "-nographic", "-nodefaults",
-		"-netdev", stream, "-netdev", dgram,
-		"-netdev", "hubport,id=h0,hubid=0,netdev=s0",
-		"-netdev", "hubport,id=h1,hubid=0,netdev=d0", NULL
-	};
+	const char *argv[] = { "qemu-system-x86_64",
+			       "-M",
+			       "none",
+			       "-nographic",
+			       "-nodefaults",
+			       "-netdev",
+			       stream,
+			       "-netdev",
+			       dgram,
+			       "-netdev",
+			       "hubport,id=h0,hubid=0,netdev=s0",
+			       "-netdev",
+			       "hubport,id=h1,hubid=0,netdev=d0",
+			       NULL };
 
 	snprintf(err, sizeof(err), "%s/qemu.log", dir);
 	qemu = spawn(argv, err, err);

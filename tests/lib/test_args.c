@@ -27,7 +27,9 @@ static int demo_main(struct tern_boot *boot)
 }
 
 static const struct tern_app demo = {
-	.name = "demo", .summary = "a demo app", .flags = demo_flags,
+	.name = "demo",
+	.summary = "a demo app",
+	.flags = demo_flags,
 	.main = demo_main,
 };
 
@@ -55,7 +57,8 @@ Test(args, defaults_with_no_flags)
 	char *argv[] = { "demo", NULL };
 
 	memset(&args, 0x5a, sizeof(args));
-	cr_assert_eq(tern_args_parse(&args, &demo, 1, argv, err, sizeof(err)), 0);
+	cr_assert_eq(tern_args_parse(&args, &demo, 1, argv, err, sizeof(err)),
+		     0);
 	cr_assert_eq(args.n_net, 0);
 	cr_assert_eq(args.n_disk, 0);
 	cr_assert_null(args.pcap);
@@ -112,7 +115,8 @@ Test(args, app_flags_of_each_kind)
 
 	cr_assert_eq(PARSE("--port=0xFFff"), 0);
 	cr_assert_eq(tern_args_u64(&args, &demo, "port", 80), 65535);
-	cr_assert_str_eq(tern_args_str(&args, &demo, "root", "/"), "/", "default");
+	cr_assert_str_eq(tern_args_str(&args, &demo, "root", "/"), "/",
+			 "default");
 	cr_assert_not(tern_args_bool(&args, &demo, "verbose"));
 	/* A value may start with dashes when it is given separately. */
 	cr_assert_eq(PARSE("--root", "--weird--"), 0);
@@ -131,8 +135,10 @@ Test(args, an_app_without_flags)
 {
 	const struct tern_app bare = { .name = "bare", .main = demo_main };
 
-	cr_assert_eq(parse_app(&bare, (const char *const[]){ "--dhcp", NULL }), 0);
-	cr_assert_eq(parse_app(&bare, (const char *const[]){ "--port", "1", NULL }),
+	cr_assert_eq(parse_app(&bare, (const char *const[]){ "--dhcp", NULL }),
+		     0);
+	cr_assert_eq(parse_app(&bare,
+			       (const char *const[]){ "--port", "1", NULL }),
 		     -TERN_EINVAL);
 	cr_assert_eq(tern_args_app_index(&bare, "port"), -TERN_ENOENT);
 }
@@ -143,12 +149,14 @@ static void bad(const char *const *words, const char *culprit)
 	int rc = parse_app(&demo, words);
 
 	cr_assert_eq(rc, -TERN_EINVAL, "\"%s\" accepted", words[0]);
-	cr_assert_not_null(memchr(err, '\0', sizeof(err)), "reason not terminated");
-	cr_assert_not_null(strstr(err, culprit), "reason \"%s\" lacks \"%s\"", err,
-			   culprit);
+	cr_assert_not_null(memchr(err, '\0', sizeof(err)),
+			   "reason not terminated");
+	cr_assert_not_null(strstr(err, culprit), "reason \"%s\" lacks \"%s\"",
+			   err, culprit);
 }
 
-#define BAD(culprit, ...) bad((const char *const[]){ __VA_ARGS__, NULL }, culprit)
+#define BAD(culprit, ...) \
+	bad((const char *const[]){ __VA_ARGS__, NULL }, culprit)
 
 Test(args, bad_command_lines_are_einval_with_a_reason)
 {
@@ -156,9 +164,9 @@ Test(args, bad_command_lines_are_einval_with_a_reason)
 	BAD("--bogus=1", "--bogus=1");
 	BAD("stray", "stray");
 	BAD("-v", "-v");
-	BAD("--net", "--net");                  /* missing value */
+	BAD("--net", "--net"); /* missing value */
 	BAD("--port", "--port");
-	BAD("--verbose=yes", "--verbose=yes");  /* bool takes no value */
+	BAD("--verbose=yes", "--verbose=yes"); /* bool takes no value */
 	BAD("--dhcp=1", "--dhcp=1");
 	BAD("--help=1", "--help=1");
 	BAD("port", "--port", "80x");
@@ -169,13 +177,13 @@ Test(args, bad_command_lines_are_einval_with_a_reason)
 	BAD("port", "--port", "0x1ffffffffffffffff");
 	BAD("--seed", "--seed", "ten");
 	BAD("--mac", "--mac", "02:00:00:00:00");
-	BAD("--ip", "--ip", "10.0.0.1");        /* no prefix */
+	BAD("--ip", "--ip", "10.0.0.1"); /* no prefix */
 	BAD("--ip", "--ip", "10.0.0.1/33");
 	BAD("--gw", "--gw", "10.0.0.256");
 	BAD("--log", "--log", "loud");
 	BAD("--dhcp", "--dhcp", "--ip", "10.0.0.2/24");
-	BAD("too many --net", "--net", "a", "--net", "b", "--net", "c",
-	    "--net", "d", "--net", "e");
+	BAD("too many --net", "--net", "a", "--net", "b", "--net", "c", "--net",
+	    "d", "--net", "e");
 	BAD("too many --disk", "--disk", "a", "--disk", "b", "--disk", "c",
 	    "--disk", "d", "--disk", "e");
 }
@@ -186,10 +194,12 @@ Test(args, a_short_error_buffer_is_truncated_safely)
 	char small[8];
 
 	memset(small, 'x', sizeof(small));
-	cr_assert_eq(tern_args_parse(&args, &demo, 2, argv, small, sizeof(small)),
+	cr_assert_eq(tern_args_parse(&args, &demo, 2, argv, small,
+				     sizeof(small)),
 		     -TERN_EINVAL);
 	cr_assert_eq(strlen(small), sizeof(small) - 1);
-	cr_assert_eq(tern_args_parse(&args, &demo, 2, argv, NULL, 0), -TERN_EINVAL);
+	cr_assert_eq(tern_args_parse(&args, &demo, 2, argv, NULL, 0),
+		     -TERN_EINVAL);
 }
 
 Test(args, split_a_kernel_command_line)
@@ -205,7 +215,8 @@ Test(args, split_a_kernel_command_line)
 	cr_assert_str_eq(argv[3], "--ip");
 	cr_assert_str_eq(argv[4], "10.0.0.2/24");
 	cr_assert_str_eq(argv[5], "--verbose");
-	cr_assert_eq(tern_args_parse(&args, &demo, argc, argv, err, sizeof(err)),
+	cr_assert_eq(tern_args_parse(&args, &demo, argc, argv, err,
+				     sizeof(err)),
 		     0, "%s", err);
 	cr_assert(args.has_ip);
 

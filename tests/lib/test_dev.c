@@ -17,7 +17,9 @@ Test(dev, netdev_init_copies_and_truncates_the_name)
 
 	tern_netdev_init(&d, &ops, "a-very-long-device-name", mac, 1500);
 	cr_assert_eq(strlen(d.name), TERN_DEV_NAME_MAX - 1);
-	cr_assert_eq(strncmp(d.name, "a-very-long-device-name", TERN_DEV_NAME_MAX - 1), 0);
+	cr_assert_eq(strncmp(d.name, "a-very-long-device-name",
+			     TERN_DEV_NAME_MAX - 1),
+		     0);
 	cr_assert_arr_eq(d.mac, mac, 6);
 	cr_assert_eq(d.mtu, 1500);
 	cr_assert_eq(d.rx_dropped_too_long, 0);
@@ -68,7 +70,9 @@ static unsigned fake_pending(const struct tern_blkdev *dev)
 }
 
 static const struct tern_blkdev_ops fake_ops = {
-	.submit = fake_submit, .poll = fake_poll, .pending = fake_pending,
+	.submit = fake_submit,
+	.poll = fake_poll,
+	.pending = fake_pending,
 };
 
 static void noop_done(struct tern_blk_req *req)
@@ -88,11 +92,21 @@ Test(dev, blkdev_submit_checks_ranges_before_the_device)
 	cr_assert_eq(d.max_sectors, 8);
 	req.buf = buf;
 	req.op = TERN_BLK_READ;
-	struct { uint64_t sector; uint32_t count; int rc; } cases[] = {
-		{ 0, 1, 0 }, { 99, 1, 0 }, { 92, 8, 0 }, { 100, 1, -TERN_EINVAL },
-		{ 99, 2, -TERN_EINVAL }, { 0, 0, -TERN_EINVAL },
-		{ 0, 9, -TERN_EINVAL }, { UINT64_MAX, 1, -TERN_EINVAL },
-		{ 1, UINT32_MAX, -TERN_EINVAL }, { 101, 0, -TERN_EINVAL },
+	struct {
+		uint64_t sector;
+		uint32_t count;
+		int rc;
+	} cases[] = {
+		{ 0, 1, 0 },
+		{ 99, 1, 0 },
+		{ 92, 8, 0 },
+		{ 100, 1, -TERN_EINVAL },
+		{ 99, 2, -TERN_EINVAL },
+		{ 0, 0, -TERN_EINVAL },
+		{ 0, 9, -TERN_EINVAL },
+		{ UINT64_MAX, 1, -TERN_EINVAL },
+		{ 1, UINT32_MAX, -TERN_EINVAL },
+		{ 101, 0, -TERN_EINVAL },
 	};
 	for (size_t i = 0; i < TERN_ARRAY_SIZE(cases); i++) {
 		unsigned before = submits;
@@ -100,7 +114,8 @@ Test(dev, blkdev_submit_checks_ranges_before_the_device)
 		req.sector = cases[i].sector;
 		req.count = cases[i].count;
 		req.status = 99;
-		cr_assert_eq(tern_blkdev_submit(&d, &req), cases[i].rc, "case %zu", i);
+		cr_assert_eq(tern_blkdev_submit(&d, &req), cases[i].rc,
+			     "case %zu", i);
 		cr_assert_eq(submits - before, cases[i].rc == 0 ? 1u : 0u,
 			     "case %zu reached the device", i);
 		cr_assert_eq(req.status, 0, "status is reset at submit");
@@ -122,8 +137,12 @@ Test(dev, blkdev_submit_checks_segments_before_the_device)
 	uint8_t a[1024], b[512], c[512];
 	struct tern_blk_seg segs[3] = { { a, 2 }, { b, 1 }, { c, 1 } };
 	struct tern_blk_req req = {
-		.op = TERN_BLK_WRITE, .sector = 10, .count = 4, .segs = segs,
-		.nsegs = 3, .done = noop_done,
+		.op = TERN_BLK_WRITE,
+		.sector = 10,
+		.count = 4,
+		.segs = segs,
+		.nsegs = 3,
+		.done = noop_done,
 	};
 	unsigned before = submits;
 
@@ -139,7 +158,8 @@ Test(dev, blkdev_submit_checks_segments_before_the_device)
 	req.count = 4;
 	segs[1].count = 0;
 	segs[2].count = 2;
-	cr_assert_eq(tern_blkdev_submit(&d, &req), -TERN_EINVAL, "empty segment");
+	cr_assert_eq(tern_blkdev_submit(&d, &req), -TERN_EINVAL,
+		     "empty segment");
 	segs[1].count = 1;
 	segs[2].count = 1;
 	req.segs = NULL;
@@ -199,6 +219,7 @@ Test(dev, sending_past_the_mtu_breaks_the_contract, .signal = SIGABRT)
 	struct tern_netdev d;
 
 	tern_netdev_init(&d, &ops, "n0", mac, 100);
-	cr_assert_eq(tern_netdev_send1(&d, &(struct tern_iov){ frame, 114 }, 1), 1);
+	cr_assert_eq(tern_netdev_send1(&d, &(struct tern_iov){ frame, 114 }, 1),
+		     1);
 	tern_netdev_send1(&d, &iov, 1);
 }

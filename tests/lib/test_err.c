@@ -14,10 +14,12 @@ Test(err, every_code_has_a_distinct_message)
 		const char *m = tern_strerror(e);
 
 		cr_assert_not_null(m);
-		cr_assert_str_neq(m, "unknown error", "code %d has no message", e);
+		cr_assert_str_neq(m, "unknown error", "code %d has no message",
+				  e);
 		cr_assert_str_eq(tern_strerror(-e), m);
 		for (int o = 0; o < e; o++)
-			cr_assert_str_neq(tern_strerror(o), m, "codes %d and %d", o, e);
+			cr_assert_str_neq(tern_strerror(o), m,
+					  "codes %d and %d", o, e);
 	}
 	cr_assert_str_eq(tern_strerror(0), "success");
 	cr_assert_str_eq(tern_strerror(-TERN_EIO), "I/O error");

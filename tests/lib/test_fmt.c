@@ -24,8 +24,8 @@ static unsigned long compared;
 #define CMP(fmt, ...)                                                          \
 	do {                                                                   \
 		char want_[512], got_[512];                                    \
-		int rw_ = snprintf(want_, sizeof(want_), fmt, __VA_ARGS__);   \
-		int rg_ = tern_snprintf(got_, sizeof(got_), fmt, __VA_ARGS__);\
+		int rw_ = snprintf(want_, sizeof(want_), fmt, __VA_ARGS__);    \
+		int rg_ = tern_snprintf(got_, sizeof(got_), fmt, __VA_ARGS__); \
 		cr_assert_eq(rg_, rw_, "\"%s\": returned %d, libc %d", fmt,    \
 			     rg_, rw_);                                        \
 		cr_assert_str_eq(got_, want_, "\"%s\"", fmt);                  \
@@ -33,20 +33,52 @@ static unsigned long compared;
 	} while (0)
 
 /* Calls CMP with the '*' arguments the format needs, then the value. */
-#define CMP_STARS(fmt, stars, w, p, value)                                     \
-	do {                                                                   \
-		switch (stars) {                                               \
-		case 0: CMP(fmt, value); break;                                \
-		case 1: CMP(fmt, w, value); break;                             \
-		case 2: CMP(fmt, p, value); break;                             \
-		default: CMP(fmt, w, p, value); break;                         \
-		}                                                              \
+#define CMP_STARS(fmt, stars, w, p, value)     \
+	do {                                   \
+		switch (stars) {               \
+		case 0:                        \
+			CMP(fmt, value);       \
+			break;                 \
+		case 1:                        \
+			CMP(fmt, w, value);    \
+			break;                 \
+		case 2:                        \
+			CMP(fmt, p, value);    \
+			break;                 \
+		default:                       \
+			CMP(fmt, w, p, value); \
+			break;                 \
+		}                              \
 	} while (0)
 
 static const long long values[] = {
-	0, 1, -1, 7, -8, 9, 10, 42, 127, -128, 128, 255, 256, 1000, -1000,
-	32767, -32768, 65535, 65536, 123456789, -123456789, INT_MAX, INT_MIN,
-	(long long)UINT_MAX, 0x123456789abcLL, LLONG_MAX, LLONG_MIN,
+	0,
+	1,
+	-1,
+	7,
+	-8,
+	9,
+	10,
+	42,
+	127,
+	-128,
+	128,
+	255,
+	256,
+	1000,
+	-1000,
+	32767,
+	-32768,
+	65535,
+	65536,
+	123456789,
+	-123456789,
+	INT_MAX,
+	INT_MIN,
+	(long long)UINT_MAX,
+	0x123456789abcLL,
+	LLONG_MAX,
+	LLONG_MIN,
 };
 
 /* Compares one integer conversion with length modifier len for a value. */
@@ -91,7 +123,8 @@ static void compare_int(const char *fmt, int stars, int w, int p,
 Test(fmt, integers_match_libc_for_every_flag_width_precision_and_length)
 {
 	static const char convs[] = "diuxXo";
-	static const char *const lens[] = { "hh", "h", "", "l", "ll", "z", "j", "t" };
+	static const char *const lens[] = { "hh", "h", "",  "l",
+					    "ll", "z", "j", "t" };
 	static const char *const widths[] = { "", "1", "7", "25", "*" };
 	static const char *const precs[] = { "", ".", ".0", ".3", ".12", ".*" };
 	static const int star_w[] = { -9, 0, 9 }, star_p[] = { -1, 0, 4 };
@@ -113,23 +146,45 @@ Test(fmt, integers_match_libc_for_every_flag_width_precision_and_length)
 					flags[nf++] = flag_set[b];
 			flags[nf] = '\0';
 			for (size_t l = 0; l < TERN_ARRAY_SIZE(lens); l++)
-			for (size_t wi = 0; wi < TERN_ARRAY_SIZE(widths); wi++)
-			for (size_t pi = 0; pi < TERN_ARRAY_SIZE(precs); pi++) {
-				char fmt[32];
-				int stars = (widths[wi][0] == '*') |
-					    (strchr(precs[pi], '*') != NULL) << 1;
+				for (size_t wi = 0;
+				     wi < TERN_ARRAY_SIZE(widths); wi++)
+					for (size_t pi = 0;
+					     pi < TERN_ARRAY_SIZE(precs);
+					     pi++) {
+						char fmt[32];
+						int stars =
+							(widths[wi][0] == '*') |
+							(strchr(precs[pi],
+								'*') !=
+							 NULL) << 1;
 
-				snprintf(fmt, sizeof(fmt), "<%%%s%s%s%s%c>",
-					 flags, widths[wi], precs[pi], lens[l], *c);
-				for (size_t v = 0; v < TERN_ARRAY_SIZE(values); v++)
-				for (size_t s = 0; s < 3; s++) {
-					if (s > 0 && !(stars & 1) && !(stars & 2))
-						break; /* nothing varies */
-					compare_int(fmt, stars, star_w[s],
-						    star_p[s], lens[l], *c,
-						    values[v]);
-				}
-			}
+						snprintf(fmt, sizeof(fmt),
+							 "<%%%s%s%s%s%c>",
+							 flags, widths[wi],
+							 precs[pi], lens[l],
+							 *c);
+						for (size_t v = 0;
+						     v <
+						     TERN_ARRAY_SIZE(values);
+						     v++)
+							for (size_t s = 0;
+							     s < 3; s++) {
+								if (s > 0 &&
+								    !(stars &
+								      1) &&
+								    !(stars &
+								      2))
+									break; /* nothing varies */
+								compare_int(
+									fmt,
+									stars,
+									star_w[s],
+									star_p[s],
+									lens[l],
+									*c,
+									values[v]);
+							}
+					}
 		}
 	}
 	cr_log_info("compared %lu formats with libc", compared);
@@ -138,28 +193,29 @@ Test(fmt, integers_match_libc_for_every_flag_width_precision_and_length)
 
 Test(fmt, strings_and_characters_match_libc)
 {
-	static const char *const strs[] = { "", "a", "hello", "a longer string, 33 characters" };
+	static const char *const strs[] = { "", "a", "hello",
+					    "a longer string, 33 characters" };
 	static const char *const specs[] = {
-		"%s", "%10s", "%-10s", "%.0s", "%.3s", "%.40s", "%5.2s",
-		"%-5.2s", "%*s", "%-*s", "%.*s", "%*.*s",
+		"%s",	 "%10s",   "%-10s", "%.0s", "%.3s", "%.40s",
+		"%5.2s", "%-5.2s", "%*s",   "%-*s", "%.*s", "%*.*s",
 	};
 	const int ws[] = { -7, 0, 3, 12 };
 
 	for (size_t i = 0; i < TERN_ARRAY_SIZE(specs); i++)
-	for (size_t s = 0; s < TERN_ARRAY_SIZE(strs); s++)
-	for (size_t w = 0; w < TERN_ARRAY_SIZE(ws); w++) {
-		const char *f = specs[i];
-		int n = 0;
+		for (size_t s = 0; s < TERN_ARRAY_SIZE(strs); s++)
+			for (size_t w = 0; w < TERN_ARRAY_SIZE(ws); w++) {
+				const char *f = specs[i];
+				int n = 0;
 
-		for (const char *p = f; *p; p++)
-			n += *p == '*';
-		if (n == 0)
-			CMP(f, strs[s]);
-		else if (n == 1)
-			CMP(f, ws[w], strs[s]);
-		else
-			CMP(f, ws[w], ws[(w + 1) % 4], strs[s]);
-	}
+				for (const char *p = f; *p; p++)
+					n += *p == '*';
+				if (n == 0)
+					CMP(f, strs[s]);
+				else if (n == 1)
+					CMP(f, ws[w], strs[s]);
+				else
+					CMP(f, ws[w], ws[(w + 1) % 4], strs[s]);
+			}
 	static const char *const cspecs[] = { "%c", "%3c", "%-3c", "[%c]" };
 	for (size_t i = 0; i < TERN_ARRAY_SIZE(cspecs); i++)
 		for (int ch = 1; ch < 256; ch += 7)
@@ -177,7 +233,8 @@ Test(fmt, strings_and_characters_match_libc)
 Test(fmt, pointers_match_libc)
 {
 	int x;
-	void *ptrs[] = { &x, (void *)1, (void *)0xdeadbeefUL, (void *)UINTPTR_MAX };
+	void *ptrs[] = { &x, (void *)1, (void *)0xdeadbeefUL,
+			 (void *)UINTPTR_MAX };
 
 	for (size_t i = 0; i < TERN_ARRAY_SIZE(ptrs); i++) {
 		CMP("%p", ptrs[i]);
@@ -203,8 +260,10 @@ Test(fmt, truncation_at_every_size_returns_the_full_length)
 			memset(want, '#', sizeof(want));
 			memset(got, '#', sizeof(got));
 			if (f == 1) {
-				rw = snprintf(want, size, fmts[f], "str", 0xbeef);
-				rg = tern_snprintf(got, size, fmts[f], "str", 0xbeef);
+				rw = snprintf(want, size, fmts[f], "str",
+					      0xbeef);
+				rg = tern_snprintf(got, size, fmts[f], "str",
+						   0xbeef);
 			} else {
 				rw = snprintf(want, size, fmts[f], -12345);
 				rg = tern_snprintf(got, size, fmts[f], -12345);
@@ -212,8 +271,8 @@ Test(fmt, truncation_at_every_size_returns_the_full_length)
 			cr_assert_eq(rw, full[f]);
 			cr_assert_eq(rg, rw, "size %zu", size);
 			cr_assert_arr_eq(got, want, sizeof(got),
-					 "\"%s\" size %zu: bytes differ", fmts[f],
-					 size);
+					 "\"%s\" size %zu: bytes differ",
+					 fmts[f], size);
 		}
 	}
 	/* size 0 writes nothing at all, even with a NULL buffer. */

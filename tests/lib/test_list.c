@@ -56,8 +56,8 @@ Test(list, add_front_and_back_pop_and_delete)
 	}
 	tern_list_add_tail(&head, &it[2].link); /* 3 */
 	tern_list_add_tail(&head, &it[3].link); /* 3 4 */
-	tern_list_add(&head, &it[1].link);      /* 2 3 4 */
-	tern_list_add(&head, &it[0].link);      /* 1 2 3 4 */
+	tern_list_add(&head, &it[1].link);	/* 2 3 4 */
+	tern_list_add(&head, &it[0].link);	/* 1 2 3 4 */
 	tern_list_add_tail(&head, &it[4].link); /* 1 2 3 4 5 */
 	cr_assert_eq(digits(&head), 12345);
 	cr_assert_eq(digits_rev(&head), 54321);
@@ -69,7 +69,8 @@ Test(list, add_front_and_back_pop_and_delete)
 	cr_assert_not(tern_list_linked(&it[2].link));
 	cr_assert_eq(digits(&head), 1245);
 	cr_assert_eq(digits_rev(&head), 5421);
-	tern_list_del_init(&it[2].link); /* deleting an unlinked node is harmless */
+	tern_list_del_init(
+		&it[2].link); /* deleting an unlinked node is harmless */
 	cr_assert_eq(digits(&head), 1245);
 
 	cr_assert_eq(tern_list_first(&head), &it[0].link);

@@ -38,9 +38,11 @@ Test(pkt, init_carves_aligned_packets_and_rejects_too_little_memory)
 	cr_assert_eq(pool.count, COUNT);
 	cr_assert_eq(pool.buf_size, BUF);
 	cr_assert_eq(tern_pkt_pool_mem_size(3, 100) % 64, 0);
-	cr_assert_eq(tern_pkt_pool_init(&p2, mem, tern_pkt_pool_mem_size(1, BUF) - 1,
-					 BUF), -TERN_EINVAL);
-	cr_assert_eq(tern_pkt_pool_init(&p2, mem, sizeof(mem), 0), -TERN_EINVAL);
+	cr_assert_eq(tern_pkt_pool_init(
+			     &p2, mem, tern_pkt_pool_mem_size(1, BUF) - 1, BUF),
+		     -TERN_EINVAL);
+	cr_assert_eq(tern_pkt_pool_init(&p2, mem, sizeof(mem), 0),
+		     -TERN_EINVAL);
 	cr_assert_eq(tern_pkt_pool_init(&p2, mem, 0, BUF), -TERN_EINVAL);
 	/* Every packet's storage is 64-byte aligned and inside mem. */
 	setup();
@@ -172,8 +174,8 @@ Test(pkt, packets_queue_through_their_link)
 		tern_list_add_tail(&q, &p->link);
 	}
 	while (!tern_list_empty(&q)) {
-		struct tern_pkt *p =
-			tern_list_entry(tern_list_pop(&q), struct tern_pkt, link);
+		struct tern_pkt *p = tern_list_entry(tern_list_pop(&q),
+						     struct tern_pkt, link);
 
 		cr_assert_eq(p->cb[0], n++);
 		tern_pkt_free(p);

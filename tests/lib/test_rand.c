@@ -63,8 +63,9 @@ Test(rand, same_seed_same_stream_other_seed_other_stream)
 Test(rand, below_stays_inside_its_bound)
 {
 	struct tern_rand r;
-	static const uint64_t bounds[] = { 1, 2, 3, 7, 10, 1000, 1ull << 32,
-					   (1ull << 63) + 1, UINT64_MAX };
+	static const uint64_t bounds[] = {
+		1, 2, 3, 7, 10, 1000, 1ull << 32, (1ull << 63) + 1, UINT64_MAX
+	};
 
 	tern_rand_seed(&r, 7);
 	cr_assert_eq(tern_rand_below(&r, 0), 0);
@@ -78,8 +79,9 @@ Test(rand, below_stays_inside_its_bound)
 			max = v > max ? v : max;
 		}
 		if (bounds[i] > 1)
-			cr_assert_geq(max, bounds[i] / 2, "bound %llu never reached its top half",
-				     (unsigned long long)bounds[i]);
+			cr_assert_geq(max, bounds[i] / 2,
+				      "bound %llu never reached its top half",
+				      (unsigned long long)bounds[i]);
 	}
 }
 
@@ -116,7 +118,8 @@ Test(rand, below_is_uniform_by_chi_square)
 			counts[v * 100 / bounds[b]]++;
 		}
 		double chi = chi_square(counts, 100, n);
-		cr_assert_lt(chi, 160.0, "bound %llu: chi-square %.1f (seed %llu)",
+		cr_assert_lt(chi, 160.0,
+			     "bound %llu: chi-square %.1f (seed %llu)",
 			     (unsigned long long)bounds[b], chi,
 			     (unsigned long long)(100 + b));
 		cr_assert_gt(chi, 50.0, "too uniform to be random: %.1f", chi);
@@ -164,7 +167,8 @@ Test(rand, fill_covers_every_length_and_is_the_u64_stream)
 		for (size_t i = 0; i < 4; i++)
 			cr_assert_eq(guard[i], 0x5c);
 		for (size_t i = 4 + len; i < sizeof(guard); i++)
-			cr_assert_eq(guard[i], 0x5c, "len %zu wrote past the end", len);
+			cr_assert_eq(guard[i], 0x5c,
+				     "len %zu wrote past the end", len);
 	}
 	tern_rand_seed(&a, 8);
 	tern_rand_seed(&b, 8);

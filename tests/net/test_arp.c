@@ -52,8 +52,8 @@ static struct tern_arp_hdr sent_arp(struct tnet *t, unsigned i,
 	enum tern_wire_bad why;
 
 	cr_assert_lt(i, t->dev.nsent);
-	cr_assert_eq(tern_eth_hdr_parse(t->dev.sent[i], t->dev.sent_len[i],
-					eth, &why),
+	cr_assert_eq(tern_eth_hdr_parse(t->dev.sent[i], t->dev.sent_len[i], eth,
+					&why),
 		     0);
 	cr_assert_eq(eth->type, TERN_ETHERTYPE_ARP);
 	cr_assert_eq(tern_arp_hdr_parse(t->dev.sent[i] + 14,
@@ -192,9 +192,8 @@ Test(arp, queues_are_bounded)
 			     1);
 	cr_assert_eq(tnet_stat(&t->net, "arp_queue_full"), 6);
 	for (int i = 0; i < 10; i++)
-		cr_assert_eq(tern_udp_sendto(&s, 0x0a000003u, 9, "x", 1,
-					     t->now),
-			     1);
+		cr_assert_eq(
+			tern_udp_sendto(&s, 0x0a000003u, 9, "x", 1, t->now), 1);
 	/* The total cap: 4 + 2. */
 	cr_assert_eq(tnet_stat(&t->net, "arp_queue_full"), 6 + 8);
 	cr_assert_eq(tern_net_pkts_in_use(&t->net), 6);
@@ -319,8 +318,8 @@ Test(arp, probe_from_unconfigured_host_is_answered_not_learnt)
 
 	/* RFC 5227 probe: sender address 0.0.0.0. */
 	tnet_input(t, fr,
-		   tnet_arp(fr, TERN_ARP_REQUEST, tnet_mac_bcast, tnet_mac_b,
-			    0, zero_mac, TNET_A_IP));
+		   tnet_arp(fr, TERN_ARP_REQUEST, tnet_mac_bcast, tnet_mac_b, 0,
+			    zero_mac, TNET_A_IP));
 	cr_assert_eq(t->dev.nsent, 1);
 	a = sent_arp(t, 0, &eth);
 	cr_assert_eq(a.op, TERN_ARP_REPLY);

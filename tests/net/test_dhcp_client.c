@@ -15,8 +15,8 @@
 #include "net/test_dhcp_golden.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
-#define SEC(s) ((uint64_t)(s) * TERN_NSEC_PER_SEC)
-#define MS(s) ((uint64_t)(s) * TERN_NSEC_PER_MSEC)
+#define SEC(s) ((uint64_t)(s)*TERN_NSEC_PER_SEC)
+#define MS(s) ((uint64_t)(s)*TERN_NSEC_PER_MSEC)
 
 static const uint8_t MAC[6] = { 0x02, 0x00, 0x00, 0x77, 0x00, 0x02 };
 static const uint32_t SRV = IP(10, 77, 0, 1);
@@ -25,7 +25,7 @@ static const uint32_t BCAST = 0xffffffffu;
 static const uint64_t T0 = SEC(5000);
 
 static struct tern_dhcp_client c;
-static uint32_t xid;               /* of the last message sent */
+static uint32_t xid; /* of the last message sent */
 
 /* Takes the one datagram the client queued, parses and checks it. */
 static struct tern_dhcp_msg sent(struct tern_dhcp_tx *out)
@@ -55,10 +55,10 @@ static void nothing_sent(void)
 struct reply {
 	uint8_t type;
 	uint32_t yiaddr;
-	uint32_t server;   /* 0: no option 54 */
-	uint32_t lease;    /* 0: no option 51 */
-	uint32_t t1, t2;   /* 0: no option */
-	uint32_t mask;     /* 0: no option 1 */
+	uint32_t server; /* 0: no option 54 */
+	uint32_t lease;	 /* 0: no option 51 */
+	uint32_t t1, t2; /* 0: no option */
+	uint32_t mask;	 /* 0: no option 1 */
 };
 
 /* Feeds a server reply to the last xid and our MAC. */
@@ -105,14 +105,17 @@ static unsigned server_says(const struct reply *r, uint64_t now)
 	return tern_dhcp_client_input(&c, buf, (size_t)len, now);
 }
 
-static const struct reply OFFER = { TERN_DHCP_OFFER, IP(10, 77, 0, 146),
-				    IP(10, 77, 0, 1), 120, 20, 40,
-				    IP(255, 255, 255, 0) };
-static const struct reply ACK = { TERN_DHCP_ACK, IP(10, 77, 0, 146),
-				  IP(10, 77, 0, 1), 120, 20, 40,
-				  IP(255, 255, 255, 0) };
-static const struct reply NAK = { TERN_DHCP_NAK, 0, IP(10, 77, 0, 1), 0, 0,
-				  0, 0 };
+static const struct reply OFFER = {
+	TERN_DHCP_OFFER,     IP(10, 77, 0, 146), IP(10, 77, 0, 1), 120, 20, 40,
+	IP(255, 255, 255, 0)
+};
+static const struct reply ACK = {
+	TERN_DHCP_ACK,	     IP(10, 77, 0, 146), IP(10, 77, 0, 1), 120, 20, 40,
+	IP(255, 255, 255, 0)
+};
+static const struct reply NAK = {
+	TERN_DHCP_NAK, 0, IP(10, 77, 0, 1), 0, 0, 0, 0
+};
 
 static void setup(void)
 {
@@ -218,10 +221,12 @@ Test(dhcp_client, discover_backoff_schedule)
 
 			if (base > SEC(64))
 				base = SEC(64);
-			cr_assert_geq(d - last, base - SEC(1), "seed %lu try %d",
-				      (unsigned long)seed, i);
-			cr_assert_leq(d - last, base + SEC(1), "seed %lu try %d",
-				      (unsigned long)seed, i);
+			cr_assert_geq(d - last, base - SEC(1),
+				      "seed %lu try %d", (unsigned long)seed,
+				      i);
+			cr_assert_leq(d - last, base + SEC(1),
+				      "seed %lu try %d", (unsigned long)seed,
+				      i);
 			cr_assert_eq(tern_dhcp_client_tick(&c, d - 1), 0);
 			nothing_sent();
 			cr_assert_eq(tern_dhcp_client_tick(&c, d), 0);
@@ -488,10 +493,10 @@ Test(dhcp_client, server_times_sanitized)
 		uint32_t lease, t1, t2;
 		uint64_t want_t1, want_t2;
 	} cases[] = {
-		{ 100, 0, 0, SEC(50), MS(87500) },   /* defaults */
-		{ 100, 60, 30, SEC(30), SEC(30) },   /* T1 > T2: T1 = T2 */
+		{ 100, 0, 0, SEC(50), MS(87500) },    /* defaults */
+		{ 100, 60, 30, SEC(30), SEC(30) },    /* T1 > T2: T1 = T2 */
 		{ 100, 10, 200, SEC(10), MS(87500) }, /* T2 > lease */
-		{ 100, 95, 90, SEC(50), SEC(90) },   /* T1 > T2 again */
+		{ 100, 95, 90, SEC(50), SEC(90) },    /* T1 > T2 again */
 		{ 8, 0, 0, SEC(4), SEC(7) },
 	};
 
@@ -658,10 +663,9 @@ Test(dhcp_client, random_walk_invariants)
 			while (tern_dhcp_client_tx(&c, &tx)) {
 				struct tern_dhcp_msg m;
 
-				cr_assert_eq(tern_dhcp_parse(&m, tx.data,
-							     tx.len),
-					     0, "seed %lu",
-					     (unsigned long)seed);
+				cr_assert_eq(
+					tern_dhcp_parse(&m, tx.data, tx.len), 0,
+					"seed %lu", (unsigned long)seed);
 				cr_assert_eq(m.op, TERN_DHCP_OP_REQUEST);
 				xid = m.xid;
 			}

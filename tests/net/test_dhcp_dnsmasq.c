@@ -46,11 +46,11 @@
 #include "tern/net_loop.h"
 #include "tern/sched.h"
 
-#define SEC(s) ((uint64_t)(s) * TERN_NSEC_PER_SEC)
-#define MS(s) ((uint64_t)(s) * TERN_NSEC_PER_MSEC)
+#define SEC(s) ((uint64_t)(s)*TERN_NSEC_PER_SEC)
+#define MS(s) ((uint64_t)(s)*TERN_NSEC_PER_MSEC)
 #define IFNAME "tdhcp0"
-#define SRV_IP 0x0a4e0001u   /* 10.78.0.1, dnsmasq's side */
-#define WWW_IP 0x0a4e002bu   /* 10.78.0.43 */
+#define SRV_IP 0x0a4e0001u /* 10.78.0.1, dnsmasq's side */
+#define WWW_IP 0x0a4e002bu /* 10.78.0.43 */
 #define DNSMASQ "/usr/sbin/dnsmasq"
 
 static struct tern_netns ns;
@@ -74,18 +74,17 @@ static char failure[512];
 /* Criterion's asserts cannot unwind from a fiber: a failed check in the
  * fiber records the message, stops the scheduler and ends the fiber; the
  * test body then fails with it, and the fini still cleans up. */
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			fiber_fail(__LINE__, #cond, __VA_ARGS__);              \
+#define CHECK(cond, ...)                                          \
+	do {                                                      \
+		if (!(cond))                                      \
+			fiber_fail(__LINE__, #cond, __VA_ARGS__); \
 	} while (0)
 
 static _Noreturn void fiber_fail(int line, const char *expr, const char *fmt,
 				 ...)
 {
 	va_list ap;
-	int n = snprintf(failure, sizeof(failure), "line %d: %s: ", line,
-			 expr);
+	int n = snprintf(failure, sizeof(failure), "line %d: %s: ", line, expr);
 
 	va_start(ap, fmt);
 	vsnprintf(failure + n, sizeof(failure) - (size_t)n, fmt, ap);
@@ -121,8 +120,7 @@ static unsigned count(const char *hay, const char *needle)
 {
 	unsigned n = 0;
 
-	for (const char *p = strstr(hay, needle); p;
-	     p = strstr(p + 1, needle))
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
 		n++;
 	return n;
 }
@@ -258,8 +256,8 @@ static int ping_from_namespace(uint32_t addr)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (tern_netns_enter(&ns, &saved) != 0)
 			_exit(126);
-		execlp("ping", "ping", "-n", "-q", "-c", "3", "-i", "0.2",
-		       "-W", "2", a, (char *)NULL);
+		execlp("ping", "ping", "-n", "-q", "-c", "3", "-i", "0.2", "-W",
+		       "2", a, (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0)
@@ -292,8 +290,7 @@ static void client(void *arg)
 	CHECK(l != NULL, "no lease");
 	tern_net_if_get_addr(&r->net, 0, &addr, &prefix, &gw);
 	CHECK(addr == l->addr, "interface has %08x", addr);
-	CHECK(addr >= 0x0a4e0064u && addr <= 0x0a4e0096u, "address %08x",
-	      addr);
+	CHECK(addr >= 0x0a4e0064u && addr <= 0x0a4e0096u, "address %08x", addr);
 	CHECK(prefix == 24, "prefix %u", prefix);
 	CHECK(gw == SRV_IP, "gateway %08x", gw);
 	CHECK(l->lease_s == 120, "lease %u s", l->lease_s);

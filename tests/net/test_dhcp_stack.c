@@ -21,7 +21,7 @@
 
 #include "support/fiber_check.h"
 
-#define SEC(s) ((uint64_t)(s) * TERN_NSEC_PER_SEC)
+#define SEC(s) ((uint64_t)(s)*TERN_NSEC_PER_SEC)
 
 #define LEASE_IP 0x0a000032u /* 10.0.0.50 */
 #define WWW_IP 0x0a00002bu   /* 10.0.0.43 */
@@ -103,17 +103,15 @@ static void dhcp_server(void *arg)
 		/* Broadcast while the client has no address (its flag asks
 		 * for it), unicast to ciaddr once it has one. */
 		CHECK_EQ(tern_usock_sendto(&r->dhcp_srv,
-					       m.ciaddr ? m.ciaddr
-							: 0xffffffffu,
-					       TERN_DHCP_CLIENT_PORT, out,
-					       (size_t)n),
-			     n);
+					   m.ciaddr ? m.ciaddr : 0xffffffffu,
+					   TERN_DHCP_CLIENT_PORT, out,
+					   (size_t)n),
+			 n);
 	}
 }
 
 /* www and alias (a CNAME to www) are known, anything else is NXDOMAIN. */
-static void dns_answer(void *ctx, uint16_t id, const char *name,
-		       struct dnsb *b)
+static void dns_answer(void *ctx, uint16_t id, const char *name, struct dnsb *b)
 {
 	uint32_t www = WWW_IP;
 
@@ -147,8 +145,7 @@ static void assert_addr(struct rig *r, uint32_t want, unsigned want_prefix,
 	uint32_t addr, gw;
 	unsigned prefix;
 
-	CHECK_EQ(tern_net_if_get_addr(&r->d->a, 0, &addr, &prefix, &gw),
-		     0);
+	CHECK_EQ(tern_net_if_get_addr(&r->d->a, 0, &addr, &prefix, &gw), 0);
 	CHECK_EQ(addr, want);
 	if (want) {
 		CHECK_EQ(prefix, want_prefix);
@@ -165,40 +162,38 @@ static void client(void *arg)
 	uint64_t t_bound;
 
 	/* Bound, configured, and the resolver got the server. */
-	CHECK_EQ(tern_dhcp_wait_bound(&r->dhcp,
-					  tern_sched_now(s) + SEC(30)),
-		     0);
+	CHECK_EQ(tern_dhcp_wait_bound(&r->dhcp, tern_sched_now(s) + SEC(30)),
+		 0);
 	t_bound = tern_sched_now(s);
 	assert_addr(r, LEASE_IP, 24, DUO_B_IP);
 	CHECK(tern_dhcp_lease(&r->dhcp) != NULL);
-	CHECK_EQ(tern_dns_resolver_servers(tern_dns_core(&r->dns),
-					       servers, 3),
-		     1);
+	CHECK_EQ(tern_dns_resolver_servers(tern_dns_core(&r->dns), servers, 3),
+		 1);
 	CHECK_EQ(servers[0], DUO_B_IP);
 	CHECK_EQ(r->discovers, 1);
 	CHECK_EQ(r->selecting, 1);
 
 	/* Names. */
 	CHECK_EQ(tern_dns_resolve_a(&r->dns, "www.test.tern", addrs, 4,
-					tern_sched_now(s) + SEC(5)),
-		     1);
+				    tern_sched_now(s) + SEC(5)),
+		 1);
 	CHECK_EQ(addrs[0], WWW_IP);
 	CHECK_EQ(tern_dns_resolve_a(&r->dns, "alias.test.tern", addrs, 4,
-					tern_sched_now(s) + SEC(5)),
-		     1);
+				    tern_sched_now(s) + SEC(5)),
+		 1);
 	CHECK_EQ(addrs[0], WWW_IP);
-	CHECK_EQ(tern_dns_resolve_a(&r->dns, "missing.test.tern", addrs,
-					4, tern_sched_now(s) + SEC(5)),
-		     -TERN_ENOENT);
+	CHECK_EQ(tern_dns_resolve_a(&r->dns, "missing.test.tern", addrs, 4,
+				    tern_sched_now(s) + SEC(5)),
+		 -TERN_ENOENT);
 	CHECK_EQ(tern_dns_resolve_a(&r->dns, "192.0.2.1", addrs, 4,
-					tern_sched_now(s) + SEC(5)),
-		     1);
+				    tern_sched_now(s) + SEC(5)),
+		 1);
 	CHECK_EQ(addrs[0], 0xc0000201u);
 	/* www is cached (TTL 60): no new query. */
 	CHECK_EQ(r->dns_queries, 3);
 	CHECK_EQ(tern_dns_resolve_a(&r->dns, "WWW.test.tern", addrs, 1,
-					tern_sched_now(s) + SEC(5)),
-		     1);
+				    tern_sched_now(s) + SEC(5)),
+		 1);
 	CHECK_EQ(r->dns_queries, 3);
 
 	/* Renewal at T1 (unicast to B), lease extended. */
@@ -223,9 +218,8 @@ static void client(void *arg)
 
 	/* Back again: a new lease through DISCOVER retransmissions. */
 	r->silent = false;
-	CHECK_EQ(tern_dhcp_wait_bound(&r->dhcp,
-					  tern_sched_now(s) + SEC(120)),
-		     0);
+	CHECK_EQ(tern_dhcp_wait_bound(&r->dhcp, tern_sched_now(s) + SEC(120)),
+		 0);
 	assert_addr(r, LEASE_IP, 24, DUO_B_IP);
 	CHECK_EQ(core->stats.bound, 2);
 
@@ -235,12 +229,12 @@ static void client(void *arg)
 	tern_sleep(s, SEC(1));
 	CHECK_EQ(r->releases, 1);
 	CHECK_EQ(tern_dhcp_wait_bound(&r->dhcp, tern_sched_now(s) + 1),
-		     -TERN_ECANCELED);
+		 -TERN_ECANCELED);
 
 	tern_dns_stop(&r->dns);
 	CHECK_EQ(tern_dns_resolve_a(&r->dns, "www.test.tern", addrs, 1,
-					tern_sched_now(s) + SEC(1)),
-		     -TERN_ECANCELED);
+				    tern_sched_now(s) + SEC(1)),
+		 -TERN_ECANCELED);
 	tern_usock_close(&r->dhcp_srv);
 	tern_usock_close(&r->dns_srv);
 	r->done = true;
@@ -273,13 +267,11 @@ Test(dhcp_stack, lease_life_and_names_over_memlink)
 				     &opts),
 		     -TERN_ENODEV);
 
-	cr_assert_eq(tern_fiber_spawn(s, &r->f_dhcp, "dhcpd", dhcp_server, r,
-				      0),
-		     0);
+	cr_assert_eq(
+		tern_fiber_spawn(s, &r->f_dhcp, "dhcpd", dhcp_server, r, 0), 0);
 	cr_assert_eq(tern_fiber_spawn(s, &r->f_dns, "dnsd", dns_server, r, 0),
 		     0);
-	cr_assert_eq(tern_fiber_spawn(s, &r->f_client, "client", client, r,
-				      0),
+	cr_assert_eq(tern_fiber_spawn(s, &r->f_client, "client", client, r, 0),
 		     0);
 	cr_assert_eq(tern_sched_run(s), 0);
 	tern_fiber_join(s, &r->f_dhcp);

@@ -134,10 +134,10 @@ Test(dhcp_wire, emit_parse_pair)
 	memcpy(m.chaddr, mac, 6);
 	m.has = TERN_DHCP_HAS_TYPE | TERN_DHCP_HAS_SERVER_ID |
 		TERN_DHCP_HAS_LEASE | TERN_DHCP_HAS_T1 | TERN_DHCP_HAS_T2 |
-		TERN_DHCP_HAS_MASK | TERN_DHCP_HAS_ROUTER |
-		TERN_DHCP_HAS_DNS | TERN_DHCP_HAS_REQ_IP |
-		TERN_DHCP_HAS_PRL | TERN_DHCP_HAS_CLIENT_ID |
-		TERN_DHCP_HAS_MAX_SIZE | TERN_DHCP_HAS_HOSTNAME;
+		TERN_DHCP_HAS_MASK | TERN_DHCP_HAS_ROUTER | TERN_DHCP_HAS_DNS |
+		TERN_DHCP_HAS_REQ_IP | TERN_DHCP_HAS_PRL |
+		TERN_DHCP_HAS_CLIENT_ID | TERN_DHCP_HAS_MAX_SIZE |
+		TERN_DHCP_HAS_HOSTNAME;
 	m.type = TERN_DHCP_ACK;
 	m.server_id = IP(10, 0, 0, 1);
 	m.lease_time = 3600;
@@ -163,8 +163,7 @@ Test(dhcp_wire, emit_parse_pair)
 	cr_assert_gt(len, TERN_DHCP_BOOTP_MIN);
 	cr_assert_eq((size_t)len, tern_dhcp_len(&m));
 	cr_assert_eq(buf[len - 1], TERN_DHCP_OPT_END);
-	cr_assert_eq(tern_dhcp_emit(&m, buf, (size_t)len - 1),
-		     -TERN_EMSGSIZE);
+	cr_assert_eq(tern_dhcp_emit(&m, buf, (size_t)len - 1), -TERN_EMSGSIZE);
 	cr_assert_eq(tern_dhcp_parse(&back, buf, (size_t)len), 0);
 	cr_assert_eq(memcmp(&m, &back, sizeof(m)), 0);
 }
@@ -249,17 +248,17 @@ Test(dhcp_wire, option_past_end)
 Test(dhcp_wire, wrong_option_lengths)
 {
 	static const uint8_t bad[][8] = {
-		{ 53, 2, 1, 1 },        /* message type of 2 bytes */
-		{ 53, 0 },              /* message type of 0 bytes */
-		{ 54, 3, 1, 2, 3 },     /* server id of 3 bytes */
-		{ 51, 5, 0, 0, 0, 1, 0 }, /* lease of 5 bytes */
+		{ 53, 2, 1, 1 },	    /* message type of 2 bytes */
+		{ 53, 0 },		    /* message type of 0 bytes */
+		{ 54, 3, 1, 2, 3 },	    /* server id of 3 bytes */
+		{ 51, 5, 0, 0, 0, 1, 0 },   /* lease of 5 bytes */
 		{ 3, 6, 1, 2, 3, 4, 5, 6 }, /* router list of 6 bytes */
-		{ 6, 0 },               /* empty DNS list */
-		{ 52, 1, 4 },           /* overload 4 */
-		{ 57, 1, 5 },           /* max size of 1 byte */
-		{ 61, 1, 1 },           /* client id of 1 byte */
-		{ 55, 0 },              /* empty request list */
-		{ 12, 0 },              /* empty host name */
+		{ 6, 0 },		    /* empty DNS list */
+		{ 52, 1, 4 },		    /* overload 4 */
+		{ 57, 1, 5 },		    /* max size of 1 byte */
+		{ 61, 1, 1 },		    /* client id of 1 byte */
+		{ 55, 0 },		    /* empty request list */
+		{ 12, 0 },		    /* empty host name */
 	};
 	static const uint8_t lens[] = { 4, 2, 5, 7, 8, 2, 3, 3, 3, 2, 2 };
 	struct tern_dhcp_msg m;
@@ -272,8 +271,8 @@ Test(dhcp_wire, wrong_option_lengths)
 Test(dhcp_wire, pads_unknowns_and_end)
 {
 	static const uint8_t opts[] = {
-		0, 0, 53, 1, 5, 0, 200, 3, 9, 9, 9, 0, 51, 4, 0, 0, 0, 60,
-		255, 54, 4, 1, 2, 3, 4, /* after END: ignored */
+		0, 0, 53, 1, 5,	 0,   200, 3, 9, 9, 9, 0, 51,
+		4, 0, 0,  0, 60, 255, 54,  4, 1, 2, 3, 4, /* after END: ignored */
 	};
 	struct tern_dhcp_msg m;
 
@@ -286,10 +285,10 @@ Test(dhcp_wire, pads_unknowns_and_end)
 Test(dhcp_wire, repeated_options_append)
 {
 	static const uint8_t opts[] = {
-		6, 8, 1, 1, 1, 1, 2, 2, 2, 2,   /* two DNS servers */
-		6, 8, 3, 3, 3, 3, 4, 4, 4, 4,   /* two more: one kept */
-		3, 4, 9, 9, 9, 9, 3, 4, 8, 8, 8, 8, /* first router wins */
-		51, 4, 0, 0, 0, 1, 51, 4, 0, 0, 0, 2, /* last lease wins */
+		6,   8, 1, 1, 1, 1, 2,	2, 2, 2,       /* two DNS servers */
+		6,   8, 3, 3, 3, 3, 4,	4, 4, 4,       /* two more: one kept */
+		3,   4, 9, 9, 9, 9, 3,	4, 8, 8, 8, 8, /* first router wins */
+		51,  4, 0, 0, 0, 1, 51, 4, 0, 0, 0, 2, /* last lease wins */
 		255,
 	};
 	struct tern_dhcp_msg m;
@@ -329,8 +328,8 @@ Test(dhcp_wire, overload_reads_file_then_sname)
 
 	memset(buf + 44, 0, 64 + 128);
 	/* file (108..235): lease 3600, DNS 9.9.9.9 */
-	memcpy(buf + 108, (uint8_t[]){ 51, 4, 0, 0, 0x0e, 0x10, 6, 4, 9, 9,
-				       9, 9, 255 },
+	memcpy(buf + 108,
+	       (uint8_t[]){ 51, 4, 0, 0, 0x0e, 0x10, 6, 4, 9, 9, 9, 9, 255 },
 	       13);
 	/* sname (44..107): router, and a second DNS (appended after file's)
 	 * with no END: the field's end ends it. */

@@ -94,8 +94,8 @@ static inline void dnsb_rr_fixed(struct dnsb *b, uint16_t type, uint32_t ttl,
 /* A response to an A query for qname with addresses addrs (owner: a
  * pointer to the question name), TTL ttl, and rcode. */
 static inline void dnsb_answer(struct dnsb *b, uint16_t id, const char *qname,
-			       uint8_t rcode, const uint32_t *addrs,
-			       unsigned n, uint32_t ttl)
+			       uint8_t rcode, const uint32_t *addrs, unsigned n,
+			       uint32_t ttl)
 {
 	dnsb_header(b, id, (uint16_t)(0x8180 | rcode), 1, (uint16_t)n, 0, 0);
 	dnsb_question(b, qname);

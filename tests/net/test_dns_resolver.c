@@ -15,8 +15,8 @@
 #include "net/test_dns_golden.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
-#define SEC(s) ((uint64_t)(s) * TERN_NSEC_PER_SEC)
-#define MS(s) ((uint64_t)(s) * TERN_NSEC_PER_MSEC)
+#define SEC(s) ((uint64_t)(s)*TERN_NSEC_PER_SEC)
+#define MS(s) ((uint64_t)(s)*TERN_NSEC_PER_MSEC)
 
 static const uint32_t S0 = IP(10, 0, 0, 53);
 static const uint32_t S1 = IP(10, 0, 1, 53);
@@ -47,8 +47,8 @@ static void teardown(void)
 }
 
 /* Starts q for name, checks the first datagram, returns its id. */
-static uint16_t start(struct tern_dns_query *q, const char *name,
-		      uint64_t now, uint64_t deadline)
+static uint16_t start(struct tern_dns_query *q, const char *name, uint64_t now,
+		      uint64_t deadline)
 {
 	struct tern_dns_tx tx;
 	struct tern_dns_header h;
@@ -153,8 +153,8 @@ Test(dns_resolver, nxdomain_ends_at_once)
 	struct tern_dns_query q;
 	uint16_t id = start(&q, "missing.test.tern", T0, T0 + SEC(30));
 
-	cr_assert_eq(reply(S0, id, "missing.test.tern", TERN_DNS_NXDOMAIN, 0,
-			   0, T0),
+	cr_assert_eq(reply(S0, id, "missing.test.tern", TERN_DNS_NXDOMAIN, 0, 0,
+			   T0),
 		     1);
 	cr_assert_eq(q.status, -TERN_ENOENT);
 	cr_assert_eq(q.n_addrs, 0);
@@ -270,9 +270,8 @@ Test(dns_resolver, concurrent_queries_have_distinct_ids)
 		char name[32];
 
 		snprintf(name, sizeof(name), "h%d.example", i);
-		cr_assert_eq(reply(S0, ids[i], name, 0, IP(10, 9, 0, i), 60,
-				   T0),
-			     1);
+		cr_assert_eq(
+			reply(S0, ids[i], name, 0, IP(10, 9, 0, i), 60, T0), 1);
 		cr_assert_eq(qs[i].status, 0);
 		cr_assert_eq(qs[i].addrs[0], IP(10, 9, 0, i));
 	}

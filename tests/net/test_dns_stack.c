@@ -17,7 +17,7 @@
 
 #include "support/fiber_check.h"
 
-#define SEC(s) ((uint64_t)(s) * TERN_NSEC_PER_SEC)
+#define SEC(s) ((uint64_t)(s)*TERN_NSEC_PER_SEC)
 #define DEAD_IP 0x0a000063u /* 10.0.0.99: nobody */
 #define N_RESOLVERS 6
 
@@ -64,9 +64,9 @@ static void resolver(void *arg)
 	char name[32];
 
 	snprintf(name, sizeof(name), "h%u.test", i);
-	r->res_rc[i] = tern_dns_resolve_a(&r->dns, name, &r->res_addr[i], 1,
-					  tern_sched_now(&r->d->sched) +
-						  SEC(10));
+	r->res_rc[i] =
+		tern_dns_resolve_a(&r->dns, name, &r->res_addr[i], 1,
+				   tern_sched_now(&r->d->sched) + SEC(10));
 }
 
 static void waiter(void *arg)
@@ -74,8 +74,8 @@ static void waiter(void *arg)
 	struct rig *r = arg;
 	uint32_t a;
 
-	r->wait_rc = tern_dns_resolve_a(&r->dns, "h1.test", &a, 1,
-					TERN_NO_DEADLINE);
+	r->wait_rc =
+		tern_dns_resolve_a(&r->dns, "h1.test", &a, 1, TERN_NO_DEADLINE);
 }
 
 static void main_fiber(void *arg)
@@ -120,8 +120,7 @@ static void main_fiber(void *arg)
 	CHECK(tern_sched_now(s) - t == SEC(3));
 	/* And the caller's deadline when it comes first. */
 	t = tern_sched_now(s);
-	rc = tern_dns_resolve_a(&r->dns, "h8.test", &a, 1,
-				t + SEC(1) / 2);
+	rc = tern_dns_resolve_a(&r->dns, "h8.test", &a, 1, t + SEC(1) / 2);
 	CHECK(rc == -TERN_ETIMEDOUT);
 	CHECK(tern_sched_now(s) - t == SEC(1) / 2);
 

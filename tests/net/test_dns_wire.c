@@ -61,8 +61,8 @@ Test(dns_wire, golden_two_addresses)
 	struct tern_dns_answer a;
 
 	cr_assert_eq(tern_dns_answer_parse(golden_dns_multi,
-					   sizeof(golden_dns_multi), 0x1235,
-					   &q, &a),
+					   sizeof(golden_dns_multi), 0x1235, &q,
+					   &a),
 		     0);
 	cr_assert_eq(a.n_addrs, 2);
 	cr_assert_eq(a.addrs[0], IP(10, 77, 0, 44));
@@ -75,8 +75,8 @@ Test(dns_wire, golden_cname_chain)
 	struct tern_dns_answer a;
 
 	cr_assert_eq(tern_dns_answer_parse(golden_dns_cname,
-					   sizeof(golden_dns_cname), 0x1236,
-					   &q, &a),
+					   sizeof(golden_dns_cname), 0x1236, &q,
+					   &a),
 		     0);
 	cr_assert_eq(a.cnames, 2);
 	cr_assert_eq(a.n_addrs, 1);
@@ -412,8 +412,7 @@ Test(dns_wire, rdlength_past_message)
 	m[42] = 5; /* rdlength 5, 4 bytes present */
 	cr_assert_eq(tern_dns_answer_parse(m, sizeof(m), 0x1234, &q, &a),
 		     -TERN_EBADMSG);
-	cr_assert_eq(tern_dns_rr_parse(m, sizeof(m), &off, &rr),
-		     -TERN_EBADMSG);
+	cr_assert_eq(tern_dns_rr_parse(m, sizeof(m), &off, &rr), -TERN_EBADMSG);
 }
 
 Test(dns_wire, a_record_of_wrong_size)

@@ -50,8 +50,10 @@ static void write_capture(void)
 	size_t n;
 
 	cr_assert_not_null(d, "%s", pcap_geterr(p));
-	dump(d, f, tnet_arp(f, TERN_ARP_REQUEST, tnet_mac_bcast, tnet_mac_b,
-			    TNET_B_IP, zero, TNET_A_IP), 10);
+	dump(d, f,
+	     tnet_arp(f, TERN_ARP_REQUEST, tnet_mac_bcast, tnet_mac_b,
+		      TNET_B_IP, zero, TNET_A_IP),
+	     10);
 	dump(d, f, tnet_icmp_echo(f, TNET_B_IP, TNET_A_IP, 0x77, 1, "ping", 4),
 	     20);
 	dump(d, f, tnet_udp(f, TNET_B_IP, TNET_A_IP, 40000, 7, "hello", 5), 30);
@@ -70,10 +72,10 @@ static void write_capture(void)
 	for (size_t off = 0; off < sizeof(big); off += 1480) {
 		size_t len = TERN_MIN((size_t)1480, sizeof(big) - off);
 
-		dump(d, f, tnet_ipv4(f, tnet_mac_a, tnet_mac_b, TNET_B_IP,
-				     TNET_A_IP, TERN_IPPROTO_UDP, 0x99,
-				     (uint16_t)off, off + len < sizeof(big),
-				     big + off, len),
+		dump(d, f,
+		     tnet_ipv4(f, tnet_mac_a, tnet_mac_b, TNET_B_IP, TNET_A_IP,
+			       TERN_IPPROTO_UDP, 0x99, (uint16_t)off,
+			       off + len < sizeof(big), big + off, len),
 		     60 + (unsigned)off / 1480);
 	}
 	pcap_dump_close(d);
@@ -129,8 +131,7 @@ static void classify(const uint8_t *f, size_t len, struct seen *s)
 			s->arp_reply++;
 		return;
 	}
-	cr_assert_eq(tern_ipv4_hdr_parse(f + 14, len - 14, &ip, true, &why),
-		     0);
+	cr_assert_eq(tern_ipv4_hdr_parse(f + 14, len - 14, &ip, true, &why), 0);
 	cr_assert_eq(ip.dst, TNET_B_IP);
 	l4 = f + 14 + ip.hlen;
 	if (ip.mf || ip.frag_off) {

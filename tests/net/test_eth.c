@@ -45,8 +45,7 @@ Test(eth, mac_classes_and_multicast_mapping)
 	cr_assert(tern_mac_is_multicast(tnet_mac_bcast));
 	cr_assert_not(tern_mac_is_multicast(tnet_mac_a));
 	tern_mac_of_ipv4_mcast(0xe0fffffbu, mac); /* 224.255.255.251 */
-	cr_assert_arr_eq(mac, ((uint8_t[]){ 1, 0, 0x5e, 0x7f, 0xff, 0xfb }),
-			 6);
+	cr_assert_arr_eq(mac, ((uint8_t[]){ 1, 0, 0x5e, 0x7f, 0xff, 0xfb }), 6);
 }
 
 /* Feeds a variant of golden_udp and checks which counter moved. */

@@ -45,8 +45,8 @@ Test(ipv4, golden_options_are_walked_and_skipped)
 	struct tern_ipv4_hdr h;
 	enum tern_wire_bad why;
 
-	cr_assert_eq(tern_ipv4_hdr_parse(d, sizeof(golden_udp_options) - 14,
-					 &h, true, &why),
+	cr_assert_eq(tern_ipv4_hdr_parse(d, sizeof(golden_udp_options) - 14, &h,
+					 true, &why),
 		     0);
 	cr_assert_eq(h.hlen, 28);
 	cr_assert_eq(tern_ipv4_options_check(d + 20, 8), 2, "NOP and RR");
@@ -75,14 +75,14 @@ Test(ipv4, options_walk_always_advances)
 		size_t len;
 		int want;
 	} cases[] = {
-		{ { 1, 1, 1, 1 }, 4, 4 },           /* NOPs */
-		{ { 0, 7, 0, 9 }, 4, 0 },           /* EOL ends the walk */
+		{ { 1, 1, 1, 1 }, 4, 4 },	      /* NOPs */
+		{ { 0, 7, 0, 9 }, 4, 0 },	      /* EOL ends the walk */
 		{ { 1, 0x44, 0 }, 3, -TERN_EBADMSG }, /* length byte missing */
-		{ { 0x44, 0 }, 2, -TERN_EBADMSG },  /* length 0 */
-		{ { 0x44, 1 }, 2, -TERN_EBADMSG },  /* length 1 */
+		{ { 0x44, 0 }, 2, -TERN_EBADMSG },    /* length 0 */
+		{ { 0x44, 1 }, 2, -TERN_EBADMSG },    /* length 1 */
 		{ { 0x44, 9, 0 }, 4, -TERN_EBADMSG }, /* past the end */
-		{ { 0x44, 4, 1, 1, 1, 0 }, 6, 2 },  /* option (4), NOP, EOL */
-		{ { 0x44, 2, 0x44, 2 }, 4, 2 },     /* two empty options */
+		{ { 0x44, 4, 1, 1, 1, 0 }, 6, 2 },    /* option (4), NOP, EOL */
+		{ { 0x44, 2, 0x44, 2 }, 4, 2 },	      /* two empty options */
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -93,8 +93,8 @@ Test(ipv4, options_walk_always_advances)
 
 /* Applies edit to a copy of golden_udp's IP header (fixing the checksum
  * unless keep_cksum), feeds it, and checks that counter moved. */
-static void expect_drop(void (*edit)(uint8_t *ip, size_t *len),
-			bool keep_cksum, const char *counter)
+static void expect_drop(void (*edit)(uint8_t *ip, size_t *len), bool keep_cksum,
+			const char *counter)
 {
 	struct tnet *t = tnet_new(NULL, TNET_A_IP, 0);
 	uint8_t f[128];
@@ -303,8 +303,8 @@ Test(ipv4, fragmentation_on_send)
 		payload[i] = (uint8_t)(i * 7);
 	tnet_learn_peers(t);
 	tern_udp_open(&t->net, &s);
-	cr_assert_eq(tern_udp_sendto(&s, TNET_B_IP, 9, payload,
-				     sizeof(payload), t->now),
+	cr_assert_eq(tern_udp_sendto(&s, TNET_B_IP, 9, payload, sizeof(payload),
+				     t->now),
 		     (int)sizeof(payload));
 	cr_assert_eq(t->dev.nsent, 3);
 	for (unsigned i = 0; i < 3; i++) {
@@ -337,8 +337,8 @@ Test(ipv4, largest_datagram_is_sent_in_45_fragments)
 
 	tnet_learn_peers(t);
 	tern_udp_open(&t->net, &s);
-	cr_assert_eq(tern_udp_sendto(&s, TNET_B_IP, 9, payload,
-				     sizeof(payload), t->now),
+	cr_assert_eq(tern_udp_sendto(&s, TNET_B_IP, 9, payload, sizeof(payload),
+				     t->now),
 		     (int)sizeof(payload));
 	cr_assert_eq(t->dev.nsent, 45); /* ceil(65515 / 1480) */
 	tern_udp_close(&s);

@@ -36,8 +36,8 @@ static size_t udp_msg(size_t payload_len, uint8_t seed)
 	for (size_t i = 0; i < payload_len; i++)
 		msg[8 + i] = (uint8_t)(i * 13 + seed);
 	tern_udp_hdr_emit(&h, msg);
-	tern_store_be16(msg + 6, tern_udp_cksum(TNET_B_IP, TNET_A_IP, msg,
-						&iov, 1));
+	tern_store_be16(msg + 6,
+			tern_udp_cksum(TNET_B_IP, TNET_A_IP, msg, &iov, 1));
 	return 8 + payload_len;
 }
 
@@ -50,10 +50,10 @@ static void cut(struct frags *f, const uint8_t *data, size_t len, size_t chunk,
 		size_t n = len - off < chunk ? len - off : chunk;
 
 		cr_assert_lt(f->n, MAX_FRAGS);
-		f->len[f->n] = tnet_ipv4(f->frame[f->n], tnet_mac_a,
-					 tnet_mac_b, TNET_B_IP, TNET_A_IP,
-					 proto, id, (uint16_t)off,
-					 off + n < len, data + off, n);
+		f->len[f->n] = tnet_ipv4(f->frame[f->n], tnet_mac_a, tnet_mac_b,
+					 TNET_B_IP, TNET_A_IP, proto, id,
+					 (uint16_t)off, off + n < len,
+					 data + off, n);
 		f->n++;
 	}
 }
@@ -140,8 +140,8 @@ Test(reasm, in_order_reversed_and_shuffled)
 			for (unsigned i = 0; i < fr.n; i++)
 				order[i] = i;
 			for (unsigned i = fr.n - 1; i > 0; i--) {
-				unsigned j = (unsigned)tern_rand_below(&rnd,
-								       i + 1);
+				unsigned j =
+					(unsigned)tern_rand_below(&rnd, i + 1);
 				unsigned tmp = order[i];
 
 				order[i] = order[j];

@@ -340,8 +340,8 @@ Test(udp, broadcast_from_unconfigured_interface)
 	tern_udp_open(&t->net, &s);
 	cr_assert_eq(tern_udp_bind_if(&s, 0), 0);
 	cr_assert_eq(tern_udp_bind(&s, 0, 68), 0);
-	cr_assert_eq(tern_udp_sendto(&s, TERN_IPV4_BROADCAST, 67, "discover",
-				     8, t->now),
+	cr_assert_eq(tern_udp_sendto(&s, TERN_IPV4_BROADCAST, 67, "discover", 8,
+				     t->now),
 		     8);
 	cr_assert_eq(t->dev.nsent, 1);
 	cr_assert(tnet_sent_ipv4(&t->dev, 0, &eth, &ip, &l4, &l4len));

@@ -57,8 +57,8 @@ static void drain(struct tern_net *net, const char *name)
 
 	for (int i = 0; i < 1000 && d != TERN_NO_DEADLINE; i++)
 		d = tern_net_timers(net, d);
-	cr_assert_eq(tern_net_pkts_in_use(net), 0, "%s leaked %u buffers",
-		     name, tern_net_pkts_in_use(net));
+	cr_assert_eq(tern_net_pkts_in_use(net), 0, "%s leaked %u buffers", name,
+		     tern_net_pkts_in_use(net));
 	cr_assert_eq(tern_net_reasm_in_use(net), 0,
 		     "%s leaked %u reassembly buffers", name,
 		     tern_net_reasm_in_use(net));

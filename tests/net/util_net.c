@@ -150,8 +150,8 @@ void tnet_learn_peers(struct tnet *t)
 	uint8_t f[64];
 	size_t n;
 
-	n = tnet_arp(f, TERN_ARP_REQUEST, tnet_mac_bcast, tnet_mac_b,
-		     TNET_B_IP, zero, TNET_A_IP);
+	n = tnet_arp(f, TERN_ARP_REQUEST, tnet_mac_bcast, tnet_mac_b, TNET_B_IP,
+		     zero, TNET_A_IP);
 	tnet_input(t, f, n);
 	n = tnet_arp(f, TERN_ARP_REQUEST, tnet_mac_bcast, tnet_mac_gw,
 		     TNET_GW_IP, zero, TNET_A_IP);
@@ -255,11 +255,29 @@ uint64_t tnet_stat(const struct tern_net *net, const char *name)
 
 /* Counters that are events, not drops. */
 static const char *const events[] = {
-	"rx_frames", "rx_bytes", "tx_frames", "tx_bytes", "arp_rx", "arp_tx",
-	"arp_requests", "arp_replies", "arp_gratuitous", "ip_rx", "ip_tx",
-	"ip_options_seen", "frag_rx", "frag_reassembled", "frag_tx",
-	"icmp_rx", "icmp_tx", "icmp_echo_rx", "icmp_echo_reply_tx",
-	"icmp_unreach_rx", "icmp_unreach_tx", "udp_rx", "udp_tx",
+	"rx_frames",
+	"rx_bytes",
+	"tx_frames",
+	"tx_bytes",
+	"arp_rx",
+	"arp_tx",
+	"arp_requests",
+	"arp_replies",
+	"arp_gratuitous",
+	"ip_rx",
+	"ip_tx",
+	"ip_options_seen",
+	"frag_rx",
+	"frag_reassembled",
+	"frag_tx",
+	"icmp_rx",
+	"icmp_tx",
+	"icmp_echo_rx",
+	"icmp_echo_reply_tx",
+	"icmp_unreach_rx",
+	"icmp_unreach_tx",
+	"udp_rx",
+	"udp_tx",
 };
 
 static void add_drop(const char *name, uint64_t value, void *ctx)

@@ -25,8 +25,8 @@
 #define TNET_RXQ_MAX 64
 #define TNET_FRAME_MAX 1600
 
-#define TNET_A_IP 0x0a000001u /* 10.0.0.1 */
-#define TNET_B_IP 0x0a000002u /* 10.0.0.2 */
+#define TNET_A_IP 0x0a000001u  /* 10.0.0.1 */
+#define TNET_B_IP 0x0a000002u  /* 10.0.0.2 */
 #define TNET_GW_IP 0x0a0000feu /* 10.0.0.254 */
 
 extern const uint8_t tnet_mac_a[TERN_ETH_ALEN];
@@ -36,16 +36,16 @@ extern const uint8_t tnet_mac_bcast[TERN_ETH_ALEN];
 
 struct tnet_dev {
 	struct tern_netdev dev;
-	unsigned nsent;                 /* frames captured */
-	uint64_t sent_total;            /* frames accepted, captured or not */
+	unsigned nsent;	     /* frames captured */
+	uint64_t sent_total; /* frames accepted, captured or not */
 	size_t sent_len[TNET_SENT_MAX];
 	uint8_t sent[TNET_SENT_MAX][TNET_FRAME_MAX];
 	unsigned rx_head, rx_count;
 	size_t rx_len[TNET_RXQ_MAX];
 	uint8_t rx[TNET_RXQ_MAX][TNET_FRAME_MAX];
-	unsigned accept_max;            /* accept at most this many per call;
+	unsigned accept_max; /* accept at most this many per call;
 	                                   ~0u: all */
-	bool fail;                      /* send returns -TERN_EIO */
+	bool fail;	     /* send returns -TERN_EIO */
 	uint64_t send_calls;
 };
 

@@ -81,7 +81,8 @@ Test(sched, runs_fibers_in_spawn_order_and_returns_when_all_done)
 
 	for (int i = 0; i < 3; i++)
 		cr_assert_eq(tern_fiber_spawn(&sched, &f[i], "f", log_arg,
-					      (void *)(intptr_t)i, 0), 0);
+					      (void *)(intptr_t)i, 0),
+			     0);
 	cr_assert_eq(tern_sched_live(&sched), 3);
 	cr_assert_eq(tern_fiber_state(&f[0]), TERN_FIBER_READY);
 	cr_assert_eq(tern_sched_run(&sched), 0);
@@ -111,8 +112,8 @@ Test(sched, yield_is_round_robin)
 	struct tern_fiber f[3];
 
 	for (int i = 0; i < 3; i++)
-		tern_fiber_spawn(&sched, &f[i], "y", yielder, (void *)(intptr_t)i,
-				 0);
+		tern_fiber_spawn(&sched, &f[i], "y", yielder,
+				 (void *)(intptr_t)i, 0);
 	cr_assert_null(tern_fiber_current(&sched));
 	cr_assert_eq(tern_sched_run(&sched), 0);
 	check_log((int[]){ 0, 10, 20, 1, 11, 21, 2, 12, 22 }, 9);
@@ -416,8 +417,8 @@ Test(sched, wake_one_is_fifo)
 
 	tern_waitq_init(&q);
 	for (int i = 0; i < 3; i++)
-		tern_fiber_spawn(&sched, &w[i], "w", waiter, (void *)(intptr_t)i,
-				 0);
+		tern_fiber_spawn(&sched, &w[i], "w", waiter,
+				 (void *)(intptr_t)i, 0);
 	tern_fiber_spawn(&sched, &k, "waker", wake_three_one_by_one, NULL, 0);
 	cr_assert_eq(tern_sched_run(&sched), 0);
 	check_log((int[]){ 0, 1, 2 }, 3);
@@ -439,8 +440,8 @@ Test(sched, wake_all_wakes_everyone_in_order)
 
 	tern_waitq_init(&q);
 	for (int i = 0; i < 5; i++)
-		tern_fiber_spawn(&sched, &w[i], "w", waiter, (void *)(intptr_t)i,
-				 0);
+		tern_fiber_spawn(&sched, &w[i], "w", waiter,
+				 (void *)(intptr_t)i, 0);
 	tern_fiber_spawn(&sched, &k, "waker", wake_all_once, NULL, 0);
 	cr_assert_eq(tern_sched_run(&sched), 0);
 	check_log((int[]){ 0, 1, 2, 3, 4 }, 5);
@@ -487,7 +488,8 @@ Test(sched, wake_before_timeout_cancels_the_timeout)
 	tern_waitq_init(&q);
 	tern_fiber_spawn(&sched, &w, "w", timed_waiter,
 			 (void *)(uintptr_t)TERN_NSEC_PER_SEC, 0);
-	tern_fiber_spawn(&sched, &k, "k", wake_after, (void *)(uintptr_t)500, 0);
+	tern_fiber_spawn(&sched, &k, "k", wake_after, (void *)(uintptr_t)500,
+			 0);
 	cr_assert_eq(tern_sched_run(&sched), 0);
 	check_log((int[]){ 0 }, 1);
 	cr_assert_eq(elog.t[0], START + 500);
@@ -589,7 +591,7 @@ struct test_poller {
 	struct tern_poller p;
 	unsigned calls;
 	uint64_t nows[8];
-	unsigned wake_at;                 /* wake q at this call */
+	unsigned wake_at;		  /* wake q at this call */
 	struct tern_poller *remove_other; /* remove this one when called */
 	bool remove_self;
 };
@@ -766,7 +768,8 @@ static void fpu_a(void *arg)
 	tern_fiber_spawn(&sched, &fpu_child, "child", fpu_child_fn, NULL, 0);
 	for (int i = 0; i < 3; i++) {
 		tern_fiber_yield(&sched);
-		cr_assert_eq(get_mxcsr(), (main_mxcsr | MXCSR_RC_DOWN | MXCSR_FTZ));
+		cr_assert_eq(get_mxcsr(),
+			     (main_mxcsr | MXCSR_RC_DOWN | MXCSR_FTZ));
 		cr_assert_eq(get_fpucw(), 0x027f);
 	}
 	log_ev(1);
@@ -849,11 +852,13 @@ static void run_sleepers(uint64_t seed)
 		struct sleeper *sl = &sleepers[i];
 
 		sl->id = i;
-		sl->duration = tern_rand_below(&r, 4) == 0
-				       ? tern_rand_below(&r, 8) * TERN_NSEC_PER_MSEC
-				       : tern_rand_below(&r, 10 * TERN_NSEC_PER_SEC);
+		sl->duration =
+			tern_rand_below(&r, 4) == 0
+				? tern_rand_below(&r, 8) * TERN_NSEC_PER_MSEC
+				: tern_rand_below(&r, 10 * TERN_NSEC_PER_SEC);
 		cr_assert_eq(tern_fiber_spawn(&sched, &sl->f, "sleeper",
-					      sleeper_fn, sl, 16384), 0);
+					      sleeper_fn, sl, 16384),
+			     0);
 	}
 	cr_assert_eq(tern_sched_run(&sched), 0, "seed %llu",
 		     (unsigned long long)seed);
@@ -895,7 +900,8 @@ Test(sched, thousand_sleepers_wake_exactly_in_order_and_replay)
 			 "same seed, different times");
 	run_sleepers(43);
 	for (unsigned i = 0; i < SLEEPERS; i++)
-		differs |= first_id[i] != trace.id[i] || first_t[i] != trace.t[i];
+		differs |= first_id[i] != trace.id[i] ||
+			   first_t[i] != trace.t[i];
 	cr_assert(differs, "another seed gave the same trace");
 }
 
@@ -932,12 +938,14 @@ static void worker(void *arg)
 			tern_sleep(&sched, tern_rand_below(&r, 5000));
 			break;
 		case 2:
-			res = tern_waitq_wait(&sched, &queues[qi], TERN_NO_DEADLINE);
+			res = tern_waitq_wait(&sched, &queues[qi],
+					      TERN_NO_DEADLINE);
 			break;
 		case 3:
 			res = tern_waitq_wait(&sched, &queues[qi],
 					      tern_sched_now(&sched) +
-						      tern_rand_below(&r, 3000));
+						      tern_rand_below(&r,
+								      3000));
 			break;
 		case 4:
 			res = tern_waitq_wake_one(&sched, &queues[qi]);

@@ -16,13 +16,13 @@
 #include "tern/rand.h"
 #include "tern/sched.h"
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "valgrind_sched: %s:%d: %s\n",         \
-				__FILE__, __LINE__, #cond);                    \
-			exit(1);                                               \
-		}                                                              \
+#define CHECK(cond)                                                    \
+	do {                                                           \
+		if (!(cond)) {                                         \
+			fprintf(stderr, "valgrind_sched: %s:%d: %s\n", \
+				__FILE__, __LINE__, #cond);            \
+			exit(1);                                       \
+		}                                                      \
 	} while (0)
 
 #define WORKERS 40
@@ -83,7 +83,8 @@ static void worker(void *arg)
 		case 2:
 			res = tern_waitq_wait(&sched, &queue,
 					      tern_sched_now(&sched) +
-						      tern_rand_below(&r, 3000));
+						      tern_rand_below(&r,
+								      3000));
 			if (res == -TERN_ETIMEDOUT)
 				timeouts++;
 			else
@@ -144,8 +145,10 @@ int main(void)
 	for (unsigned i = 0; i < WORKERS; i++)
 		CHECK(tern_fiber_spawn(&sched, &workers[i], "worker", worker,
 				       (void *)(uintptr_t)i, 32768) == 0);
-	CHECK(tern_fiber_spawn(&sched, &waker, "waker", waker_fn, NULL, 0) == 0);
-	CHECK(tern_fiber_spawn(&sched, &joiner, "joiner", joiner_fn, NULL, 0) == 0);
+	CHECK(tern_fiber_spawn(&sched, &waker, "waker", waker_fn, NULL, 0) ==
+	      0);
+	CHECK(tern_fiber_spawn(&sched, &joiner, "joiner", joiner_fn, NULL, 0) ==
+	      0);
 	for (unsigned i = 0; i < 8; i++) {
 		CHECK(tern_fiber_spawn(&sched, &detached[i], "detached",
 				       detached_fn, NULL, 0) == 0);

@@ -18,8 +18,8 @@
 
 static unsigned long long g_seed, g_op;
 
-#define HARNESS_CHECK(cond, fmt, ...)                                          \
-	cr_assert((cond), "seed %llu, op %llu: " fmt, g_seed, g_op,            \
+#define HARNESS_CHECK(cond, fmt, ...)                               \
+	cr_assert((cond), "seed %llu, op %llu: " fmt, g_seed, g_op, \
 		  ##__VA_ARGS__)
 #include "timer/wheel_harness.h"
 
@@ -41,12 +41,12 @@ static struct fire_log flog;
 struct ttimer {
 	struct tern_timer t;
 	unsigned id;
-	uint64_t period;            /* re-arm at deadline + period ... */
-	uint64_t until;             /* ... while that is <= until */
-	struct ttimer *cancel;      /* cancel this one */
-	struct ttimer *arm;         /* arm this one ... */
-	uint64_t arm_at;            /* ... at this deadline */
-	unsigned rearm_same;        /* re-arm at the same deadline n times */
+	uint64_t period;       /* re-arm at deadline + period ... */
+	uint64_t until;	       /* ... while that is <= until */
+	struct ttimer *cancel; /* cancel this one */
+	struct ttimer *arm;    /* arm this one ... */
+	uint64_t arm_at;       /* ... at this deadline */
+	unsigned rearm_same;   /* re-arm at the same deadline n times */
 };
 
 static void logged(struct tern_timer *t, uint64_t now)
@@ -88,8 +88,9 @@ static void check_ids(const unsigned *want, unsigned n)
 {
 	cr_assert_eq(flog.n, n, "fired %u timers, want %u", flog.n, n);
 	for (unsigned i = 0; i < n; i++)
-		cr_assert_eq(flog.id[i], want[i], "firing %u: timer %u, want %u",
-			     i, flog.id[i], want[i]);
+		cr_assert_eq(flog.id[i], want[i],
+			     "firing %u: timer %u, want %u", i, flog.id[i],
+			     want[i]);
 }
 
 TestSuite(wheel, .init = setup);
@@ -213,8 +214,9 @@ Test(wheel, far_future_deadlines_fire_exactly)
 	cr_assert_eq(flog.n, TERN_ARRAY_SIZE(deadlines));
 	for (unsigned i = 0; i < flog.n; i++) {
 		cr_assert_eq(flog.id[i], i);
-		cr_assert_eq(flog.now[i], deadlines[i], "timer %u fired at %llu",
-			     i, (unsigned long long)flog.now[i]);
+		cr_assert_eq(flog.now[i], deadlines[i],
+			     "timer %u fired at %llu", i,
+			     (unsigned long long)flog.now[i]);
 	}
 }
 
@@ -229,7 +231,8 @@ Test(wheel, one_jump_over_days_fires_all_in_order)
 	for (unsigned i = 0; i < 1000; i++) {
 		ttimer_init(&t[i], i);
 		tern_timer_arm(&wheel, &t[i].t,
-			       tern_rand_below(&r, 5 * 86400 * TERN_NSEC_PER_SEC));
+			       tern_rand_below(&r,
+					       5 * 86400 * TERN_NSEC_PER_SEC));
 	}
 	cr_assert_eq(tern_wheel_expire(&wheel, 6 * 86400 * TERN_NSEC_PER_SEC),
 		     1000);
@@ -391,7 +394,8 @@ Test(wheel, next_is_a_lower_bound_then_exact_for_crowded_far_slots)
 	}
 	cr_assert_eq(tern_wheel_next(&wheel), base);
 	while (tern_wheel_next(&wheel) < min) {
-		cr_assert_eq(tern_wheel_expire(&wheel, tern_wheel_next(&wheel)), 0);
+		cr_assert_eq(tern_wheel_expire(&wheel, tern_wheel_next(&wheel)),
+			     0);
 		cr_assert(++steps < TERN_WHEEL_LEVELS);
 	}
 	cr_assert_eq(tern_wheel_next(&wheel), min);
@@ -410,8 +414,8 @@ Test(wheel, coarse_ticks_stay_exact)
 	for (unsigned s = 0; s < TERN_ARRAY_SIZE(shifts); s++) {
 		static struct ttimer t[64];
 		uint64_t prev = 0, span = shifts[s] >= 56
-						 ? UINT64_MAX - 1
-						 : 1ull << (shifts[s] + 8);
+						  ? UINT64_MAX - 1
+						  : 1ull << (shifts[s] + 8);
 
 		setup();
 		tern_wheel_init(&wheel, 0, shifts[s]);
@@ -465,7 +469,8 @@ static void run_random(uint64_t seed, uint64_t ops, uint32_t max_timers)
 	tern_rand_seed(&r, seed);
 	while (done < ops) {
 		uint32_t n = 1 + (uint32_t)tern_rand_below(&r, max_timers);
-		unsigned shift = shifts[tern_rand_below(&r, TERN_ARRAY_SIZE(shifts))];
+		unsigned shift =
+			shifts[tern_rand_below(&r, TERN_ARRAY_SIZE(shifts))];
 		uint64_t start;
 
 		switch (tern_rand_below(&r, 4)) {
@@ -500,15 +505,17 @@ static void run_random(uint64_t seed, uint64_t ops, uint32_t max_timers)
 		cascaded += h.w.cascaded;
 	}
 	if (getenv("TERN_TEST_VERBOSE"))
-		cr_log_info("seed %llu: %llu ops, %llu expire calls, %llu fired, "
-			    "%llu cascaded", g_seed, (unsigned long long)done,
-			    (unsigned long long)calls, (unsigned long long)fired,
-			    (unsigned long long)cascaded);
+		cr_log_info(
+			"seed %llu: %llu ops, %llu expire calls, %llu fired, "
+			"%llu cascaded",
+			g_seed, (unsigned long long)done,
+			(unsigned long long)calls, (unsigned long long)fired,
+			(unsigned long long)cascaded);
 	/* The sequence must have exercised the wheel, not just armed it. */
 	cr_assert(fired > done / 20 && cascaded > done / 100,
-		  "seed %llu: only %llu fired, %llu cascaded in %llu ops", g_seed,
-		  (unsigned long long)fired, (unsigned long long)cascaded,
-		  (unsigned long long)done);
+		  "seed %llu: only %llu fired, %llu cascaded in %llu ops",
+		  g_seed, (unsigned long long)fired,
+		  (unsigned long long)cascaded, (unsigned long long)done);
 }
 
 static void run_seeds(uint64_t first_seed, unsigned seeds, uint64_t ops,

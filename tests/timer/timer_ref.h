@@ -24,7 +24,7 @@ struct ref_timer {
 
 struct ref {
 	struct ref_timer *t; /* n entries */
-	uint32_t *heap;      /* n entries */
+	uint32_t *heap;	     /* n entries */
 	uint32_t n, len;
 	uint64_t seq;
 };

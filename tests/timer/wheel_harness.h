@@ -43,14 +43,14 @@ struct harness {
 	uint32_t ref_heap[HARNESS_MAX_TIMERS];
 	uint64_t armed_now[HARNESS_MAX_TIMERS]; /* wheel time when armed */
 	uint64_t late_call[HARNESS_MAX_TIMERS]; /* call that armed it late */
-	uint32_t late;        /* late timers armed */
+	uint32_t late;				/* late timers armed */
 	struct ref ref;
 	uint32_t n;
 	harness_choose_fn choose;
 	void *source;
-	uint64_t call_now;    /* now of the expire call in progress */
-	bool stepping;        /* the driver expires at tern_wheel_next() */
-	unsigned action_ppm;  /* chance a callback acts, per 1,000,000 */
+	uint64_t call_now;   /* now of the expire call in progress */
+	bool stepping;	     /* the driver expires at tern_wheel_next() */
+	unsigned action_ppm; /* chance a callback acts, per 1,000,000 */
 	uint64_t ops, fired, calls;
 };
 
@@ -73,7 +73,8 @@ static inline uint64_t harness_deadline(struct harness *h)
 
 	switch (harness_choose(h, 10)) {
 	case 0:
-		return now - harness_choose(h, now < 1000000 ? now + 1 : 1000000);
+		return now -
+		       harness_choose(h, now < 1000000 ? now + 1 : 1000000);
 	case 1:
 		return now;
 	case 2:
@@ -83,11 +84,13 @@ static inline uint64_t harness_deadline(struct harness *h)
 	case 4:
 		return sat_add(now, harness_choose(h, 1ull << 36));
 	case 5: /* up to ten days */
-		return sat_add(now, harness_choose(h, 864000ull * TERN_NSEC_PER_SEC));
+		return sat_add(
+			now, harness_choose(h, 864000ull * TERN_NSEC_PER_SEC));
 	case 6:
 		return now + harness_choose(h, UINT64_MAX - now);
 	case 7: { /* a level boundary, give or take a little */
-		unsigned k = 1 + (unsigned)harness_choose(h, TERN_WHEEL_LEVELS - 1);
+		unsigned k =
+			1 + (unsigned)harness_choose(h, TERN_WHEEL_LEVELS - 1);
 		unsigned sh = TERN_WHEEL_SLOT_BITS * k + h->w.tick_shift;
 		uint64_t b = sh >= 64 ? UINT64_MAX - 1
 				      : sat_add(now >> sh << sh, 1ull << sh);
@@ -149,25 +152,28 @@ static void harness_fired(struct tern_timer *t, uint64_t now)
 
 	HARNESS_CHECK(now == h->call_now, "callback now %llu, expire now %llu",
 		      (unsigned long long)now, (unsigned long long)h->call_now);
-	HARNESS_CHECK(late || want == id,
-		      "timer %u (deadline %llu) fired, reference wants %u "
-		      "(deadline %llu)",
-		      id, (unsigned long long)deadline, want,
-		      want == REF_NONE ? 0ull
-				       : (unsigned long long)h->ref_timers[want]
-						 .deadline);
-	HARNESS_CHECK(deadline <= now, "timer %u fired early: deadline %llu, now %llu",
-		      id, (unsigned long long)deadline, (unsigned long long)now);
-	HARNESS_CHECK(!tern_timer_armed(t), "timer %u armed in its callback", id);
+	HARNESS_CHECK(
+		late || want == id,
+		"timer %u (deadline %llu) fired, reference wants %u "
+		"(deadline %llu)",
+		id, (unsigned long long)deadline, want,
+		want == REF_NONE
+			? 0ull
+			: (unsigned long long)h->ref_timers[want].deadline);
+	HARNESS_CHECK(deadline <= now,
+		      "timer %u fired early: deadline %llu, now %llu", id,
+		      (unsigned long long)deadline, (unsigned long long)now);
+	HARNESS_CHECK(!tern_timer_armed(t), "timer %u armed in its callback",
+		      id);
 	HARNESS_CHECK(tern_timer_deadline(t) == deadline,
 		      "timer %u reports deadline %llu, armed for %llu", id,
 		      (unsigned long long)tern_timer_deadline(t),
 		      (unsigned long long)deadline);
 	if (h->stepping && !late && deadline >= h->armed_now[id])
-		HARNESS_CHECK(now == deadline,
-			      "timer %u fired at %llu, deadline %llu (stepping)",
-			      id, (unsigned long long)now,
-			      (unsigned long long)deadline);
+		HARNESS_CHECK(
+			now == deadline,
+			"timer %u fired at %llu, deadline %llu (stepping)", id,
+			(unsigned long long)now, (unsigned long long)deadline);
 	harness_unlate(h, id);
 	ref_cancel(&h->ref, id);
 	h->fired++;
@@ -176,14 +182,17 @@ static void harness_fired(struct tern_timer *t, uint64_t now)
 	 * too) after this call's now, or arm one late. */
 	if (h->action_ppm && harness_choose(h, 1000000) < h->action_ppm) {
 		uint32_t j = (uint32_t)harness_choose(h, h->n);
-		uint64_t later = sat_add(now, 1 + harness_choose(h, 1ull << 30));
+		uint64_t later =
+			sat_add(now, 1 + harness_choose(h, 1ull << 30));
 
 		switch (harness_choose(h, 5)) {
 		case 4:
-			harness_arm_late(h, j,
-					 deadline - harness_choose(h, deadline < 100
-									     ? deadline + 1
-									     : 100));
+			harness_arm_late(
+				h, j,
+				deadline -
+					harness_choose(h, deadline < 100
+								  ? deadline + 1
+								  : 100));
 			break;
 		case 0:
 			harness_cancel(h, j);
@@ -207,7 +216,8 @@ static void harness_init(struct harness *h, uint32_t n, uint64_t start,
 			 unsigned tick_shift, harness_choose_fn choose,
 			 void *source)
 {
-	HARNESS_CHECK(n >= 1 && n <= HARNESS_MAX_TIMERS, "bad timer count %u", n);
+	HARNESS_CHECK(n >= 1 && n <= HARNESS_MAX_TIMERS, "bad timer count %u",
+		      n);
 	h->n = n;
 	h->choose = choose;
 	h->source = source;
@@ -239,10 +249,12 @@ static void harness_check_rest(struct harness *h)
 		HARNESS_CHECK(tern_wheel_verify(&h->w) == 0,
 			      "wheel invariants broken (%u armed)", h->ref.len);
 	if (h->ref.len == 0 && h->late == 0) {
-		HARNESS_CHECK(next == TERN_NO_DEADLINE, "next %llu with nothing armed",
+		HARNESS_CHECK(next == TERN_NO_DEADLINE,
+			      "next %llu with nothing armed",
 			      (unsigned long long)next);
 	} else if (min <= h->w.now || h->late) {
-		HARNESS_CHECK(next <= h->w.now, "next %llu but %llu is due (now %llu)",
+		HARNESS_CHECK(next <= h->w.now,
+			      "next %llu but %llu is due (now %llu)",
 			      (unsigned long long)next, (unsigned long long)min,
 			      (unsigned long long)h->w.now);
 	} else {
@@ -253,7 +265,8 @@ static void harness_check_rest(struct harness *h)
 	}
 	for (uint32_t i = 0; full && i < h->n; i++)
 		HARNESS_CHECK(tern_timer_armed(&h->timers[i]) ==
-				      (ref_armed(&h->ref, i) || h->late_call[i]),
+				      (ref_armed(&h->ref, i) ||
+				       h->late_call[i]),
 			      "timer %u armed state differs", i);
 }
 
@@ -319,16 +332,23 @@ static void harness_op(struct harness *h)
 
 	h->ops++;
 	switch (harness_choose(h, 16)) {
-	case 0: case 1: case 2: case 3: case 4: case 5:
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+	case 4:
+	case 5:
 		harness_arm(h, id, harness_deadline(h));
 		break;
-	case 6: case 7:
+	case 6:
+	case 7:
 		harness_cancel(h, id);
 		break;
 	case 8:
 		harness_arm(h, id, TERN_NO_DEADLINE);
 		break;
-	case 9: case 10: /* small jumps */
+	case 9:
+	case 10: /* small jumps */
 		harness_expire(h, sat_add(now, harness_choose(h, 1u << 12)));
 		break;
 	case 11: /* a jump to some deadline, or over it */
@@ -341,7 +361,8 @@ static void harness_op(struct harness *h)
 		if (tern_wheel_next(&h->w) != TERN_NO_DEADLINE)
 			harness_expire(h, tern_wheel_next(&h->w));
 		break;
-	case 13: case 14: /* step to a deadline: far ones rarely, as time
+	case 13:
+	case 14: /* step to a deadline: far ones rarely, as time
 			   * cannot come back from them */
 		target = harness_deadline(h);
 		if (target <= now || target - now < (1ull << 45) ||

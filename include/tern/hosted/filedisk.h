@@ -60,46 +60,46 @@
 #include "tern/rand.h"
 
 #define TERN_FILEDISK_QUEUE_DEFAULT 64
-#define TERN_FILEDISK_BAD_MAX 32 /* chosen bad sectors at a time */
+#define TERN_FILEDISK_BAD_MAX 32  /* chosen bad sectors at a time */
 #define TERN_FILEDISK_SEGS_MAX 64 /* the device's max_segments */
 
 /* Injected faults. Probabilities in parts per million (0..1,000,000), drawn
  * per request. */
 struct tern_filedisk_faults {
-	uint32_t read_eio_ppm;  /* a read fails with -TERN_EIO */
+	uint32_t read_eio_ppm;	/* a read fails with -TERN_EIO */
 	uint32_t write_eio_ppm; /* a write fails with -TERN_EIO; none lands */
-	uint32_t torn_ppm;      /* a write of 2+ sectors is torn: a random
+	uint32_t torn_ppm;	/* a write of 2+ sectors is torn: a random
 	                           prefix of 0..count-1 sectors lands, and it
 	                           fails with -TERN_EIO */
 	uint32_t flush_eio_ppm; /* a flush fails with -TERN_EIO */
 };
 
 struct tern_filedisk_opts {
-	const char *name;        /* device name; NULL: "disk" */
-	uint32_t sector_size;    /* power of two >= 512; 0: 512 */
-	uint64_t size;           /* bytes, a multiple of sector_size. 0: the
+	const char *name;     /* device name; NULL: "disk" */
+	uint32_t sector_size; /* power of two >= 512; 0: 512 */
+	uint64_t size;	      /* bytes, a multiple of sector_size. 0: the
 	                            file's size (rounded down to sectors). If
 	                            the file is shorter it is extended with
 	                            zeros; if longer, the rest is not used */
-	bool create;             /* create the file if it does not exist */
+	bool create;	      /* create the file if it does not exist */
 	bool read_only;
-	uint32_t max_sectors;    /* per request; 0: no limit */
-	uint32_t queue_depth;    /* pending requests; 0: default */
-	uint32_t undo_sectors;   /* undo log capacity for tern_filedisk_
+	uint32_t max_sectors;  /* per request; 0: no limit */
+	uint32_t queue_depth;  /* pending requests; 0: default */
+	uint32_t undo_sectors; /* undo log capacity for tern_filedisk_
 	                            power_cut(); 0: no tracking */
 	uint64_t seed;
 	struct tern_filedisk_faults faults;
 };
 
 struct tern_filedisk_stats {
-	uint64_t reads, writes, flushes;          /* requests submitted */
-	uint64_t read_sectors, written_sectors;   /* sectors that landed */
+	uint64_t reads, writes, flushes;	/* requests submitted */
+	uint64_t read_sectors, written_sectors; /* sectors that landed */
 	uint64_t read_errors, write_errors, flush_errors; /* -TERN_EIO */
-	uint64_t injected;       /* faults injected (any kind) */
+	uint64_t injected; /* faults injected (any kind) */
 	uint64_t torn_writes;
 	uint64_t bad_sector_hits;
-	uint64_t eagain;         /* submits refused: queue full */
-	uint64_t undo_destaged;  /* undo records dropped because the log was
+	uint64_t eagain;	/* submits refused: queue full */
+	uint64_t undo_destaged; /* undo records dropped because the log was
 	                            full (writes made durable early) */
 	uint64_t power_cuts;
 	uint64_t sectors_reverted, sectors_kept; /* by power cuts */
@@ -112,7 +112,7 @@ struct tern_filedisk_undo {
 };
 
 struct tern_filedisk {
-	struct tern_blkdev dev;      /* first: pass &disk->dev to a cache */
+	struct tern_blkdev dev; /* first: pass &disk->dev to a cache */
 	struct tern_filedisk_stats stats;
 	struct tern_filedisk_faults faults;
 	/* Private. */
@@ -124,16 +124,16 @@ struct tern_filedisk {
 	struct tern_blk_req *done_head, *done_tail; /* done, not reported */
 	struct {
 		uint64_t sector;
-		uint8_t ops;         /* TERN_FILEDISK_FAIL_* */
+		uint8_t ops; /* TERN_FILEDISK_FAIL_* */
 	} bad[TERN_FILEDISK_BAD_MAX];
 	unsigned n_bad;
 	/* Undo log: a ring of undo_cap records with their sector images. */
 	struct tern_filedisk_undo *undo;
-	uint8_t *undo_data;          /* undo_cap sector images */
-	uint8_t *undo_keep;          /* undo_cap flags, for power cuts */
+	uint8_t *undo_data; /* undo_cap sector images */
+	uint8_t *undo_keep; /* undo_cap flags, for power cuts */
 	uint32_t undo_cap, undo_head, undo_len;
-	uint64_t next_write_id;      /* ids given to writes at submit, from 1 */
-	uint64_t reported_write_id;  /* last write whose completion was
+	uint64_t next_write_id;	    /* ids given to writes at submit, from 1 */
+	uint64_t reported_write_id; /* last write whose completion was
 	                                reported (in submit order) */
 };
 

@@ -71,13 +71,13 @@ struct tern_memlink_faults {
 	uint32_t loss_ppm;
 	uint32_t dup_ppm;
 	uint32_t reorder_ppm;
-	uint64_t reorder_ns;     /* extra hold of a reordered frame */
+	uint64_t reorder_ns; /* extra hold of a reordered frame */
 	uint32_t corrupt_ppm;
-	uint32_t corrupt_bits;   /* bits flipped per corrupted copy (0: 1) */
-	uint64_t delay_ns;       /* fixed one-way delay */
-	uint64_t jitter_ns;      /* plus uniform [0, jitter_ns] */
-	uint64_t rate;           /* bytes per second; 0: no rate limit */
-	uint32_t queue_limit;    /* frames queued for serialization; 0: only
+	uint32_t corrupt_bits; /* bits flipped per corrupted copy (0: 1) */
+	uint64_t delay_ns;     /* fixed one-way delay */
+	uint64_t jitter_ns;    /* plus uniform [0, jitter_ns] */
+	uint64_t rate;	       /* bytes per second; 0: no rate limit */
+	uint32_t queue_limit;  /* frames queued for serialization; 0: only
 	                            the slot pool bounds the queue */
 };
 
@@ -86,29 +86,29 @@ struct tern_memlink_faults {
  * duplicates add copies, each of which is delivered or dropped (nobuf,
  * too_long) on its own. */
 struct tern_memlink_stats {
-	uint64_t sent;          /* frames offered to send() */
+	uint64_t sent; /* frames offered to send() */
 	uint64_t sent_bytes;
-	uint64_t delivered;     /* copies returned by the far end's recv() */
+	uint64_t delivered; /* copies returned by the far end's recv() */
 	uint64_t delivered_bytes;
-	uint64_t lost;          /* fault: loss */
-	uint64_t queue_drops;   /* rate-limit queue full (tail drop) */
-	uint64_t nobuf;         /* no free slot (a frame or a duplicate) */
-	uint64_t too_long;      /* longer than the receiver's buffer */
-	uint64_t duplicated;    /* extra copies made */
-	uint64_t reordered;     /* copies held back by reorder_ns */
-	uint64_t corrupted;     /* copies with bits flipped */
+	uint64_t lost;	      /* fault: loss */
+	uint64_t queue_drops; /* rate-limit queue full (tail drop) */
+	uint64_t nobuf;	      /* no free slot (a frame or a duplicate) */
+	uint64_t too_long;    /* longer than the receiver's buffer */
+	uint64_t duplicated;  /* extra copies made */
+	uint64_t reordered;   /* copies held back by reorder_ns */
+	uint64_t corrupted;   /* copies with bits flipped */
 	uint64_t bits_flipped;
 };
 
 enum tern_memlink_event_kind {
-	TERN_MEMLINK_EV_SEND,       /* offered to send(); hash of its bytes */
-	TERN_MEMLINK_EV_LOSS,       /* dropped by the loss fault */
+	TERN_MEMLINK_EV_SEND,	    /* offered to send(); hash of its bytes */
+	TERN_MEMLINK_EV_LOSS,	    /* dropped by the loss fault */
 	TERN_MEMLINK_EV_QUEUE_DROP, /* dropped: rate-limit queue full */
-	TERN_MEMLINK_EV_NOBUF,      /* dropped: no free slot */
+	TERN_MEMLINK_EV_NOBUF,	    /* dropped: no free slot */
 	TERN_MEMLINK_EV_REORDER,    /* held back; at = new deliver_at */
 	TERN_MEMLINK_EV_DUPLICATE,  /* a second copy queued */
 	TERN_MEMLINK_EV_CORRUPT,    /* bits flipped; hash after flipping */
-	TERN_MEMLINK_EV_QUEUED,     /* a copy in flight; at = deliver_at */
+	TERN_MEMLINK_EV_QUEUED,	    /* a copy in flight; at = deliver_at */
 	TERN_MEMLINK_EV_DELIVER,    /* returned by recv(); hash as delivered */
 	TERN_MEMLINK_EV_TOO_LONG,   /* dropped at recv(): buffer too small */
 	TERN_MEMLINK_EV_COUNT
@@ -116,29 +116,29 @@ enum tern_memlink_event_kind {
 
 struct tern_memlink_event {
 	enum tern_memlink_event_kind kind;
-	unsigned dir;        /* TERN_MEMLINK_AB or TERN_MEMLINK_BA */
-	uint64_t seq;        /* per-direction send number, from 0; a duplicate
+	unsigned dir;  /* TERN_MEMLINK_AB or TERN_MEMLINK_BA */
+	uint64_t seq;  /* per-direction send number, from 0; a duplicate
 	                        has its original's */
-	uint64_t time;       /* tern_clock_monotonic() when it happened */
-	uint64_t at;         /* scheduled delivery (QUEUED, REORDER, DELIVER) */
+	uint64_t time; /* tern_clock_monotonic() when it happened */
+	uint64_t at;   /* scheduled delivery (QUEUED, REORDER, DELIVER) */
 	uint32_t len;
-	uint64_t hash;       /* tern_memlink_hash() of the bytes */
+	uint64_t hash; /* tern_memlink_hash() of the bytes */
 };
 
 typedef void (*tern_memlink_trace_fn)(void *ctx,
 				      const struct tern_memlink_event *ev);
 
 struct tern_memlink_opts {
-	const char *name;      /* ends are NAME.a and NAME.b; NULL: "link" */
+	const char *name; /* ends are NAME.a and NAME.b; NULL: "link" */
 	uint8_t mac_a[TERN_ETH_ALEN]; /* all zero: 02:00:00:00:00:0a */
 	uint8_t mac_b[TERN_ETH_ALEN]; /* all zero: 02:00:00:00:00:0b */
-	uint16_t mtu;          /* 0: TERN_ETH_MTU_DEFAULT */
-	uint32_t frames;       /* slots per direction; 0: default */
+	uint16_t mtu;		      /* 0: TERN_ETH_MTU_DEFAULT */
+	uint32_t frames;	      /* slots per direction; 0: default */
 	uint64_t seed;
 	struct tern_memlink_faults faults[2]; /* [TERN_MEMLINK_AB], [_BA] */
-	tern_memlink_trace_fn trace; /* may be NULL */
+	tern_memlink_trace_fn trace;	      /* may be NULL */
 	void *trace_ctx;
-	bool no_waker;         /* do not register with tern_wait() */
+	bool no_waker; /* do not register with tern_wait() */
 };
 
 struct tern_memlink;
@@ -157,12 +157,12 @@ struct tern_memlink_dir {
 	struct tern_memlink_faults faults;
 	struct tern_memlink_stats stats;
 	struct tern_rand rand;
-	struct tern_list free;     /* free slots */
-	struct tern_list flight;   /* slots by deliver_at */
+	struct tern_list free;	 /* free slots */
+	struct tern_list flight; /* slots by deliver_at */
 	struct tern_memlink_slot *slots;
-	uint32_t used;             /* slots holding a frame */
-	uint64_t busy_until;       /* the serializer is busy until then */
-	uint64_t last_in_order;    /* deliver_at of the last in-order frame */
+	uint32_t used;		/* slots holding a frame */
+	uint64_t busy_until;	/* the serializer is busy until then */
+	uint64_t last_in_order; /* deliver_at of the last in-order frame */
 	uint64_t next_seq;
 };
 
@@ -173,8 +173,8 @@ struct tern_memlink {
 	bool waker_added;
 	tern_memlink_trace_fn trace;
 	void *trace_ctx;
-	uint32_t frames;           /* slots per direction */
-	uint32_t slot_bytes;       /* TERN_ETH_HLEN + mtu */
+	uint32_t frames;     /* slots per direction */
+	uint32_t slot_bytes; /* TERN_ETH_HLEN + mtu */
 	void *mem;
 	size_t mem_size;
 };
@@ -201,8 +201,8 @@ int tern_memlink_set_faults(struct tern_memlink *link, unsigned dir,
 			    const struct tern_memlink_faults *faults);
 
 /* The counters of direction dir. */
-const struct tern_memlink_stats *tern_memlink_stats(
-	const struct tern_memlink *link, unsigned dir);
+const struct tern_memlink_stats *
+tern_memlink_stats(const struct tern_memlink *link, unsigned dir);
 
 /* Frames of direction dir held in slots (in flight or waiting for recv). */
 unsigned tern_memlink_in_flight(const struct tern_memlink *link, unsigned dir);

@@ -34,7 +34,7 @@
 
 struct tern_netns {
 	char name[TERN_NETNS_NAME_MAX]; /* "PREFIX-PID-N" */
-	bool exists;                    /* created and not yet destroyed */
+	bool exists;			/* created and not yet destroyed */
 };
 
 /* Creates a new network namespace named "PREFIX-PID-N" (prefix: letters,
@@ -49,8 +49,8 @@ int tern_netns_create(struct tern_netns *ns, const char *prefix);
  * (IFF_TAP | IFF_NO_PI; pass it to tern_tap_adopt()). The calling thread is
  * back in its own namespace on return. Returns 0, or -TERN_EINVAL (bad
  * ifname or cidr), -TERN_ENODEV (/dev/net/tun unusable), -TERN_EIO. */
-int tern_netns_tap(struct tern_netns *ns, const char *ifname,
-		   const char *cidr, int *fd);
+int tern_netns_tap(struct tern_netns *ns, const char *ifname, const char *cidr,
+		   int *fd);
 
 /* Moves the calling thread into ns. *saved receives a descriptor of the
  * namespace it was in, for tern_netns_leave(). Returns 0 or -TERN_EIO. */

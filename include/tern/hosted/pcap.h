@@ -49,7 +49,7 @@
 #include "tern/dev.h"
 #include "tern/hosted.h"
 
-struct pcap;        /* libpcap's pcap_t */
+struct pcap;	    /* libpcap's pcap_t */
 struct pcap_dumper; /* libpcap's pcap_dumper_t */
 
 #define TERN_PCAP_SNAPLEN 65535
@@ -57,14 +57,14 @@ struct pcap_dumper; /* libpcap's pcap_dumper_t */
 /* ---- Recording ---------------------------------------------------------- */
 
 struct tern_pcap_rec {
-	struct tern_netdev dev;     /* first: same name, MAC, MTU as inner */
-	struct tern_netdev *inner;  /* owned: closed with the wrapper */
+	struct tern_netdev dev;	   /* first: same name, MAC, MTU as inner */
+	struct tern_netdev *inner; /* owned: closed with the wrapper */
 	struct pcap *pcap;
 	struct pcap_dumper *dumper;
 
-	uint64_t frames_sent;       /* frames written, by direction */
+	uint64_t frames_sent; /* frames written, by direction */
 	uint64_t frames_received;
-	uint64_t write_errors;      /* flushes that failed (disk full...) */
+	uint64_t write_errors; /* flushes that failed (disk full...) */
 
 	uint8_t scratch[TERN_ETH_FRAME_MAX]; /* a gathered frame, flattened */
 };
@@ -81,7 +81,7 @@ int tern_pcap_rec_open(struct tern_pcap_rec *rec, struct tern_netdev *inner,
 
 /* A frame the stack sent to a replay device, kept for inspection. */
 struct tern_pcap_sent {
-	uint64_t time;       /* tern_clock_monotonic() when it was sent */
+	uint64_t time; /* tern_clock_monotonic() when it was sent */
 	size_t len;
 	const uint8_t *data; /* owned by the device, valid until close */
 };
@@ -90,14 +90,14 @@ struct tern_pcap_replay_cfg {
 	const char *path;      /* pcap or pcapng file, Ethernet link type */
 	const char *name;      /* netdev name; NULL: "replay" */
 	const uint8_t *mac;    /* Tern's MAC; NULL: random local address */
-	uint16_t mtu;          /* 0: 1500 */
+	uint16_t mtu;	       /* 0: 1500 */
 	unsigned keep_sent;    /* how many sent frames to keep in memory */
 	const char *sent_path; /* NULL, or a pcap file for the sent frames */
 };
 
 struct tern_pcap_replay {
-	struct tern_netdev dev;   /* first */
-	struct tern_waker waker;  /* next(): the next frame's due time */
+	struct tern_netdev dev;	 /* first */
+	struct tern_waker waker; /* next(): the next frame's due time */
 	struct pcap *in;
 
 	/* The next frame, read ahead (libpcap owns the bytes until the next
@@ -107,22 +107,22 @@ struct tern_pcap_replay {
 	uint32_t next_caplen, next_len;
 	uint64_t next_due;
 
-	uint64_t t0;              /* monotonic time of the first frame */
-	uint64_t ts0;             /* capture timestamp of the first frame */
+	uint64_t t0;  /* monotonic time of the first frame */
+	uint64_t ts0; /* capture timestamp of the first frame */
 	uint64_t last_due;
 
 	/* Receive counters. */
-	uint64_t rx_frames;       /* delivered to the stack */
-	uint64_t rx_truncated;    /* captured shorter than sent: skipped */
-	uint64_t rx_runts;        /* shorter than an Ethernet header: skipped */
-	uint64_t read_errors;     /* the file was damaged: replay ended there */
+	uint64_t rx_frames;    /* delivered to the stack */
+	uint64_t rx_truncated; /* captured shorter than sent: skipped */
+	uint64_t rx_runts;     /* shorter than an Ethernet header: skipped */
+	uint64_t read_errors;  /* the file was damaged: replay ended there */
 
 	/* What the stack sent. */
 	uint64_t tx_frames;
 	struct tern_pcap_sent *sent; /* the first keep_sent of them */
 	unsigned sent_kept;
 	unsigned keep_sent;
-	uint8_t *sent_buf;           /* keep_sent * (14 + mtu) bytes */
+	uint8_t *sent_buf; /* keep_sent * (14 + mtu) bytes */
 	struct pcap *out_pcap;
 	struct pcap_dumper *out;
 };

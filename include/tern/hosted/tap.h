@@ -43,20 +43,20 @@
 #define TERN_TAP_OVERFLOW_MAX (65536 + 64)
 
 struct tern_tap {
-	struct tern_netdev dev;    /* first: the netdev the stack uses */
-	struct tern_waker waker;   /* fd readable: frames waiting */
-	int fd;                    /* -1 once closed */
+	struct tern_netdev dev;	 /* first: the netdev the stack uses */
+	struct tern_waker waker; /* fd readable: frames waiting */
+	int fd;			 /* -1 once closed */
 	char ifname[TERN_TAP_IFNAME_MAX];
-	bool created;              /* we created the interface */
+	bool created; /* we created the interface */
 
 	/* Counters (read them any time). */
 	uint64_t rx_frames;
 	uint64_t rx_bytes;
-	uint64_t rx_runts;         /* shorter than an Ethernet header */
+	uint64_t rx_runts; /* shorter than an Ethernet header */
 	uint64_t tx_frames;
 	uint64_t tx_bytes;
-	uint64_t tx_link_down;     /* frames lost: the interface was down */
-	uint64_t tx_errors;        /* frames the kernel refused (lost) */
+	uint64_t tx_link_down; /* frames lost: the interface was down */
+	uint64_t tx_errors;    /* frames the kernel refused (lost) */
 
 	/* Receives the tail of a frame longer than the caller's buffer. */
 	uint8_t overflow[TERN_TAP_OVERFLOW_MAX];

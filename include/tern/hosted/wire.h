@@ -77,11 +77,11 @@ struct tern_wire_addr {
 };
 
 struct tern_wire {
-	struct tern_netdev dev;  /* first */
+	struct tern_netdev dev; /* first */
 	struct tern_waker waker;
 	enum tern_wire_mode mode;
-	int fd;                  /* connection or datagram socket; -1: none */
-	int listen_fd;           /* STREAM_LISTEN only; else -1 */
+	int fd;	       /* connection or datagram socket; -1: none */
+	int listen_fd; /* STREAM_LISTEN only; else -1 */
 	char unlink_path[TERN_WIRE_PATH_MAX]; /* socket file we made, or "" */
 
 	/* Datagram destination (empty for an adopted connected socket). */
@@ -89,18 +89,18 @@ struct tern_wire {
 	unsigned remote_len;
 
 	/* Stream state. */
-	size_t rstart, rend;     /* unconsumed bytes of rbuf */
-	size_t toff, tlen;       /* unsent bytes of tbuf */
+	size_t rstart, rend; /* unconsumed bytes of rbuf */
+	size_t toff, tlen;   /* unsent bytes of tbuf */
 
 	/* Counters. */
 	uint64_t rx_frames;
 	uint64_t tx_frames;
-	uint64_t rx_runts;       /* shorter than an Ethernet header */
-	uint64_t tx_no_peer;     /* lost: no peer connected or bound */
-	uint64_t tx_errors;      /* refused by the socket (lost) */
-	uint64_t proto_errors;   /* bad stream length: connection dropped */
-	uint64_t connects;       /* stream peers accepted or connected */
-	uint64_t disconnects;    /* stream connections ended */
+	uint64_t rx_runts;     /* shorter than an Ethernet header */
+	uint64_t tx_no_peer;   /* lost: no peer connected or bound */
+	uint64_t tx_errors;    /* refused by the socket (lost) */
+	uint64_t proto_errors; /* bad stream length: connection dropped */
+	uint64_t connects;     /* stream peers accepted or connected */
+	uint64_t disconnects;  /* stream connections ended */
 
 	uint8_t rbuf[TERN_WIRE_RBUF];
 	uint8_t tbuf[4 + TERN_ETH_FRAME_MAX];
@@ -122,8 +122,7 @@ int tern_wire_listen(struct tern_wire *w, const char *path, const char *name);
 /* Connects to UNIX stream socket path. Returns 0, or -TERN_EINVAL,
  * -TERN_ENOENT (no such socket), -TERN_ECONNREFUSED (nobody listening),
  * -TERN_EIO. */
-int tern_wire_connect(struct tern_wire *w, const char *path,
-		      const char *name);
+int tern_wire_connect(struct tern_wire *w, const char *path, const char *name);
 
 /* Adopts a connected stream socket (socketpair(AF_UNIX, SOCK_STREAM) in
  * tests). Takes ownership of fd. Returns 0 or -TERN_EINVAL. */

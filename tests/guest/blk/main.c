@@ -143,8 +143,8 @@ static int run_batch(struct tern_blkdev *dev, struct io *ios, unsigned n)
 		tern_wait(tern_clock_monotonic() + 100 * TERN_NSEC_PER_MSEC);
 	}
 	if (left) {
-		tern_log_error("blk: %s: %u requests never completed", dev->name,
-			       left);
+		tern_log_error("blk: %s: %u requests never completed",
+			       dev->name, left);
 		return failed + (int)left;
 	}
 	for (unsigned i = 0; i < n; i++)
@@ -163,8 +163,13 @@ static int check_disk(struct tern_blkdev *dev, uint64_t seed)
 	uint32_t big = dev->max_sectors ? TERN_MIN(dev->max_sectors, 2048u)
 					: 2048u;
 	struct range ranges[] = {
-		{ 0, 1 }, { 1, 7 }, { 8, 8 }, { 100, 64 }, { 1000, 255 },
-		{ 2048, big }, { dev->sector_count - 1, 1 },
+		{ 0, 1 },
+		{ 1, 7 },
+		{ 8, 8 },
+		{ 100, 64 },
+		{ 1000, 255 },
+		{ 2048, big },
+		{ dev->sector_count - 1, 1 },
 	};
 	unsigned n = TERN_ARRAY_SIZE(ranges), scattered = 0;
 	uint8_t *bufs[TERN_ARRAY_SIZE(ranges)], *want;
@@ -206,7 +211,8 @@ static int check_disk(struct tern_blkdev *dev, uint64_t seed)
 	for (unsigned i = 0; want && i < n; i++) {
 		if (!io_has_pattern(&ios[i], seed, ss, want)) {
 			tern_log_error("blk: %s: sectors %llu+%u read back "
-				       "wrong", dev->name,
+				       "wrong",
+				       dev->name,
 				       (unsigned long long)ranges[i].sector,
 				       ranges[i].count);
 			bad++;

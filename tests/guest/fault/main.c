@@ -70,7 +70,7 @@ static void overflow_fn(void *arg)
 {
 	struct overflow *o = arg;
 
-	deep(12); /* 12 KiB on an 8 KiB stack */
+	deep(12);		     /* 12 KiB on an 8 KiB stack */
 	tern_fiber_yield(&o->sched); /* the switch checks the canary */
 }
 

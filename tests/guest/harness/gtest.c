@@ -9,16 +9,16 @@
 #include "tern/fmt.h"
 #include "tern/print.h"
 
-void gtest_fail(struct gtest *t, const char *file, int line,
-		const char *expr, unsigned long long a, unsigned long long b,
-		bool values)
+void gtest_fail(struct gtest *t, const char *file, int line, const char *expr,
+		unsigned long long a, unsigned long long b, bool values)
 {
 	t->failed = true;
 	if (values)
-		tern_printf("# %s: %s:%d: failed: %s (0x%llx != 0x%llx)\n", t->name,
-		    file, line, expr, a, b);
+		tern_printf("# %s: %s:%d: failed: %s (0x%llx != 0x%llx)\n",
+			    t->name, file, line, expr, a, b);
 	else
-		tern_printf("# %s: %s:%d: failed: %s\n", t->name, file, line, expr);
+		tern_printf("# %s: %s:%d: failed: %s\n", t->name, file, line,
+			    expr);
 }
 
 unsigned gtest_run(const char *suite, const struct gtest_case *cases,
@@ -26,7 +26,8 @@ unsigned gtest_run(const char *suite, const struct gtest_case *cases,
 {
 	unsigned failed = 0, checks = 0;
 
-	tern_printf("%s: %u tests, seed %llu\n", suite, n, (unsigned long long)seed);
+	tern_printf("%s: %u tests, seed %llu\n", suite, n,
+		    (unsigned long long)seed);
 	for (unsigned i = 0; i < n; i++) {
 		struct gtest t;
 
@@ -37,10 +38,11 @@ unsigned gtest_run(const char *suite, const struct gtest_case *cases,
 		checks += t.checks;
 		if (t.failed)
 			failed++;
-		tern_printf("%s %u - %s (%u checks)\n", t.failed ? "not ok" : "ok",
-		    i + 1, t.name, t.checks);
+		tern_printf("%s %u - %s (%u checks)\n",
+			    t.failed ? "not ok" : "ok", i + 1, t.name,
+			    t.checks);
 	}
 	tern_printf("%s: %u passed, %u failed, %u checks (seed %llu)\n", suite,
-	    n - failed, failed, checks, (unsigned long long)seed);
+		    n - failed, failed, checks, (unsigned long long)seed);
 	return failed;
 }

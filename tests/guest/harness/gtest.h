@@ -31,30 +31,29 @@ struct gtest_case {
 };
 
 /* Records a failure of the current test (prints it at once). */
-void gtest_fail(struct gtest *t, const char *file, int line,
-		const char *expr, unsigned long long a, unsigned long long b,
-		bool values);
+void gtest_fail(struct gtest *t, const char *file, int line, const char *expr,
+		unsigned long long a, unsigned long long b, bool values);
 
-#define GT_ASSERT(t, cond)                                                     \
-	do {                                                                   \
-		(t)->checks++;                                                 \
-		if (!(cond)) {                                                 \
-			gtest_fail((t), __FILE__, __LINE__, #cond, 0, 0,       \
-				   false);                                     \
-			return;                                                \
-		}                                                              \
+#define GT_ASSERT(t, cond)                                               \
+	do {                                                             \
+		(t)->checks++;                                           \
+		if (!(cond)) {                                           \
+			gtest_fail((t), __FILE__, __LINE__, #cond, 0, 0, \
+				   false);                               \
+			return;                                          \
+		}                                                        \
 	} while (0)
 
-#define GT_ASSERT_EQ(t, a, b)                                                  \
-	do {                                                                   \
-		unsigned long long gt_a_ = (unsigned long long)(a);            \
-		unsigned long long gt_b_ = (unsigned long long)(b);            \
-		(t)->checks++;                                                 \
-		if (gt_a_ != gt_b_) {                                          \
-			gtest_fail((t), __FILE__, __LINE__, #a " == " #b,      \
-				   gt_a_, gt_b_, true);                        \
-			return;                                                \
-		}                                                              \
+#define GT_ASSERT_EQ(t, a, b)                                             \
+	do {                                                              \
+		unsigned long long gt_a_ = (unsigned long long)(a);       \
+		unsigned long long gt_b_ = (unsigned long long)(b);       \
+		(t)->checks++;                                            \
+		if (gt_a_ != gt_b_) {                                     \
+			gtest_fail((t), __FILE__, __LINE__, #a " == " #b, \
+				   gt_a_, gt_b_, true);                   \
+			return;                                           \
+		}                                                         \
 	} while (0)
 
 /* Runs n tests with seed; returns the number that failed. */

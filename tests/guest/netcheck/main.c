@@ -209,9 +209,11 @@ static int configure(struct netcheck *nc, struct tern_boot *boot)
 	if (ip1) {
 		if (boot->n_net < 2 ||
 		    tern_ipv4_parse_cidr(ip1, &addr, &prefix) < 0 ||
-		    tern_net_if_set_addr(&nc->net, 1, addr, prefix, 0, now) < 0) {
+		    tern_net_if_set_addr(&nc->net, 1, addr, prefix, 0, now) <
+			    0) {
 			tern_log_error("netcheck: --ip1 %s needs net1 and "
-				       "A.B.C.D/N", ip1);
+				       "A.B.C.D/N",
+				       ip1);
 			return -TERN_EINVAL;
 		}
 	}

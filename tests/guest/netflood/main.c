@@ -50,7 +50,7 @@ static const struct tern_flag flags[] = {
 
 struct flood {
 	struct tern_netdev *tx_dev, *rx_dev; /* rx_dev NULL in tx mode */
-	uint64_t frames;                     /* to send */
+	uint64_t frames;		     /* to send */
 	unsigned batch;
 	uint64_t stall_ns;
 	uint64_t sent, received, refused, waits;
@@ -236,8 +236,7 @@ static int flood_main(struct tern_boot *boot)
 		tern_log_error("netflood: --batch must be 1..%d", BATCH_MAX);
 		return 2;
 	}
-	if (boot->n_net < 1 ||
-	    (strcmp(mode, "loop") == 0 && boot->n_net < 2)) {
+	if (boot->n_net < 1 || (strcmp(mode, "loop") == 0 && boot->n_net < 2)) {
 		tern_log_error("netflood: mode %s needs %s", mode,
 			       boot->n_net < 1 ? "net0" : "net0 and net1");
 		return 2;
@@ -253,17 +252,16 @@ static int flood_main(struct tern_boot *boot)
 	start = tern_clock_monotonic();
 	status = f->rx_dev ? run_loop(f) : run_tx(f);
 	if (status == 0)
-		tern_log_info("netflood: sent %llu frames in %llu ms (%s, "
-			      "batch %u): %llu received, %llu sends "
-			      "refused, %llu waits",
-			      (unsigned long long)f->sent,
-			      (unsigned long long)((tern_clock_monotonic() -
-						    start) /
-						   TERN_NSEC_PER_MSEC),
-			      mode, f->batch,
-			      (unsigned long long)f->received,
-			      (unsigned long long)f->refused,
-			      (unsigned long long)f->waits);
+		tern_log_info(
+			"netflood: sent %llu frames in %llu ms (%s, "
+			"batch %u): %llu received, %llu sends "
+			"refused, %llu waits",
+			(unsigned long long)f->sent,
+			(unsigned long long)((tern_clock_monotonic() - start) /
+					     TERN_NSEC_PER_MSEC),
+			mode, f->batch, (unsigned long long)f->received,
+			(unsigned long long)f->refused,
+			(unsigned long long)f->waits);
 	return status;
 }
 

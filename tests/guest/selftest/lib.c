@@ -48,8 +48,7 @@ static void cksum_pieces_equal_whole(struct gtest *t)
 			tern_csum_add(&c, buf + off, n);
 			off += n;
 		}
-		GT_ASSERT_EQ(t, tern_csum_finish(&c),
-			     ref_cksum(buf, len));
+		GT_ASSERT_EQ(t, tern_csum_finish(&c), ref_cksum(buf, len));
 	}
 }
 
@@ -58,16 +57,15 @@ static void fmt_conversions(struct gtest *t)
 	char buf[64];
 	int n;
 
-	n = tern_snprintf(buf, sizeof(buf), "%d %u %x %X %o", -42, 42u,
-			  0xbeefu, 0xbeefu, 8u);
+	n = tern_snprintf(buf, sizeof(buf), "%d %u %x %X %o", -42, 42u, 0xbeefu,
+			  0xbeefu, 8u);
 	GT_ASSERT(t, strcmp(buf, "-42 42 beef BEEF 10") == 0);
 	GT_ASSERT_EQ(t, n, strlen(buf));
-	tern_snprintf(buf, sizeof(buf), "%llu %lld",
-		      18446744073709551615ull, -9223372036854775807ll - 1);
+	tern_snprintf(buf, sizeof(buf), "%llu %lld", 18446744073709551615ull,
+		      -9223372036854775807ll - 1);
 	GT_ASSERT(t, strcmp(buf, "18446744073709551615 "
 				 "-9223372036854775808") == 0);
-	tern_snprintf(buf, sizeof(buf), "[%5d|%-5d|%05d|%+d]", 42, 42, 42,
-		      42);
+	tern_snprintf(buf, sizeof(buf), "[%5d|%-5d|%05d|%+d]", 42, 42, 42, 42);
 	GT_ASSERT(t, strcmp(buf, "[   42|42   |00042|+42]") == 0);
 	tern_snprintf(buf, sizeof(buf), "%.3s|%s|%c|%%", "abcdef", "xy", 'z');
 	GT_ASSERT(t, strcmp(buf, "abc|xy|z|%") == 0);
@@ -88,8 +86,8 @@ static void fmt_truncates_and_counts(struct gtest *t)
 
 static void view_reads_and_bounds(struct gtest *t)
 {
-	static const uint8_t bytes[] = { 0x45, 0x00, 0x00, 0x54, 0x12,
-					 0x34, 0x56, 0x78 };
+	static const uint8_t bytes[] = { 0x45, 0x00, 0x00, 0x54,
+					 0x12, 0x34, 0x56, 0x78 };
 	struct tern_view v = tern_view_make(bytes, sizeof(bytes));
 	struct tern_cursor c = tern_cursor_make(bytes, sizeof(bytes));
 	struct tern_view sub;

@@ -21,8 +21,7 @@ static int selftest_main(struct tern_boot *boot)
 	else if (tern_entropy(&seed, sizeof(seed)) < 0)
 		seed = tern_clock_monotonic();
 	seed &= 0xffffffffull; /* short enough to retype */
-	failed += gtest_run("selftest", selftest_lib, selftest_lib_count,
-			    seed);
+	failed += gtest_run("selftest", selftest_lib, selftest_lib_count, seed);
 	failed += gtest_run("selftest", selftest_platform,
 			    selftest_platform_count, seed);
 	failed += gtest_run("selftest", selftest_sched, selftest_sched_count,

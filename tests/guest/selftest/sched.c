@@ -126,12 +126,14 @@ static void fibers_sleep_in_deadline_order(struct gtest *t)
 		k->id = i;
 		k->order = order;
 		k->n_order = &n_order;
-		GT_ASSERT_EQ(t, tern_fiber_spawn(&s, &k->fiber, "sleeper",
-						 sleeper_fn, k, 0),
+		GT_ASSERT_EQ(t,
+			     tern_fiber_spawn(&s, &k->fiber, "sleeper",
+					      sleeper_fn, k, 0),
 			     0);
 	}
-	GT_ASSERT_EQ(t, tern_fiber_spawn(&s, &parent_fiber, "parent",
-					 parent_fn, &p, 0),
+	GT_ASSERT_EQ(t,
+		     tern_fiber_spawn(&s, &parent_fiber, "parent", parent_fn,
+				      &p, 0),
 		     0);
 	tern_fiber_detach(&parent_fiber);
 	GT_ASSERT_EQ(t, tern_sched_run(&s), 0);
@@ -157,18 +159,16 @@ static void waiter_fn(void *arg)
 {
 	struct waiters *w = arg;
 
-	w->woken_rc = tern_waitq_wait(w->s, &w->q,
-				      tern_sched_now(w->s) +
-					      5 * TERN_NSEC_PER_SEC);
+	w->woken_rc = tern_waitq_wait(
+		w->s, &w->q, tern_sched_now(w->s) + 5 * TERN_NSEC_PER_SEC);
 }
 
 static void lonely_fn(void *arg)
 {
 	struct waiters *w = arg;
 
-	w->timeout_rc = tern_waitq_wait(w->s, &w->lonely,
-					tern_sched_now(w->s) +
-						TERN_NSEC_PER_MSEC);
+	w->timeout_rc = tern_waitq_wait(
+		w->s, &w->lonely, tern_sched_now(w->s) + TERN_NSEC_PER_MSEC);
 }
 
 static void waker_fn(void *arg)

@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="
 build-essential cmake ninja-build pkg-config git
-clang lld libclang-rt-14-dev libfuzzer-14-dev
+clang clang-format lld libclang-rt-14-dev libfuzzer-14-dev
 libcriterion-dev libpcap-dev liblwip-dev
 valgrind gdb linux-perf
 qemu-system-x86 qemu-utils iproute2 iputils-ping netcat-openbsd dnsmasq-base

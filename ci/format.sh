@@ -1,6 +1,7 @@
 #!/bin/sh
-# ci/format.sh [--check] - formats every C file git tracks with
-# clang-format and the project's .clang-format (the kernel's style).
+# ci/format.sh [--check] - formats every C file of the tree (tracked, or
+# new and not ignored) with clang-format and the project's .clang-format
+# (the kernel's style).
 #   ci/format.sh           rewrites the files in place
 #   ci/format.sh --check   changes nothing; names each file that is not
 #                          formatted and exits 1 if there is one
@@ -16,7 +17,7 @@ esac
 command -v clang-format >/dev/null || {
     echo "clang-format is missing: run ci/setup.sh" >&2; exit 1; }
 
-files=$(git ls-files '*.c' '*.h')
+files=$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 if [ $check = 0 ]; then
     # shellcheck disable=SC2086
     exec clang-format -i $files

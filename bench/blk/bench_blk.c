@@ -6,7 +6,12 @@
  *               kernel's page cache (the same bytes, in memory both ways);
  *   misses      sequential 64 KiB reads of a file 64x the cache through the
  *               cache over the hosted file disk, against pread(2) of the
- *               same file; random 4 KiB misses the same way (MB/s);
+ *               same file and against the same cache on a disk taking one
+ *               buffer per request (no runs); random 4 KiB misses the same
+ *               way (MB/s);
+ *   writes      sequential 64 KiB writes with a flush every 512 KiB through
+ *               the cache, against pwrite(2) + fdatasync(2) at the same
+ *               points and against the cache without runs;
  *   hit ratio   S3-FIFO (the cache's policy) against LRU, ARC and 2Q,
  *               simulated (policy_sim.c) on Zipf, scan-plus-hot-set, loop
  *               and web traces (traces.c), plus the real cache replaying
@@ -288,15 +293,16 @@ static void bench_misses(struct tern_bench *b)
 	uint64_t size = b->quick ? 16ull << 20 : 64ull << 20;
 	uint64_t rnd = b->quick ? 2000 : 20000;
 	double tern_seq[64], os_seq[64], big_seq[64], tern_rnd[64], os_rnd[64];
+	double one_seq[64];
 	struct tern_filedisk_opts o = { .read_only = true };
 	unsigned reps = b->reps > 64 ? 64 : b->reps;
 	struct tern_bcache_config big_cfg = { CHUNK, MISS_CACHE * BS / CHUNK,
 					      4 };
-	struct tern_filedisk disk;
-	struct tern_bcache c, big;
+	struct tern_filedisk disk, one_disk;
+	struct tern_bcache c, big, one;
 	uint8_t *buf = xmalloc(CHUNK);
 	size_t big_size = tern_bcache_mem_size(&big_cfg);
-	void *mem, *big_mem = xmalloc(big_size);
+	void *mem, *one_mem, *big_mem = xmalloc(big_size);
 	char path[64];
 	int fd, err;
 
@@ -305,12 +311,19 @@ static void bench_misses(struct tern_bench *b)
 	if (err)
 		die("tern_filedisk_open", err);
 	cache_open(&c, &disk.dev, MISS_CACHE, 32, &mem);
+	/* The same cache on a disk that takes one buffer per request. */
+	err = tern_filedisk_open(&one_disk, path, &o);
+	if (err)
+		die("tern_filedisk_open", err);
+	one_disk.dev.max_segments = 1;
+	cache_open(&one, &one_disk.dev, MISS_CACHE, 32, &one_mem);
 	/* The same 1 MiB of cache in 64 KiB blocks: one request per read. */
 	err = tern_bcache_init(&big, &disk.dev, &big_cfg, big_mem, big_size);
 	if (err)
 		die("tern_bcache_init", err);
 	for (unsigned rep = 0; rep < reps; rep++) {
 		tern_seq[rep] = seq_pass(&c, fd, buf, size);
+		one_seq[rep] = seq_pass(&one, fd, buf, size);
 		big_seq[rep] = seq_pass(&big, fd, buf, size);
 		os_seq[rep] = seq_pass(NULL, fd, buf, size);
 		tern_rnd[rep] = random_pass(&c, fd, buf, size, rnd, rep);
@@ -318,6 +331,8 @@ static void bench_misses(struct tern_bench *b)
 	}
 	tern_bench_record(b, "miss/bcache seq 64KiB, 4KiB blocks", tern_seq,
 			  reps, CHUNK);
+	tern_bench_record(b, "miss/bcache seq 64KiB, 4KiB blocks, no runs",
+			  one_seq, reps, CHUNK);
 	tern_bench_record(b, "miss/bcache seq 64KiB, 64KiB blocks", big_seq,
 			  reps, CHUNK);
 	tern_bench_record(b, "miss/os pread seq 64KiB", os_seq, reps, CHUNK);
@@ -326,6 +341,9 @@ static void bench_misses(struct tern_bench *b)
 	tern_bench_ratio(b, "miss seq 64KiB: bcache (4KiB blocks) vs os pread",
 			 "miss/bcache seq 64KiB, 4KiB blocks",
 			 "miss/os pread seq 64KiB");
+	tern_bench_ratio(b, "miss seq 64KiB: runs vs one request per block",
+			 "miss/bcache seq 64KiB, 4KiB blocks",
+			 "miss/bcache seq 64KiB, 4KiB blocks, no runs");
 	tern_bench_ratio(b, "miss seq 64KiB: bcache (64KiB blocks) vs os pread",
 			 "miss/bcache seq 64KiB, 64KiB blocks",
 			 "miss/os pread seq 64KiB");
@@ -338,14 +356,105 @@ static void bench_misses(struct tern_bench *b)
 					    : 0,
 			  "%");
 	tern_bcache_drain(&c);
+	tern_bcache_drain(&one);
 	tern_bcache_drain(&big);
 	tern_bcache_fini(&c);
+	tern_bcache_fini(&one);
 	tern_bcache_fini(&big);
 	tern_filedisk_close(&disk);
+	tern_filedisk_close(&one_disk);
+	free(one_mem);
 	close(fd);
 	unlink(path);
 	free(mem);
 	free(big_mem);
+	free(buf);
+}
+
+/* ---- Writes -------------------------------------------------------------*/
+
+#define WRITE_FLUSH_EVERY (512u * 1024u)
+
+/* One pass of 64 KiB writes over the file at path with a flush every
+ * WRITE_FLUSH_EVERY bytes: through a cache on the file disk (taking one
+ * buffer per request unless runs), or with pwrite + fdatasync (cache
+ * false). Returns ns per write. */
+static double write_pass(const char *path, bool cache, bool runs, uint8_t *buf,
+			 uint64_t size)
+{
+	struct tern_filedisk disk;
+	struct tern_bcache c;
+	void *mem = NULL;
+	double t0, t;
+	int fd = -1, err;
+
+	if (cache) {
+		err = tern_filedisk_open(&disk, path, NULL);
+		if (err)
+			die("tern_filedisk_open", err);
+		if (!runs)
+			disk.dev.max_segments = 1;
+		cache_open(&c, &disk.dev, MISS_CACHE, 0, &mem);
+	} else {
+		fd = open(path, O_RDWR);
+		if (fd < 0)
+			die("open", -1);
+	}
+	t0 = ns_now();
+	for (uint64_t off = 0; off < size; off += CHUNK) {
+		buf[0] = (uint8_t)off; /* new data every pass */
+		if (cache)
+			err = tern_bcache_pwrite(&c, buf, CHUNK, off);
+		else
+			err = (int)pwrite(fd, buf, CHUNK, (off_t)off);
+		if (err != (int)CHUNK)
+			die("sequential write", err);
+		if ((off + CHUNK) % WRITE_FLUSH_EVERY)
+			continue;
+		err = cache ? tern_bcache_flush(&c) : fdatasync(fd);
+		if (err)
+			die("flush", err);
+	}
+	t = (ns_now() - t0) / (double)(size / CHUNK);
+	if (cache) {
+		tern_bcache_fini(&c);
+		tern_filedisk_close(&disk);
+		free(mem);
+	} else {
+		close(fd);
+	}
+	return t;
+}
+
+static void bench_writes(struct tern_bench *b)
+{
+	uint64_t size = b->quick ? 4ull << 20 : 16ull << 20;
+	unsigned reps = b->reps > 64 ? 64 : b->reps;
+	double runs[64], one[64], os[64];
+	uint8_t *buf = xmalloc(CHUNK);
+	char path[64];
+	int fd = make_file(path, sizeof(path), size);
+
+	close(fd);
+	memset(buf, 0x5a, CHUNK);
+	for (unsigned rep = 0; rep < reps; rep++) {
+		runs[rep] = write_pass(path, true, true, buf, size);
+		one[rep] = write_pass(path, true, false, buf, size);
+		os[rep] = write_pass(path, false, false, buf, size);
+	}
+	tern_bench_record(b, "write/bcache seq 64KiB + flush, 4KiB blocks",
+			  runs, reps, CHUNK);
+	tern_bench_record(b, "write/bcache seq 64KiB + flush, no runs", one,
+			  reps, CHUNK);
+	tern_bench_record(b, "write/os pwrite 64KiB + fdatasync", os, reps,
+			  CHUNK);
+	tern_bench_ratio(b, "write seq: bcache vs os pwrite + fdatasync",
+			 "write/bcache seq 64KiB + flush, 4KiB blocks",
+			 "write/os pwrite 64KiB + fdatasync");
+	tern_bench_ratio(b, "write seq: runs vs one request per block",
+			 "write/bcache seq 64KiB + flush, 4KiB blocks",
+			 "write/bcache seq 64KiB + flush, no runs");
+	unlink(path);
 	free(buf);
 }
 
@@ -575,6 +684,7 @@ int main(int argc, char **argv)
 	tern_bench_init(&b, "blk", argc, argv);
 	bench_hits(&b);
 	bench_misses(&b);
+	bench_writes(&b);
 	bench_ratios(&b);
 	bench_tarfs(&b);
 	return tern_bench_finish(&b);

@@ -162,8 +162,7 @@ void bc_wake(struct tern_bcache *c, struct tern_waitq *q)
 		tern_waitq_wake_all(c->sched, q);
 }
 
-static struct tern_bcache_buf *lookup(const struct tern_bcache *c,
-				      uint64_t blockno)
+struct tern_bcache_buf *bc_lookup(const struct tern_bcache *c, uint64_t blockno)
 {
 	struct tern_bcache_buf *b = c->hash[bc_hash(blockno, c->hash_mask)];
 
@@ -264,7 +263,7 @@ static void read_ahead(struct tern_bcache *c, struct tern_bcache_ra *s,
 		struct tern_bcache_buf *b;
 		int err;
 
-		if (lookup(c, s->ahead)) {
+		if (bc_lookup(c, s->ahead)) {
 			io_start_read_run(c, run, n); /* a run is consecutive */
 			n = 0;
 			s->ahead++;
@@ -326,7 +325,7 @@ int tern_bcache_get(struct tern_bcache *c, uint64_t blockno, unsigned flags,
 	TERN_ASSERT(out != NULL && c->dev != NULL);
 	if (blockno >= c->dev_blocks)
 		return -TERN_EINVAL;
-	b = lookup(c, blockno);
+	b = bc_lookup(c, blockno);
 	if (b) {
 		c->stats.hits++;
 		if (b->state == BUF_READING)

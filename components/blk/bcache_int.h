@@ -1,8 +1,9 @@
 /*
  * bcache_int.h - private interface between the block cache's files:
  * bcache.c (init, get/put, writers, read-ahead), bcache_policy.c (S3-FIFO
- * and its ghost queue), bcache_io.c (requests, completions, flush) and
- * bcache_wait.c (the blocking API).
+ * and its ghost queue), bcache_io.c (requests, completions, flush),
+ * bcache_run.c (requests of consecutive blocks) and bcache_wait.c (the
+ * blocking API).
  */
 #ifndef TERN_BCACHE_INT_H
 #define TERN_BCACHE_INT_H
@@ -33,6 +34,10 @@ enum { Q_FREE, Q_SMALL, Q_MAIN };
 
 /* Wakes every fiber on q, if the cache is attached to a scheduler. */
 void bc_wake(struct tern_bcache *c, struct tern_waitq *q);
+
+/* The buffer of block blockno, or NULL if it is not cached. */
+struct tern_bcache_buf *bc_lookup(const struct tern_bcache *c,
+				  uint64_t blockno);
 
 /* Unhashes b and puts it on the free list (b unreferenced, no I/O). */
 void bc_drop(struct tern_bcache *c, struct tern_bcache_buf *b);
@@ -70,14 +75,31 @@ void ghost_init(struct tern_bcache *c, struct tern_bcache_ghost *ghost,
 /* Starts b's read (b hashed, BUF_READING). */
 void io_start_read(struct tern_bcache *c, struct tern_bcache_buf *b);
 
-/* Reads the n consecutive blocks of bufs (each hashed, BUF_READING): in
- * one scattered request when the device takes it and a run is free, else
- * each alone. n may be 0. */
-void io_start_read_run(struct tern_bcache *c, struct tern_bcache_buf **bufs,
-		       uint32_t n);
-
 /* Starts b's write-back (b dirty, no I/O, no writers). */
 void io_start_write(struct tern_bcache *c, struct tern_bcache_buf *b);
+
+/* Sectors of block b on the device (the last block may be short). */
+uint32_t io_block_sectors(const struct tern_bcache *c,
+			  const struct tern_bcache_buf *b);
+
+/* io_block_sectors, for a read into b: zeroes the rest of its data. */
+uint32_t io_read_sectors(struct tern_bcache *c, struct tern_bcache_buf *b);
+
+/* Ends b's read (io_read_finished) or write-back (io_write_finished) with
+ * status: its state, flags, waiters and the I/O count. */
+void io_read_finished(struct tern_bcache *c, struct tern_bcache_buf *b,
+		      int status);
+void io_write_finished(struct tern_bcache *c, struct tern_bcache_buf *b,
+		       int status);
+
+/* True if b is waiting for the active flush to write it back: dirty,
+ * marked by it, no write in flight, no writer. */
+static inline bool io_flush_writable(const struct tern_bcache_buf *b)
+{
+	return (b->flags & (BUF_DIRTY | BUF_FLUSHING | BUF_WRITEBACK)) ==
+		       (BUF_DIRTY | BUF_FLUSHING) &&
+	       b->writers == 0;
+}
 
 /* Moves flushes along: activates waiting ones, submits the device flush
  * when the active group's writes are done. Returns requests submitted. */
@@ -85,5 +107,18 @@ int io_flush_progress(struct tern_bcache *c);
 
 /* Submits what the device refused before. Returns requests submitted. */
 int io_retry(struct tern_bcache *c);
+
+/* bcache_run.c */
+
+/* Reads the n consecutive blocks of bufs (each hashed, BUF_READING): in
+ * one scattered request when the device takes it and a run is free, else
+ * each alone. n may be 0. */
+void io_start_read_run(struct tern_bcache *c, struct tern_bcache_buf **bufs,
+		       uint32_t n);
+
+/* Writes back first (io_flush_writable) and the io_flush_writable blocks
+ * that follow it on the device, in one scattered request when it can, else
+ * first alone. Returns the requests started. */
+int io_start_write_run(struct tern_bcache *c, struct tern_bcache_buf *first);
 
 #endif

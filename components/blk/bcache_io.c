@@ -4,8 +4,8 @@
  *
  * Every buffer has one embedded request, enough since a buffer is never
  * read and written at once (only a valid block is written back; only an
- * empty one is read). Read-ahead of consecutive blocks uses runs instead
- * (struct tern_bcache_run, one per stream): one scattered request. Requests the device refuses (-TERN_EAGAIN: queue
+ * empty one is read). Consecutive blocks read ahead or written back by a
+ * flush go together as runs (bcache_run.c). Requests the device refuses (-TERN_EAGAIN: queue
  * full) wait on submitq and are retried in order by tern_bcache_poll. A
  * request refused for any other reason completes at once with that status.
  *
@@ -27,7 +27,6 @@
 #include "bcache_int.h"
 
 static void read_done(struct tern_blk_req *req);
-static void run_done(struct tern_blk_req *req);
 static void write_done(struct tern_blk_req *req);
 static void flush_done(struct tern_blk_req *req);
 
@@ -48,11 +47,15 @@ static void submit(struct tern_bcache *c, struct tern_bcache_buf *b)
 	b->req.done(&b->req);
 }
 
-/* Sectors of block b on the device (the last block may be short); zeroes
- * the rest of its data. */
-static uint32_t read_sectors(struct tern_bcache *c, struct tern_bcache_buf *b)
+uint32_t io_block_sectors(const struct tern_bcache *c,
+			  const struct tern_bcache_buf *b)
 {
-	uint32_t n = b->blockno == c->dev_blocks - 1 ? c->last_sectors : c->spb;
+	return b->blockno == c->dev_blocks - 1 ? c->last_sectors : c->spb;
+}
+
+uint32_t io_read_sectors(struct tern_bcache *c, struct tern_bcache_buf *b)
+{
+	uint32_t n = io_block_sectors(c, b);
 
 	if (n < c->spb) {
 		size_t have = (size_t)n * c->dev->sector_size;
@@ -65,11 +68,9 @@ static uint32_t read_sectors(struct tern_bcache *c, struct tern_bcache_buf *b)
 static void prepare(struct tern_bcache *c, struct tern_bcache_buf *b,
 		    enum tern_blk_op op, tern_blk_done_fn done)
 {
-	bool last = b->blockno == c->dev_blocks - 1;
-
 	b->req.op = op;
 	b->req.sector = b->blockno * c->spb;
-	b->req.count = last ? c->last_sectors : c->spb;
+	b->req.count = io_block_sectors(c, b);
 	b->req.buf = b->data;
 	b->req.done = done;
 	b->req.ctx = b;
@@ -81,7 +82,7 @@ void io_start_read(struct tern_bcache *c, struct tern_bcache_buf *b)
 {
 	TERN_ASSERT(b->state == BUF_READING);
 	prepare(c, b, TERN_BLK_READ, read_done);
-	read_sectors(c, b);
+	io_read_sectors(c, b);
 	submit(c, b);
 }
 
@@ -94,63 +95,8 @@ void io_start_write(struct tern_bcache *c, struct tern_bcache_buf *b)
 	submit(c, b);
 }
 
-/* A free run, or NULL. */
-static struct tern_bcache_run *free_run(struct tern_bcache *c)
-{
-	for (unsigned i = 0; i < TERN_BCACHE_RA_STREAMS; i++)
-		if (!c->runs[i].busy)
-			return &c->runs[i];
-	return NULL;
-}
-
-void io_start_read_run(struct tern_bcache *c, struct tern_bcache_buf **bufs,
-		       uint32_t n)
-{
-	struct tern_bcache_run *r = n > 1 && c->run_max > 1 ? free_run(c)
-							    : NULL;
-	uint32_t count = 0;
-	int rc;
-
-	if (r) {
-		TERN_ASSERT(n <= c->run_max);
-		for (uint32_t i = 0; i < n; i++) {
-			TERN_ASSERT(
-				bufs[i]->state == BUF_READING &&
-				(i == 0 ||
-				 bufs[i]->blockno == bufs[i - 1]->blockno + 1));
-			r->bufs[i] = bufs[i];
-			r->segs[i].buf = bufs[i]->data;
-			r->segs[i].count = read_sectors(c, bufs[i]);
-			count += r->segs[i].count;
-		}
-		r->n = n;
-		r->req = (struct tern_blk_req){
-			.op = TERN_BLK_READ,
-			.sector = bufs[0]->blockno * c->spb,
-			.count = count,
-			.segs = r->segs,
-			.nsegs = n,
-			.done = run_done,
-			.ctx = r,
-		};
-		rc = tern_blkdev_submit(c->dev, &r->req);
-		if (rc == 0) {
-			r->busy = true;
-			c->inflight += n;
-			return;
-		}
-		if (rc == -TERN_EAGAIN)
-			c->stats.dev_busy++;
-	}
-	/* No run, or the device refused it: one request per block (a busy
-	 * device queues them). */
-	for (uint32_t i = 0; i < n; i++)
-		io_start_read(c, bufs[i]);
-}
-
-/* Ends b's read with status. */
-static void read_finished(struct tern_bcache *c, struct tern_bcache_buf *b,
-			  int status)
+void io_read_finished(struct tern_bcache *c, struct tern_bcache_buf *b,
+		      int status)
 {
 	c->inflight--;
 	if (status == 0) {
@@ -173,39 +119,16 @@ static void read_done(struct tern_blk_req *req)
 	struct tern_bcache_buf *b = req->ctx;
 
 	b->cache->stats.reads++;
-	read_finished(b->cache, b, req->status);
+	io_read_finished(b->cache, b, req->status);
 }
 
-/* A run's completion: every block is read, or, if it failed, each is read
- * again alone so that an error reaches only the blocks it concerns. */
-static void run_done(struct tern_blk_req *req)
+void io_write_finished(struct tern_bcache *c, struct tern_bcache_buf *b,
+		       int status)
 {
-	struct tern_bcache_run *r = req->ctx;
-	struct tern_bcache *c = r->bufs[0]->cache;
-
-	r->busy = false;
-	c->stats.reads++;
-	if (req->status) {
-		c->stats.run_retries++;
-		c->inflight -= r->n;
-		for (uint32_t i = 0; i < r->n; i++)
-			io_start_read(c, r->bufs[i]);
-		return;
-	}
-	for (uint32_t i = 0; i < r->n; i++)
-		read_finished(c, r->bufs[i], 0);
-}
-
-static void write_done(struct tern_blk_req *req)
-{
-	struct tern_bcache_buf *b = req->ctx;
-	struct tern_bcache *c = b->cache;
-
 	TERN_ASSERT(b->writers == 0);
 	c->inflight--;
-	c->stats.writes++;
 	b->flags &= (uint16_t)~BUF_WRITEBACK;
-	if (req->status == 0) {
+	if (status == 0) {
 		/* Stable blocks: the data cannot have changed since submit. */
 		b->flags &= (uint16_t) ~(BUF_DIRTY | BUF_WFAILED);
 		tern_list_del_init(&b->dlink);
@@ -218,11 +141,19 @@ static void write_done(struct tern_blk_req *req)
 	if (b->flags & BUF_FLUSHING) {
 		b->flags &= (uint16_t)~BUF_FLUSHING;
 		c->flush_remaining--;
-		if (req->status && !c->flush_error)
-			c->flush_error = req->status;
+		if (status && !c->flush_error)
+			c->flush_error = status;
 	}
 	bc_wake(c, &b->waiters);
 	bc_wake(c, &c->slot_waiters);
+}
+
+static void write_done(struct tern_blk_req *req)
+{
+	struct tern_bcache_buf *b = req->ctx;
+
+	b->cache->stats.writes++;
+	io_write_finished(b->cache, b, req->status);
 }
 
 /* Completes every flush of the active group with status. */
@@ -303,12 +234,8 @@ static int activate(struct tern_bcache *c)
 		struct tern_bcache_buf *b =
 			tern_list_entry(it, struct tern_bcache_buf, dlink);
 
-		if ((b->flags & (BUF_FLUSHING | BUF_WRITEBACK)) ==
-			    BUF_FLUSHING &&
-		    b->writers == 0) {
-			io_start_write(c, b);
-			n++;
-		}
+		if (io_flush_writable(b))
+			n += io_start_write_run(c, b);
 	}
 	return n;
 }

@@ -64,8 +64,10 @@
  * Flush (tern_bcache_flush_start): covers every write ended
  * (tern_bcache_write_end) before the flush starts. It writes back every
  * block dirty when it becomes active (flushes started while another is
- * active wait, then run together), waits for all those writes and for
- * write-backs already in flight, then submits a device FLUSH. Status 0 means
+ * active wait, then run together) - consecutive dirty blocks together as
+ * runs, as read-ahead does, a failed run redone block by block - waits for
+ * all those writes and for write-backs already in flight, then submits a
+ * device FLUSH. Status 0 means
  * every covered write is durable in the sense of dev.h. -TERN_EIO means some
  * write (or the device flush) failed: blocks whose write failed stay dirty
  * and the next flush retries them. A flush that finds nothing dirty, and no
@@ -110,7 +112,8 @@
 
 #define TERN_BCACHE_RA_STREAMS 4
 #define TERN_BCACHE_RA_MIN 4   /* first read-ahead window, blocks */
-#define TERN_BCACHE_RUN_MAX 32 /* blocks per read-ahead request */
+#define TERN_BCACHE_RUN_MAX 32 /* blocks per request of a run */
+#define TERN_BCACHE_RUNS 8     /* runs in flight at once */
 
 /* Flags for tern_bcache_get / tern_bcache_read. */
 #define TERN_BCACHE_NOREAD \
@@ -158,10 +161,10 @@ struct tern_bcache_stats {
 	uint64_t ra_issued; /* blocks read ahead */
 	uint64_t ra_used;   /* prefetched blocks later got */
 	uint64_t reads, writes, flushes; /* requests completed (a run of
-					     blocks read ahead is one) */
+					    blocks is one) */
 	uint64_t read_errors, write_errors, flush_errors;
 	uint64_t dev_busy;    /* submits the device refused (queue full) */
-	uint64_t run_retries; /* failed runs, read again block by block */
+	uint64_t run_retries; /* failed runs, redone block by block */
 };
 
 /* One flush (tern_bcache_flush_start); the caller's memory. */
@@ -181,7 +184,7 @@ struct tern_bcache_ra {
 	uint32_t lru;	 /* last use (stream replacement) */
 };
 
-/* Private: one read of consecutive blocks, one segment per buffer. */
+/* Private: one request for consecutive blocks, a segment per buffer. */
 struct tern_bcache_run {
 	struct tern_blk_req req;
 	struct tern_blk_seg segs[TERN_BCACHE_RUN_MAX];
@@ -223,7 +226,7 @@ struct tern_bcache {
 	struct tern_bcache_ra ra[TERN_BCACHE_RA_STREAMS];
 	uint32_t ra_clock, readahead_max;
 	uint32_t run_max; /* blocks per run the device takes */
-	struct tern_bcache_run runs[TERN_BCACHE_RA_STREAMS];
+	struct tern_bcache_run runs[TERN_BCACHE_RUNS];
 	/* Flush state. */
 	struct tern_list flush_waiting, flush_active;
 	uint32_t flush_remaining; /* active blocks not yet written */

@@ -90,12 +90,47 @@ void model_fill_initial(uint8_t *image, uint64_t sectors, uint32_t ss)
 		model_pattern(image + s * ss, ss, s, 0);
 }
 
+static int gate_submit(struct tern_blkdev *dev, struct tern_blk_req *req)
+{
+	struct model_gate *g = tern_container_of(dev, struct model_gate, dev);
+
+	return g->closed ? -TERN_EIO : tern_blkdev_submit(g->lower, req);
+}
+
+static int gate_poll(struct tern_blkdev *dev)
+{
+	return tern_blkdev_poll(
+		tern_container_of(dev, struct model_gate, dev)->lower);
+}
+
+static unsigned gate_pending(const struct tern_blkdev *dev)
+{
+	return tern_blkdev_pending(
+		tern_container_of(dev, const struct model_gate, dev)->lower);
+}
+
+static const struct tern_blkdev_ops gate_ops = {
+	.submit = gate_submit,
+	.poll = gate_poll,
+	.pending = gate_pending,
+};
+
+/* Puts an open gate over lower. */
+static void gate_init(struct model_gate *g, struct tern_blkdev *lower)
+{
+	tern_blkdev_init(&g->dev, &gate_ops, lower->name, lower->sector_size,
+			 lower->sector_count, lower->max_sectors);
+	g->dev.max_segments = lower->max_segments;
+	g->lower = lower;
+	g->closed = false;
+}
+
 static void cache_start(struct model *m)
 {
 	int r;
 
 	memset(m->mem, 0, m->mem_size);
-	r = tern_bcache_init(&m->cache, m->md.dev, &m->cfg, m->mem,
+	r = tern_bcache_init(&m->cache, &m->gate.dev, &m->cfg, m->mem,
 			     m->mem_size);
 	if (r)
 		model_fail(m, "tern_bcache_init: %d", r);
@@ -107,6 +142,7 @@ void model_init(struct model *m, const struct model_dev *md,
 {
 	memset(m, 0, sizeof(*m));
 	m->md = *md;
+	gate_init(&m->gate, md->dev);
 	m->cfg = *cfg;
 	m->seed = seed;
 	tern_rand_seed(&m->rand, seed);
@@ -412,11 +448,14 @@ static void op_power_cut(struct model *m, uint32_t keep_ppm)
 
 	m->md.power_cut(m->md.ctx, keep_ppm);
 	/* Requests in flight fail into the old cache, which then dies with
-	 * the power: its buffers, references and flushes are forgotten. */
+	 * the power: its buffers, references and flushes are forgotten, and
+	 * nothing it submits now reaches the disk. */
+	m->gate.closed = true;
 	for (i = 0; i < DRIVE_MAX && tern_blkdev_pending(m->md.dev); i++)
 		tern_blkdev_poll(m->md.dev);
 	if (tern_blkdev_pending(m->md.dev))
 		model_fail(m, "device never drained after a power cut");
+	m->gate.closed = false;
 	check_stable(m);
 	m->nheld = 0;
 	for (i = 0; i < MODEL_FLUSHES; i++)

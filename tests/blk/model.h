@@ -56,6 +56,16 @@ struct model_dev {
 	uint64_t (*write_errors)(void *ctx);
 };
 
+/* The device as the cache sees it: closed while a power cut drains the
+ * device, so that the dead cache's completion handlers (which may submit
+ * again: a failed run is redone block by block) cannot reach the disk with
+ * data from before the cut. A closed gate fails submits with -TERN_EIO. */
+struct model_gate {
+	struct tern_blkdev dev;
+	struct tern_blkdev *lower;
+	bool closed;
+};
+
 #define MODEL_HELD_MAX 64
 #define MODEL_FLUSHES 3
 
@@ -73,6 +83,7 @@ struct model_stats {
 
 struct model {
 	struct model_dev md;
+	struct model_gate gate;
 	struct tern_bcache cache;
 	struct tern_bcache_config cfg;
 	void *mem;

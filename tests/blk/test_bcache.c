@@ -576,6 +576,42 @@ Test(bcache, a_failed_run_is_read_again_and_fails_only_its_bad_block)
 	read_sequentially(40, 41);
 }
 
+Test(bcache, a_flush_writes_consecutive_dirty_blocks_in_runs)
+{
+	open_disk(8 * 128, 32, false);
+	open_cache(4096, 128, 0);
+	/* Dirtied out of order: runs follow the disk, not the dirty list. */
+	for (uint64_t i = 0; i < 64; i++)
+		write_block((i * 37) % 64, (uint8_t)(0x40 + (i * 37) % 64));
+	write_block(100, 0x99); /* alone */
+	cr_assert_eq(flush_wait(), 0);
+	cr_assert_leq(disk.stats.writes, 10, "%llu device writes",
+		      (unsigned long long)disk.stats.writes);
+	cr_assert_eq(cache.stats.writes, disk.stats.writes);
+	for (uint64_t i = 0; i < 64; i++)
+		durable_block_is(i, (uint8_t)(0x40 + i));
+	durable_block_is(100, 0x99);
+	cr_assert_eq(tern_bcache_dirty_count(&cache), 0);
+}
+
+Test(bcache, a_failed_write_run_is_redone_and_fails_only_its_bad_block)
+{
+	open_disk(8 * 64, 32, false);
+	open_cache(4096, 64, 0);
+	for (uint64_t i = 0; i < 16; i++)
+		write_block(i, (uint8_t)(0x10 + i));
+	memdisk_fail_sector(&disk, 9 * 8 + 3, MEMDISK_FAIL_WRITE);
+	cr_assert_eq(flush_wait(), -TERN_EIO);
+	cr_assert_geq(cache.stats.run_retries, 1);
+	cr_assert_eq(tern_bcache_dirty_count(&cache), 1, "only block 9");
+	for (uint64_t i = 0; i < 16; i++)
+		if (i != 9)
+			durable_block_is(i, (uint8_t)(0x10 + i));
+	memdisk_fail_sector(&disk, 9 * 8 + 3, 0);
+	cr_assert_eq(flush_wait(), 0);
+	durable_block_is(9, 0x19);
+}
+
 Test(bcache, the_short_last_block_reads_zeros_past_the_end)
 {
 	struct tern_bcache_buf *b;

@@ -155,3 +155,46 @@ guest_image() {
 guest_uid() {
     echo "$$$(printf '%04x' $((RANDOM % 65536)))"
 }
+
+# guest_netns NS: creates network namespace NS (loopback up) after deleting
+# those of earlier runs whose shell was killed before its cleanup (named
+# tern-guest-PID plus 4 hex digits, PID gone). Fails without root. The
+# caller deletes NS on every exit path.
+guest_netns() {
+    local old opid
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "FAIL: needs root (network namespaces and TAP devices)"
+        return 1
+    fi
+    for old in $(ip netns list | sed -n 's/^\(tern-guest-[0-9a-f]*\).*/\1/p'); do
+        opid=${old#tern-guest-}
+        opid=${opid%????}
+        [ -n "$opid" ] && [ ! -d "/proc/$opid" ] && ip netns del "$old"
+    done
+    ip netns add "$1" || return 1
+    ip netns exec "$1" ip link set lo up
+}
+
+# guest_netns_tap NS TAP ADDR/N K: makes TAP in NS with the kernel's
+# address ADDR/N and appends to the array GUEST_NET the QEMU arguments of
+# virtio-net number K (netdev nK) on it.
+guest_netns_tap() {
+    ip netns exec "$1" ip tuntap add dev "$2" mode tap || return 1
+    ip netns exec "$1" ip addr add "$3" dev "$2"
+    ip netns exec "$1" ip link set "$2" up
+    GUEST_NET+=(-netdev "tap,id=n$4,ifname=$2,script=no,downscript=no"
+                -device "virtio-net-pci,netdev=n$4,disable-legacy=on,romfile=")
+}
+
+# guest_await LOG REGEX SECONDS: waits until the console LOG of the guest
+# started by guest_start matches REGEX (grep -E); returns 1 if the guest
+# exited or SECONDS passed first.
+guest_await() {
+    local end=$((SECONDS + $3))
+    while [ "$SECONDS" -lt "$end" ]; do
+        grep -qE "$2" "$1" && return 0
+        kill -0 "$GUEST_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -qE "$2" "$1"
+}

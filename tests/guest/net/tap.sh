@@ -30,28 +30,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "FAIL: needs root (network namespaces and TAP devices)"
-    exit 1
-fi
-# Namespaces of earlier runs whose shell was killed before its cleanup
-# (named tern-guest-PID plus 4 hex digits): remove those whose PID is gone.
-for old in $(ip netns list | sed -n 's/^\(tern-guest-[0-9a-f]*\).*/\1/p'); do
-    opid=${old#tern-guest-}
-    opid=${opid%????}
-    [ -n "$opid" ] && [ ! -d "/proc/$opid" ] && ip netns del "$old"
-done
-ip netns add "$ns" || exit 1
+guest_netns "$ns" || exit 1
 nsx() { ip netns exec "$ns" "$@"; }
-nsx ip link set lo up
-qemu_net=()
+GUEST_NET=()
 for k in $(seq 0 $((nics - 1))); do
-    tap=tgt${uid}$k
-    nsx ip tuntap add dev "$tap" mode tap || exit 1
-    nsx ip addr add "10.77.$((k + 1)).1/24" dev "$tap"
-    nsx ip link set "$tap" up
-    qemu_net+=(-netdev "tap,id=n$k,ifname=$tap,script=no,downscript=no"
-               -device "virtio-net-pci,netdev=n$k,disable-legacy=on,romfile=")
+    guest_netns_tap "$ns" "tgt${uid}$k" "10.77.$((k + 1)).1/24" "$k" || exit 1
 done
 args="--ip 10.77.1.2/24"
 [ "$nics" -ge 2 ] && args="$args --ip1 10.77.2.2/24"
@@ -65,14 +48,9 @@ GUEST_WRAP=(ip netns exec "$ns")
 guest_console_fifo "$tmp"
 guest_start "$tmp/console.log" \
     $(guest_qemu_args "$accel" q35) -kernel "$(guest_image "$image")" \
-    -append "$args" "${qemu_net[@]}"
-for _ in $(seq 300); do
-    grep -qE "netcheck: ready|echo: ready" "$tmp/console.log" && break
-    kill -0 "$GUEST_PID" 2>/dev/null || break
-    sleep 0.1
-done
+    -append "$args" "${GUEST_NET[@]}"
 fail=0
-if ! grep -qE "netcheck: ready|echo: ready" "$tmp/console.log"; then
+if ! guest_await "$tmp/console.log" "netcheck: ready|echo: ready" 30; then
     echo "FAIL: the guest never became ready"
     fail=1
 fi

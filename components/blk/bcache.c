@@ -236,6 +236,15 @@ static void fill_slot(struct tern_bcache *c, struct tern_bcache_buf *b,
 		c->stats.ghost_hits++;
 }
 
+void bc_revive(struct tern_bcache *c, struct tern_bcache_buf *b)
+{
+	TERN_ASSERT(b->state == BUF_RERROR);
+	memset(b->data, 0, c->block_size);
+	b->state = BUF_VALID;
+	b->rerr = 0;
+	c->stats.revived++;
+}
+
 static void ref(struct tern_bcache *c, struct tern_bcache_buf *b)
 {
 	if (b->refs++ == 0)
@@ -328,6 +337,8 @@ int tern_bcache_get(struct tern_bcache *c, uint64_t blockno, unsigned flags,
 	b = bc_lookup(c, blockno);
 	if (b) {
 		c->stats.hits++;
+		if (b->state == BUF_RERROR && (flags & TERN_BCACHE_NOREAD))
+			bc_revive(c, b);
 		if (b->state == BUF_READING)
 			c->stats.joined++;
 		if (b->flags & BUF_PREFETCHED) {

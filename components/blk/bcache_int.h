@@ -39,6 +39,10 @@ void bc_wake(struct tern_bcache *c, struct tern_waitq *q);
 struct tern_bcache_buf *bc_lookup(const struct tern_bcache *c,
 				  uint64_t blockno);
 
+/* Makes b, whose read failed, a valid block of zeros: for a caller about
+ * to overwrite all of it (TERN_BCACHE_NOREAD). */
+void bc_revive(struct tern_bcache *c, struct tern_bcache_buf *b);
+
 /* Unhashes b and puts it on the free list (b unreferenced, no I/O). */
 void bc_drop(struct tern_bcache *c, struct tern_bcache_buf *b);
 

@@ -73,6 +73,11 @@ int tern_bcache_read(struct tern_bcache *c, uint64_t blockno, unsigned flags,
 		if (r)
 			break;
 	}
+	/* The read we shared failed, but the caller overwrites the block. */
+	if (r && b->state == BUF_RERROR && (flags & TERN_BCACHE_NOREAD)) {
+		bc_revive(c, b);
+		r = 0;
+	}
 	if (r) {
 		tern_bcache_put(c, b);
 		return r;

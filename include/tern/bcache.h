@@ -55,7 +55,11 @@
  *   - A failed read is sticky on its buffer: every holder (everyone who got
  *     the buffer while the read was in flight, or after, until the last put)
  *     sees the error from tern_bcache_ready(). When the last reference is
- *     put, the buffer leaves the cache, so the next get reads again.
+ *     put, the buffer leaves the cache, so the next get reads again. A get
+ *     with TERN_BCACHE_NOREAD (the caller overwrites the whole block; and
+ *     tern_bcache_read when the read it shared failed) revives the buffer
+ *     instead: valid, zero-filled, for holders too, since it is about to
+ *     hold the new data.
  *   - A failed write-back leaves the block dirty (its data is kept, reads
  *     still see it) and marks it failed. Eviction never retries a failed
  *     block; every flush does. A flush covering it reports -TERN_EIO if its
@@ -115,10 +119,11 @@
 #define TERN_BCACHE_RUN_MAX 32 /* blocks per request of a run */
 #define TERN_BCACHE_RUNS 8     /* runs in flight at once */
 
-/* Flags for tern_bcache_get / tern_bcache_read. */
-#define TERN_BCACHE_NOREAD \
-	1u /* the caller overwrites the whole block: a
-				 missing block is not read but zero-filled */
+/* Flags for tern_bcache_get / tern_bcache_read.
+ * TERN_BCACHE_NOREAD: the caller overwrites the whole block. A missing
+ * block is not read but zero-filled; one whose read failed is revived as
+ * zeros (see "Errors"). */
+#define TERN_BCACHE_NOREAD 1u
 
 struct tern_bcache;
 
@@ -165,6 +170,7 @@ struct tern_bcache_stats {
 	uint64_t read_errors, write_errors, flush_errors;
 	uint64_t dev_busy;    /* submits the device refused (queue full) */
 	uint64_t run_retries; /* failed runs, redone block by block */
+	uint64_t revived;     /* failed reads overwritten (NOREAD) */
 };
 
 /* One flush (tern_bcache_flush_start); the caller's memory. */

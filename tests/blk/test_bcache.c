@@ -252,6 +252,35 @@ Test(bcache, a_read_error_reaches_every_holder_then_is_retried)
 	cr_assert_eq(cache.stats.read_errors, 1);
 }
 
+Test(bcache, a_whole_block_overwrite_revives_a_failed_read)
+{
+	struct tern_bcache_buf *a, *w;
+
+	open_disk(256, 8, false);
+	open_cache(4096, 8, 0);
+	memdisk_fail_sector(&disk, 8 * 4 + 3, MEMDISK_FAIL_READ);
+	a = get(4, 0);
+	drain();
+	cr_assert_eq(tern_bcache_ready(a), -TERN_EIO);
+	/* A writer of the whole block does not need the old data. */
+	w = get(4, TERN_BCACHE_NOREAD);
+	cr_assert_eq(w, a);
+	cr_assert_eq(tern_bcache_ready(w), 0);
+	for (uint32_t i = 0; i < 4096; i++)
+		cr_assert_eq(w->data[i], 0);
+	cr_assert_eq(tern_bcache_write_begin(&cache, w), 0);
+	memset(w->data, 0x44, 4096);
+	tern_bcache_write_end(&cache, w);
+	tern_bcache_put(&cache, w);
+	/* The other holder now sees the block's new data. */
+	cr_assert_eq(tern_bcache_ready(a), 0);
+	cr_assert_eq(a->data[100], 0x44);
+	tern_bcache_put(&cache, a);
+	cr_assert_eq(cache.stats.revived, 1);
+	cr_assert_eq(flush_wait(), 0);
+	durable_block_is(4, 0x44);
+}
+
 Test(bcache, a_flush_makes_writes_durable_and_an_idle_flush_is_free)
 {
 	struct tern_bcache_flush f;

@@ -198,3 +198,36 @@ guest_await() {
     done
     grep -qE "$2" "$1"
 }
+
+# guest_netns_test: the set-up of a test with a guest on TAPs in a network
+# namespace: sets uid (guest_uid), ns (tern-guest-UID) and tmp (a new
+# folder), and traps every exit path to kill the guest and delete both.
+guest_netns_test() {
+    uid=$(guest_uid)
+    ns=tern-guest-$uid
+    tmp=$(mktemp -d)
+    GUEST_PID=""
+    trap guest_netns_cleanup EXIT
+    trap 'exit 1' INT TERM
+}
+
+guest_netns_cleanup() {
+    [ -n "$GUEST_PID" ] && kill "$GUEST_PID" 2>/dev/null && wait "$GUEST_PID" 2>/dev/null
+    ip netns del "$ns" 2>/dev/null
+    rm -rf "$tmp"
+}
+
+# guest_stop_clean LOG: types Ctrl-C on the console of the guest started
+# with guest_console_fifo (its stop request), waits up to 30 s, prints LOG
+# and the ending; returns 1 unless the guest halted with status 0.
+guest_stop_clean() {
+    local rc status
+    guest_stop
+    guest_wait 30
+    rc=$?
+    GUEST_PID=""
+    cat "$1"
+    status=$(guest_status $rc)
+    echo "guest: QEMU exit $rc: status $status"
+    [ "$status" = 0 ] || { echo "FAIL: guest status $status"; return 1; }
+}

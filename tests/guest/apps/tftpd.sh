@@ -20,18 +20,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib.sh"
 
 image=$1
-uid=$(guest_uid)
-ns=tern-guest-$uid
-tmp=$(mktemp -d)
-GUEST_PID=""
-
-cleanup() {
-    [ -n "$GUEST_PID" ] && kill "$GUEST_PID" 2>/dev/null && wait "$GUEST_PID" 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+guest_netns_test
 
 mkdir -p "$tmp/files/sub/dir"
 printf 'hello from a tern guest\n' > "$tmp/files/hello.txt"
@@ -76,14 +65,7 @@ if [ $fail = 0 ]; then
     rc=$?
     [ $rc = 68 ] || { echo "FAIL: a missing file: curl exit $rc, not 68"; fail=1; }
 fi
-guest_stop
-guest_wait 30
-rc=$?
-GUEST_PID=""
-cat "$tmp/console.log"
-status=$(guest_status $rc)
-echo "guest: QEMU exit $rc: status $status"
-[ "$status" = 0 ] || { echo "FAIL: guest status $status"; fail=1; }
+guest_stop_clean "$tmp/console.log" || fail=1
 grep -qE "tftpd: cache .*readahead=[1-9][0-9]*/.* read_errors=0" "$tmp/console.log" ||
     { echo "FAIL: the report should show read-ahead used and no read error"; fail=1; }
 exit $fail

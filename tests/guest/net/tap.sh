@@ -17,18 +17,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 image=$1 nics=$2
 shift 2
-uid=$(guest_uid)
-ns=tern-guest-$uid
-tmp=$(mktemp -d)
-GUEST_PID=""
-
-cleanup() {
-    [ -n "$GUEST_PID" ] && kill "$GUEST_PID" 2>/dev/null && wait "$GUEST_PID" 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+guest_netns_test
 
 guest_netns "$ns" || exit 1
 nsx() { ip netns exec "$ns" "$@"; }
@@ -65,14 +54,7 @@ for k in $(seq 0 $((nics - 1))); do
         [ "$got" = "$msg" ] || { echo "FAIL: UDP echo on $addr"; fail=1; }
     fi
 done
-guest_stop
-guest_wait 30
-rc=$?
-GUEST_PID=""
-cat "$tmp/console.log"
-status=$(guest_status $rc)
-echo "guest: QEMU exit $rc: status $status"
-[ "$status" = 0 ] || { echo "FAIL: guest status $status"; fail=1; }
+guest_stop_clean "$tmp/console.log" || fail=1
 grep -q "tern: stop requested" "$tmp/console.log" ||
     { echo "FAIL: the stop request was not seen"; fail=1; }
 exit $fail

@@ -2,7 +2,9 @@
 # net/flood.sh tx|loop FRAMES - the virtqueue notification race: boots
 # guest_netflood (netflood/main.c) in MODE with FRAMES frames, one per
 # send, and passes if it sends them all (loop: and receives them all, in
-# order) with no stall. No root, no TAP, no host process:
+# order) with no stall: 5 s without progress (a lost notification stops
+# the queue for good; 5 s keeps a busy host from looking like one). No
+# root, no TAP, no host process:
 #   tx    one virtio-net without a QEMU peer (QEMU drops every frame, so
 #         the device idles and re-arms its notification between frames);
 #   loop  two virtio-nets on one QEMU hub (-netdev hubport): net0's frames
@@ -35,7 +37,7 @@ echo "guest: guest_netflood --mode $mode --frames $frames, $accel ($(guest_accel
 # shellcheck disable=SC2046
 guest_run 110 "$log" $(guest_qemu_args "$accel" q35) \
     -kernel "$TERN_GUEST_BUILD/guest_netflood.elf" \
-    -append "--mode $mode --frames $frames" "${nics[@]}"
+    -append "--mode $mode --frames $frames --stall-ms 5000" "${nics[@]}"
 rc=$?
 status=$(guest_status $rc)
 echo "guest: QEMU exit $rc (status $status)"

@@ -85,6 +85,18 @@ void tern_pkt_free(struct tern_pkt *pkt)
 	tern_list_add(&pool->free, &pkt->link);
 }
 
+unsigned tern_pkt_free_list(struct tern_list *q)
+{
+	struct tern_list *node;
+	unsigned n = 0;
+
+	while ((node = tern_list_pop(q))) {
+		tern_pkt_free(tern_list_entry(node, struct tern_pkt, link));
+		n++;
+	}
+	return n;
+}
+
 struct tern_pkt *tern_pkt_from(struct tern_pkt_pool *pool, uint32_t headroom,
 			       const void *src, size_t len)
 {

@@ -54,12 +54,7 @@ static struct tern_arp_entry *find(struct tern_net *net, unsigned ifindex,
 /* Drops the packets waiting on e, counting them as unresolved. */
 static void drop_queue(struct tern_net *net, struct tern_arp_entry *e)
 {
-	struct tern_list *node;
-
-	while ((node = tern_list_pop(&e->queue))) {
-		tern_pkt_free(tern_list_entry(node, struct tern_pkt, link));
-		NET_STAT(net, arp_unresolved);
-	}
+	net->stats.arp_unresolved += tern_pkt_free_list(&e->queue);
 	net->arp_queued -= e->qlen;
 	e->qlen = 0;
 }

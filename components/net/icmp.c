@@ -315,10 +315,7 @@ void tern_ping_set_notify(struct tern_ping *p,
 
 void tern_ping_close(struct tern_ping *p)
 {
-	struct tern_list *node;
-
-	while ((node = tern_list_pop(&p->rxq)))
-		tern_pkt_free(tern_list_entry(node, struct tern_pkt, link));
+	tern_pkt_free_list(&p->rxq);
 	p->rxq_len = 0;
 	if (tern_list_linked(&p->link))
 		tern_list_del_init(&p->link);

@@ -117,12 +117,8 @@ void tern_net_fini(struct tern_net *net)
 	TERN_ASSERT(!udp_sockets_open(net));
 	TERN_ASSERT(!icmp_sockets_open(net));
 	for (unsigned i = 0; i < net->n_ifs; i++) {
-		struct tern_list *node;
-
 		arp_flush_if(net, i);
-		while ((node = tern_list_pop(&net->ifs[i].txq)))
-			tern_pkt_free(
-				tern_list_entry(node, struct tern_pkt, link));
+		tern_pkt_free_list(&net->ifs[i].txq);
 		net->ifs[i].txq_len = 0;
 	}
 	reasm_flush(net);

@@ -450,10 +450,7 @@ uint16_t tern_udp_local_port(const struct tern_udp *s)
 
 void tern_udp_close(struct tern_udp *s)
 {
-	struct tern_list *node;
-
-	while ((node = tern_list_pop(&s->rxq)))
-		tern_pkt_free(tern_list_entry(node, struct tern_pkt, link));
+	tern_pkt_free_list(&s->rxq);
 	s->rxq_len = 0;
 	if (tern_list_linked(&s->link))
 		tern_list_del_init(&s->link);

@@ -63,6 +63,10 @@ TERN_API struct tern_pkt *tern_pkt_alloc(struct tern_pkt_pool *pool,
 /* Returns pkt to its pool. NULL is allowed and ignored. */
 TERN_API void tern_pkt_free(struct tern_pkt *pkt);
 
+/* Frees every packet queued on q (linked through pkt->link), leaving q
+ * empty. Returns how many it freed. */
+TERN_API unsigned tern_pkt_free_list(struct tern_list *q);
+
 /* A packet holding a copy of len bytes at src, after headroom bytes; NULL if
  * the pool is empty or headroom + len exceeds the buffer size. */
 TERN_API struct tern_pkt *tern_pkt_from(struct tern_pkt_pool *pool,

@@ -182,3 +182,17 @@ Test(pkt, packets_queue_through_their_link)
 	}
 	cr_assert_eq(n, 5);
 }
+
+Test(pkt, free_list_returns_every_queued_packet)
+{
+	struct tern_list q;
+
+	tern_list_init(&q);
+	cr_assert_eq(tern_pkt_free_list(&q), 0);
+	for (unsigned i = 0; i < 7; i++)
+		tern_list_add_tail(&q, &tern_pkt_alloc(&pool, 0)->link);
+	cr_assert_eq(pool.used, 7);
+	cr_assert_eq(tern_pkt_free_list(&q), 7);
+	cr_assert(tern_list_empty(&q));
+	cr_assert_eq(pool.used, 0);
+}

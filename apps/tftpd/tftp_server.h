@@ -276,7 +276,7 @@ void tftp_stats_foreach(const struct tftp_stats *st,
 			void (*fn)(const char *name, uint64_t value, void *ctx),
 			void *ctx);
 
-/* The counter called name, or -1 if there is none. For tests. */
+/* The counter called name, or -TERN_ENOENT if there is none. For tests. */
 int64_t tftp_stats_get(const struct tftp_stats *st, const char *name);
 
 #endif

@@ -2,20 +2,13 @@
  * tftp_stats.c - the server's counters by name: for the app's report at
  * exit and for tests, which read a counter by its field name.
  */
-#include <stddef.h>
-#include <string.h>
+#include "tern/print.h"
 
 #include "tftp_server.h"
 
-#define FIELD(f)                                   \
-	{                                          \
-#f, offsetof(struct tftp_stats, f) \
-	}
+#define FIELD(f) TERN_COUNTER_NAME(struct tftp_stats, f)
 
-static const struct {
-	const char *name;
-	size_t off;
-} fields[] = {
+static const struct tern_counter_name fields[] = {
 	FIELD(rrq),
 	FIELD(rrq_dup),
 	FIELD(wrq_refused),
@@ -68,30 +61,18 @@ static const struct {
 };
 
 /* Every field is listed: the table and the struct stay in step. */
-_Static_assert(sizeof(fields) / sizeof(fields[0]) ==
+_Static_assert(TERN_ARRAY_SIZE(fields) ==
 		       sizeof(struct tftp_stats) / sizeof(uint64_t),
 	       "tftp_stats and its name table differ");
-
-static uint64_t value(const struct tftp_stats *st, size_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, (const char *)st + off, sizeof(v));
-	return v;
-}
 
 void tftp_stats_foreach(const struct tftp_stats *st,
 			void (*fn)(const char *name, uint64_t value, void *ctx),
 			void *ctx)
 {
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		fn(fields[i].name, value(st, fields[i].off), ctx);
+	tern_counters_foreach(st, fields, TERN_ARRAY_SIZE(fields), fn, ctx);
 }
 
 int64_t tftp_stats_get(const struct tftp_stats *st, const char *name)
 {
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (strcmp(fields[i].name, name) == 0)
-			return (int64_t)value(st, fields[i].off);
-	return -1;
+	return tern_counters_get(st, fields, TERN_ARRAY_SIZE(fields), name);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tern/dev.h"
+#include "tern/err.h"
 #include "tern/fmt.h"
 
 int tern_printf(const char *fmt, ...)
@@ -69,4 +70,32 @@ void tern_counter_line_add(struct tern_counter_line *l, const char *name,
 void tern_counter_line_add_cb(const char *name, uint64_t value, void *ctx)
 {
 	tern_counter_line_add(ctx, name, value);
+}
+
+/* The counter at byte off of the struct at counters (memcpy: the table is
+ * the only thing that knows the struct's type). */
+static uint64_t counter_at(const void *counters, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)counters + off, sizeof(v));
+	return v;
+}
+
+void tern_counters_foreach(
+	const void *counters, const struct tern_counter_name *names, size_t n,
+	void (*fn)(const char *name, uint64_t value, void *ctx), void *ctx)
+{
+	for (size_t i = 0; i < n; i++)
+		fn(names[i].name, counter_at(counters, names[i].off), ctx);
+}
+
+int64_t tern_counters_get(const void *counters,
+			  const struct tern_counter_name *names, size_t n,
+			  const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i].name, name) == 0)
+			return (int64_t)counter_at(counters, names[i].off);
+	return -TERN_ENOENT;
 }

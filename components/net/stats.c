@@ -11,18 +11,10 @@
 
 #include "net_int.h"
 
-struct stat_name {
-	const char *name;
-	size_t off;
-};
-
-#define S(f)                                           \
-	{                                              \
-#f, offsetof(struct tern_net_stats, f) \
-	}
+#define S(f) TERN_COUNTER_NAME(struct tern_net_stats, f)
 
 /* Every field of struct tern_net_stats, in declaration order. */
-static const struct stat_name names[] = {
+static const struct tern_counter_name names[] = {
 	S(rx_frames),
 	S(rx_bytes),
 	S(tx_frames),
@@ -100,29 +92,19 @@ _Static_assert(sizeof(names) / sizeof(names[0]) ==
 		       sizeof(struct tern_net_stats) / sizeof(uint64_t),
 	       "every counter has a name");
 
-static uint64_t value_at(const struct tern_net_stats *st, size_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, (const char *)st + off, sizeof(v));
-	return v;
-}
-
 void tern_net_stats_foreach(const struct tern_net *net,
 			    void (*fn)(const char *name, uint64_t value,
 				       void *ctx),
 			    void *ctx)
 {
-	for (size_t i = 0; i < TERN_ARRAY_SIZE(names); i++)
-		fn(names[i].name, value_at(&net->stats, names[i].off), ctx);
+	tern_counters_foreach(&net->stats, names, TERN_ARRAY_SIZE(names), fn,
+			      ctx);
 }
 
 int64_t tern_net_stat(const struct tern_net *net, const char *name)
 {
-	for (size_t i = 0; i < TERN_ARRAY_SIZE(names); i++)
-		if (strcmp(names[i].name, name) == 0)
-			return (int64_t)value_at(&net->stats, names[i].off);
-	return -TERN_ENOENT;
+	return tern_counters_get(&net->stats, names, TERN_ARRAY_SIZE(names),
+				 name);
 }
 
 void tern_net_stats_print(const struct tern_net *net)

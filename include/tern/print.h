@@ -50,4 +50,29 @@ TERN_API void tern_counter_line_flush(struct tern_counter_line *l);
 TERN_API void tern_counter_line_add_cb(const char *name, uint64_t value,
 				       void *ctx);
 
+/* Counters by name. A struct of uint64_t counters gets a table naming
+ * every field (TERN_COUNTER_NAME(struct type, field)), so that reports walk
+ * it and tests read a counter by its field name. */
+struct tern_counter_name {
+	const char *name;
+	size_t off; /* offsetof the field */
+};
+
+#define TERN_COUNTER_NAME(type, field)        \
+	{                                     \
+#field, offsetof(type, field) \
+	}
+
+/* Calls fn(name, value, ctx) for each of the n counters of table names, in
+ * table order, read from the struct at counters. */
+TERN_API void tern_counters_foreach(
+	const void *counters, const struct tern_counter_name *names, size_t n,
+	void (*fn)(const char *name, uint64_t value, void *ctx), void *ctx);
+
+/* The counter called name (of the n in table names) in the struct at
+ * counters, or -TERN_ENOENT if the table has no such name. */
+TERN_API int64_t tern_counters_get(const void *counters,
+				   const struct tern_counter_name *names,
+				   size_t n, const char *name);
+
 #endif

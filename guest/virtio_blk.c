@@ -110,53 +110,48 @@ static void complete_locally(struct vblk *b, struct tern_blk_req *req,
 	b->n_local++;
 }
 
-/* Writes slot s's chain for req of virtio type type: into the slot's
- * table, pointed to by ring descriptor s, or into ring descriptors 3s..
- * Returns the head descriptor. */
+/* Sets descriptor i of a chain starting at descriptor first of table t,
+ * linked to the next one. */
+static void chain_desc(volatile struct vq_desc *t, uint16_t first, unsigned i,
+		       const void *addr, uint32_t len, uint16_t flags)
+{
+	volatile struct vq_desc *d = &t[first + i];
+
+	d->addr = (uint64_t)(uintptr_t)addr;
+	d->len = len;
+	d->flags = (uint16_t)(flags | VRING_DESC_F_NEXT);
+	d->next = (uint16_t)(first + i + 1);
+}
+
+/* Writes slot s's chain for req of virtio type type - header, buffers,
+ * status - into the slot's table, pointed to by ring descriptor s, or into
+ * ring descriptors 3s.. Returns the head descriptor. */
 static uint16_t write_chain(struct vblk *b, uint16_t s,
 			    const struct tern_blk_req *req, uint32_t type)
 {
 	struct slot *sl = &b->slots[s];
-	struct vq_desc chain[CHAIN_MAX];
+	uint16_t first = b->indirect ? 0 : (uint16_t)(3 * s);
+	volatile struct vq_desc *t = b->indirect ? sl->table : b->q.desc;
+	uint16_t data = type == VIRTIO_BLK_T_IN ? VRING_DESC_F_WRITE : 0;
 	struct tern_blk_seg one;
 	const struct tern_blk_seg *segs;
 	uint32_t nsegs = 0;
 	unsigned n = 0;
-	uint16_t d;
 
-	chain[n++] = (struct vq_desc){ (uint64_t)(uintptr_t)sl->hdr, 16, 0, 0 };
 	if (type != VIRTIO_BLK_T_FLUSH)
 		segs = tern_blk_req_segs(req, &one, &nsegs);
+	chain_desc(t, first, n++, sl->hdr, 16, 0);
 	for (uint32_t i = 0; i < nsegs; i++)
-		chain[n++] = (struct vq_desc){
-			(uint64_t)(uintptr_t)segs[i].buf,
-			segs[i].count * b->dev.sector_size,
-			type == VIRTIO_BLK_T_IN ? VRING_DESC_F_WRITE : 0, 0
-		};
-	chain[n++] = (struct vq_desc){ (uint64_t)(uintptr_t)&sl->status, 1,
-				       VRING_DESC_F_WRITE, 0 };
-	if (b->indirect) {
-		for (unsigned i = 0; i < n; i++) {
-			sl->table[i].addr = chain[i].addr;
-			sl->table[i].len = chain[i].len;
-			sl->table[i].flags =
-				(uint16_t)(chain[i].flags |
-					   (i + 1 < n ? VRING_DESC_F_NEXT : 0));
-			sl->table[i].next = (uint16_t)(i + 1);
-		}
-		virtq_set_desc(&b->q, s, (uint64_t)(uintptr_t)sl->table,
-			       (uint32_t)(n * sizeof(struct vq_desc)),
-			       VRING_DESC_F_INDIRECT, 0);
-		return s;
-	}
-	d = (uint16_t)(3 * s);
-	for (unsigned i = 0; i < n; i++)
-		virtq_set_desc(&b->q, (uint16_t)(d + i), chain[i].addr,
-			       chain[i].len,
-			       (uint16_t)(chain[i].flags |
-					  (i + 1 < n ? VRING_DESC_F_NEXT : 0)),
-			       (uint16_t)(d + i + 1));
-	return d;
+		chain_desc(t, first, n++, segs[i].buf,
+			   segs[i].count * b->dev.sector_size, data);
+	chain_desc(t, first, n, &sl->status, 1, VRING_DESC_F_WRITE);
+	t[first + n].flags = VRING_DESC_F_WRITE; /* the end of the chain */
+	if (!b->indirect)
+		return first;
+	virtq_set_desc(&b->q, s, (uint64_t)(uintptr_t)sl->table,
+		       (uint32_t)((n + 1) * sizeof(struct vq_desc)),
+		       VRING_DESC_F_INDIRECT, 0);
+	return s;
 }
 
 /* tern_blkdev_ops.submit: a slot, its descriptor chain, a kick.

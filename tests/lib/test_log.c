@@ -10,27 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "support/capture.h"
 #include "tern/assert.h"
 #include "tern/hosted.h"
 #include "tern/log.h"
-
-/* Runs fn with stderr captured into out. */
-static void capture(void (*fn)(void), char *out, size_t cap)
-{
-	FILE *tmp = tmpfile();
-	int saved = dup(STDERR_FILENO);
-	size_t n;
-
-	cr_assert_not_null(tmp);
-	dup2(fileno(tmp), STDERR_FILENO);
-	fn();
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	rewind(tmp);
-	n = fread(out, 1, cap - 1, tmp);
-	out[n] = '\0';
-	fclose(tmp);
-}
 
 Test(log, level_names_parse)
 {
@@ -62,7 +45,7 @@ Test(log, lines_carry_time_and_level_and_the_filter_works)
 
 	tern_hosted_clock_use_virtual(12 * TERN_NSEC_PER_SEC + 345678000);
 	cr_assert_eq(tern_log_get_level(), TERN_LOG_INFO, "default level");
-	capture(log_some, out, sizeof(out));
+	capture_stderr(log_some, out, sizeof(out));
 	cr_assert_str_eq(out, "[   12.345678] E e 1\n"
 			      "[   12.345678] W w two\n"
 			      "[   12.345679] T t\n");
@@ -83,7 +66,7 @@ Test(log, long_messages_are_truncated_to_one_line)
 	char out[1024];
 
 	tern_hosted_clock_use_virtual(0);
-	capture(log_long, out, sizeof(out));
+	capture_stderr(log_long, out, sizeof(out));
 	cr_assert_eq(strlen(out), TERN_LOG_LINE_MAX - 1);
 	cr_assert_eq(out[strlen(out) - 1], '\n');
 	cr_assert_eq(strchr(out, '\n'), out + strlen(out) - 1,

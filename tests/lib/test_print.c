@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "support/capture.h"
 #include "tern/err.h"
 #include "tern/print.h"
 
@@ -26,25 +27,6 @@ static const struct tern_counter_name demo_names[] = {
 
 static const struct demo_counters demo = { .rx = 7, .tx = 0, .dropped = 3 };
 
-/* Runs fn with stderr (the hosted console) captured into out. */
-static void capture(void (*fn)(void), char *out, size_t cap)
-{
-	FILE *tmp = tmpfile();
-	int saved = dup(STDERR_FILENO);
-	size_t n;
-
-	cr_assert_not_null(tmp);
-	fflush(stderr);
-	dup2(fileno(tmp), STDERR_FILENO);
-	fn();
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	rewind(tmp);
-	n = fread(out, 1, cap - 1, tmp);
-	out[n] = '\0';
-	fclose(tmp);
-}
-
 static void print_demo(void)
 {
 	struct tern_counter_line l;
@@ -59,7 +41,7 @@ Test(print, a_counter_line_skips_zeros)
 {
 	char out[256];
 
-	capture(print_demo, out, sizeof(out));
+	capture_stderr(print_demo, out, sizeof(out));
 	cr_assert_str_eq(out, "demo: rx=7 dropped=3\n");
 }
 
@@ -82,7 +64,7 @@ Test(print, long_counter_lines_wrap_and_keep_every_item)
 	char out[4096], *line, *save = NULL;
 	unsigned items = 0, lines = 0;
 
-	capture(print_many, out, sizeof(out));
+	capture_stderr(print_many, out, sizeof(out));
 	for (line = strtok_r(out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		cr_assert_lt(strlen(line), TERN_COUNTER_LINE_MAX, "%s", line);

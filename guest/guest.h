@@ -67,8 +67,13 @@ void ioapic_route_isa(unsigned irq, uint8_t vector);
  * forever. */
 _Noreturn void guest_exit(unsigned code);
 
-/* The isa-debug-exit code tern_abort() and fatal exceptions use: QEMU
- * exits with 255. */
+/* The isa-debug-exit codes. tern_halt(status) writes
+ * GUEST_EXIT_STATUS_BASE + status, status clamped to 0..GUEST_EXIT_STATUS_MAX
+ * (QEMU exits with 2 * status + 17, never 0 or 1, which QEMU gives by itself,
+ * nor 124 and up, which the test scripts and signals use); tern_abort() and
+ * fatal exceptions write GUEST_EXIT_ABORT (QEMU exits with 255). */
+#define GUEST_EXIT_STATUS_BASE 8
+#define GUEST_EXIT_STATUS_MAX 53
 #define GUEST_EXIT_ABORT 127
 
 /* ---- cpu.c ---- */

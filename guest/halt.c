@@ -3,12 +3,15 @@
  * isa-debug-exit device that turns a status into QEMU's exit code.
  *
  * With `-device isa-debug-exit,iobase=0xf4,iosize=0x04`, writing v to port
- * 0xf4 makes QEMU exit with (v << 1) | 1. The guest writes the app's status
- * clamped to 0..126, so QEMU's exit code is 2 * status + 1: 1 means the app
- * returned 0. tern_abort() and fatal exceptions write 127: exit code 255.
- * Without the device, the guest asks for an ACPI power-off (QEMU then exits
- * with 0, whatever the status: the console line "tern: halt (status N)"
- * still tells) and otherwise halts forever.
+ * 0xf4 makes QEMU exit with (v << 1) | 1. The guest writes
+ * GUEST_EXIT_STATUS_BASE + status (status clamped to 0..GUEST_EXIT_STATUS_MAX),
+ * so QEMU's exit code is 2 * status + 17: 17 means the app returned 0. No
+ * exit code that QEMU produces by itself can read as a guest status: 1 is
+ * QEMU's own error, 0 a power-off or reset, 124/125 the test scripts' limits
+ * and 128 + n a signal. tern_abort() and fatal exceptions write 127: exit
+ * code 255. Without the device, the guest asks for an ACPI power-off (QEMU
+ * then exits with 0, whatever the status: the console line
+ * "tern: halt (status N)" still tells) and otherwise halts forever.
  */
 #include "tern/fmt.h"
 
@@ -40,10 +43,10 @@ void tern_halt(int status)
 	unsigned code;
 
 	tern_console_write(line, (size_t)n);
-	if (status < 0)
-		code = 126;
+	if (status < 0 || status > GUEST_EXIT_STATUS_MAX)
+		code = GUEST_EXIT_STATUS_BASE + GUEST_EXIT_STATUS_MAX;
 	else
-		code = status > 126 ? 126 : (unsigned)status;
+		code = GUEST_EXIT_STATUS_BASE + (unsigned)status;
 	guest_exit(code);
 }
 

@@ -9,17 +9,22 @@
 #             guest's own first-instruction-to-main figure (TSC), for pc
 #             and q35, with SeaBIOS and with qboot (minimal firmware; the
 #             guest assigns the PCI BARs), under TCG; under KVM when KVM
-#             can run the image
-#             (tests/guest/accel.sh's probe decides). Where it cannot,
-#             the smallest image built without SSE (build/guest-nosse,
-#             TERN_GUEST_SSE=OFF) is timed under KVM instead, to show
-#             what firmware and the PVH entry cost there;
+#             can run the image (tests/guest/accel.sh's probe decides).
+#             Where /dev/kvm works but cannot run it, the smallest image
+#             built without SSE (build/guest-nosse, TERN_GUEST_SSE=OFF) is
+#             timed under KVM instead, to show what firmware and the PVH
+#             entry cost there. Where there is no usable /dev/kvm, the JSON
+#             says "kvm": "unavailable: REASON" and only TCG rows run;
 #   ping      round-trip time of Linux's ping to the echo app running
 #             hosted on a TAP device and booted as a guest on a TAP device,
 #             each in a network namespace this script creates (root), and
 #             to the namespace's own kernel address as the baseline.
 #
 # --quick: fewer runs and pings (what CI would use).
+#
+# The JSON is always written and checked by parsing it; a row that failed
+# carries a "failure" field. Exits non-zero if any row that should run
+# failed (a missing accelerator is not a failure).
 set -u
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -69,20 +74,35 @@ size_boot=$(size_json "$boot")
 echo "$size_echo"
 echo "$size_boot"
 
-# ---- accelerator
-TERN_GUEST_BUILD=$root/build/guest/tests/guest bash tests/guest/accel.sh > "$tmp/accel.txt" 2>&1
-cat "$tmp/accel.txt"
+# ---- accelerator: the guest tests' own probe (tests/guest/lib.sh, accel.sh)
+export TERN_GUEST_BUILD=$root/build/guest/tests/guest
+. tests/guest/lib.sh
+failures=0
+json_str() { python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$1"; }
 kvm_runs_echo=no
-[ "$(head -n1 build/guest/tests/guest/accel)" = kvm ] && kvm_runs_echo=yes
+if why=$(guest_kvm_usable); then
+    bash tests/guest/accel.sh > "$tmp/accel.txt" 2>&1 || failures=$((failures + 1))
+    cat "$tmp/accel.txt"
+    if [ "$(guest_accel)" = kvm ]; then
+        kvm_runs_echo=yes
+        kvm="runs Tern images"
+    else
+        kvm="usable, but cannot run Tern images: $(guest_accel_reason)"
+    fi
+else
+    kvm="unavailable: $why"
+    echo "bench/guest: KVM $kvm; TCG rows only"
+fi
 
 # ---- boot time
 echo "=== boot"
 netargs=(-netdev "dgram,id=n0,local.type=unix,local.path=$tmp/g,remote.type=unix,remote.path=$tmp/h"
          -device virtio-net-pci,netdev=n0,disable-legacy=on,romfile=)
 boots=()
-bt() { # bt LABEL ARGS... : one boot_time.py row
+bt() { # bt ARGS... : one boot_time.py row (a failed row is counted)
     local r
-    r=$(python3 bench/guest/boot_time.py --runs "$runs" "$@")
+    r=$(python3 bench/guest/boot_time.py --runs "$runs" "$@") || failures=$((failures + 1))
+    [ -n "$r" ] || r="{\"failure\": $(json_str "boot_time.py $* printed nothing")}"
     echo "$r"
     boots+=("$r")
 }
@@ -95,7 +115,7 @@ for m in pc q35; do
             --ready "boot: ready"
     done
 done
-if [ -w /dev/kvm ]; then
+if [ "$kvm" != "unavailable: ${why:-}" ]; then
     if [ "$kvm_runs_echo" = yes ]; then
         for m in pc q35; do
             for fw in "" "$qboot"; do
@@ -123,8 +143,19 @@ rtt() { # rtt ADDR: "min avg max mdev" of $pings pings from the namespace
     ip netns exec "$ns" ping -q -c "$pings" -i 0.01 -W 2 "$1" |
         sed -n 's|.*= \([0-9.]*\)/\([0-9.]*\)/\([0-9.]*\)/\([0-9.]*\) ms|\1 \2 \3 \4|p'
 }
-rtt_json() { # rtt_json LABEL MIN AVG MAX MDEV
+rtt_json() { # rtt_json LABEL [MIN AVG MAX MDEV]: a row; no figures = failed
+    if [ -z "${2:-}" ]; then
+        printf '"%s": {"failure": "no reply to ping"}' "$1"
+        return
+    fi
     printf '"%s": {"min_ms": %s, "avg_ms": %s, "max_ms": %s, "mdev_ms": %s}' "$@"
+}
+ratio() { # ratio A B: A / B to two places, or null
+    if [ -n "$1" ] && [ -n "$2" ]; then
+        awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+    else
+        echo null
+    fi
 }
 wait_line() { # wait_line FILE REGEX
     for _ in $(seq 600); do
@@ -155,19 +186,22 @@ if [ "$(id -u)" -eq 0 ]; then
     read -r hmin havg hmax hmdev < <(rtt 10.79.1.2)
     kill "$pid"; wait "$pid" 2>/dev/null; pid=""
     # Guest echo (TCG, or KVM if it runs the image) on the other TAP.
-    accel=tcg cpu=(-cpu max)
-    [ "$kvm_runs_echo" = yes ] && accel=kvm cpu=()
-    ip netns exec "$ns" qemu-system-x86_64 -machine q35 -accel "$accel" "${cpu[@]}" -m 128 \
-        -nodefaults -no-reboot -display none -serial stdio -monitor none \
+    accel=tcg
+    [ "$kvm_runs_echo" = yes ] && accel=kvm
+    # shellcheck disable=SC2046
+    ip netns exec "$ns" qemu-system-x86_64 $(guest_qemu_args "$accel" q35) \
         -kernel "$echo" -append "--ip 10.79.2.2/24" \
         -netdev "tap,id=n0,ifname=tbg$$,script=no,downscript=no" \
         -device virtio-net-pci,netdev=n0,disable-legacy=on,romfile= \
         < /dev/null > "$tmp/guest.log" 2>&1 &
     pid=$!
-    wait_line "$tmp/guest.log" "echo: ready"
+    wait_line "$tmp/guest.log" "echo: ready" || tail -5 "$tmp/guest.log"
     read -r gmin gavg gmax gmdev < <(rtt 10.79.2.2)
     kill "$pid"; wait "$pid" 2>/dev/null; pid=""
-    ping_json="{\"pings\": $pings, \"guest_accel\": \"$accel\", $(rtt_json linux_kernel_baseline "$kmin" "$kavg" "$kmax" "$kmdev"), $(rtt_json hosted_echo "$hmin" "$havg" "$hmax" "$hmdev"), $(rtt_json guest_echo "$gmin" "$gavg" "$gmax" "$gmdev"), \"ratio_guest_over_hosted_avg\": $(awk -v g="$gavg" -v h="$havg" 'BEGIN { printf "%.2f", g / h }')}"
+    for avg in "${kavg:-}" "${havg:-}" "${gavg:-}"; do
+        [ -n "$avg" ] || failures=$((failures + 1))
+    done
+    ping_json="{\"pings\": $pings, \"guest_accel\": \"$accel\", $(rtt_json linux_kernel_baseline "${kmin:-}" "${kavg:-}" "${kmax:-}" "${kmdev:-}"), $(rtt_json hosted_echo "${hmin:-}" "${havg:-}" "${hmax:-}" "${hmdev:-}"), $(rtt_json guest_echo "${gmin:-}" "${gavg:-}" "${gmax:-}" "${gmdev:-}"), \"ratio_guest_over_hosted_avg\": $(ratio "${gavg:-}" "${havg:-}")}"
 fi
 echo "$ping_json"
 
@@ -177,7 +211,7 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "  \"suite\": \"guest\","
     echo "  \"qemu\": \"$(qemu-system-x86_64 --version | head -n1)\","
     echo "  \"host_loadavg\": \"$load\","
-    echo "  \"accel_choice\": \"$(sed -n 's/^accel: guest tests use //p' "$tmp/accel.txt" | sed 's/"/\\"/g')\","
+    echo "  \"kvm\": $(json_str "$kvm"),"
     echo "  \"size\": [$size_echo, $size_boot],"
     echo "  \"boot\": ["
     for i in "${!boots[@]}"; do
@@ -191,3 +225,4 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 } > "$out/guest.json"
 python3 -m json.tool "$out/guest.json" > /dev/null || { echo "bench/guest: bad JSON"; exit 1; }
 echo "=== JSON in $out/guest.json"
+[ "$failures" -eq 0 ] || { echo "bench/guest: $failures rows failed"; exit 1; }

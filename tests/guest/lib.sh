@@ -8,9 +8,12 @@
 # (a CTest fixture) and writes the answer to $TERN_GUEST_BUILD/accel; every
 # test prints which one it uses. TERN_GUEST_ACCEL=kvm|tcg overrides.
 #
-# Exit status of a guest: QEMU exits with 2 * status + 1 when the guest
-# writes its status to isa-debug-exit (tern_halt), 255 after tern_abort() or
-# an exception, 124 when our time limit killed it.
+# Exit status of a guest: QEMU exits with 2 * status + 17 when the guest
+# writes its status to isa-debug-exit (tern_halt; guest/halt.c), 255 after
+# tern_abort() or an exception, 1 when QEMU itself failed (it could not
+# start, a bad option, no KVM) and 0 when it quit with no status (a
+# power-off or a reset under -no-reboot); 124 when our time limit killed
+# it. guest_status is the one decoder: a guest passed only when it says 0.
 
 TERN_GUEST_BUILD=${TERN_GUEST_BUILD:?set by CTest: the guest build directory of tests/guest}
 QEMU=${QEMU:-qemu-system-x86_64}
@@ -126,7 +129,8 @@ guest_stop() {
 }
 
 # guest_status RC: the guest's tern_halt status for QEMU exit code RC, or
-# a word for the other endings.
+# a word for the other endings; for "qemu-failed", QEMU's own message from
+# the log of the last guest_start follows.
 guest_status() {
     local rc=$1
     if [ "$rc" -eq 124 ]; then
@@ -135,11 +139,33 @@ guest_status() {
         echo kvm-internal-error
     elif [ "$rc" -eq 255 ]; then
         echo abort
-    elif [ $((rc % 2)) -eq 1 ]; then
-        echo $(((rc - 1) / 2))
+    elif [ "$rc" -eq 1 ]; then
+        echo "qemu-failed: $(grep -m1 -i "qemu\|error" "${GUEST_LOG_FILE:-/dev/null}" 2>/dev/null ||
+                             echo "no message")"
+    elif [ "$rc" -eq 0 ]; then
+        echo "no-status (QEMU quit: a power-off or reset)"
+    elif [ $((rc % 2)) -eq 1 ] && [ "$rc" -ge 17 ] && [ "$rc" -le 123 ]; then
+        echo $(((rc - 17) / 2))
     else
         echo "qemu-exit-$rc"
     fi
+}
+
+# guest_kvm_usable: returns 0 if /dev/kvm is a character device that opens
+# for reading and writing; otherwise prints why not and returns 1. Never
+# creates /dev/kvm (a redirection onto a missing path would).
+guest_kvm_usable() {
+    if [ ! -e /dev/kvm ]; then
+        echo "no /dev/kvm"
+        return 1
+    elif [ ! -c /dev/kvm ]; then
+        echo "/dev/kvm is not a character device ($(stat -c %F /dev/kvm))"
+        return 1
+    elif ! { exec 9<>/dev/kvm; } 2>/dev/null; then
+        echo "/dev/kvm cannot be opened for reading and writing"
+        return 1
+    fi
+    exec 9>&-
 }
 
 # guest_image NAME-OR-PATH: the .elf of a test image name (built here) or

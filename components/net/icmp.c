@@ -26,6 +26,7 @@
 #include "tern/icmp.h"
 
 #include "net_int.h"
+#include "tcp_int.h"
 
 #define ICMP_QUOTE_MAX (576 - TERN_IPV4_HLEN - TERN_ICMP_HLEN)
 
@@ -119,6 +120,12 @@ static void error_input(struct ip_rx *rx, const struct tern_icmp_hdr *ih,
 		udp_icmp_error(net, q.dst, tern_load_be16(quote + q.hlen),
 			       tern_load_be16(quote + q.hlen + 2), ih->type,
 			       ih->code);
+	if (q.proto == TERN_IPPROTO_TCP && net_is_local_addr(net, q.src))
+		tcp_icmp_error(net, q.src, q.dst,
+			       tern_load_be16(quote + q.hlen),
+			       tern_load_be16(quote + q.hlen + 2),
+			       tern_load_be32(quote + q.hlen + 4), ih->type,
+			       ih->code, (uint16_t)(ih->rest & 0xffff));
 }
 
 /* ---- Echo -------------------------------------------------------------- */

@@ -23,6 +23,7 @@
 #include "tern/err.h"
 
 #include "net_int.h"
+#include "tcp_int.h"
 
 /* Counts a header the parser refused. */
 static void count_bad(struct tern_net *net, enum tern_wire_bad why)
@@ -117,6 +118,9 @@ void ipv4_input(struct tern_netif *ifc, struct tern_pkt *pkt, bool link_bcast)
 		return;
 	case TERN_IPPROTO_ICMP:
 		icmp_input(&rx, pkt);
+		return;
+	case TERN_IPPROTO_TCP:
+		tcp_input(&rx, pkt);
 		return;
 	default:
 		NET_STAT(net, ip_unknown_proto);

@@ -21,9 +21,12 @@
 #include "tern/udp.h"
 
 #include "net_int.h"
+#include "tcp_int.h"
 
 #define MIN_BUF_SIZE 1024u
 #define REASM_HEADROOM TERN_NET_HEADROOM
+/* TCP's wheel ticks in 2^16 ns (65.5 us); deadlines stay exact. */
+#define NET_WHEEL_TICK_SHIFT 16
 
 void tern_net_config_default(struct tern_net_config *cfg)
 {
@@ -43,6 +46,20 @@ void tern_net_config_default(struct tern_net_config *cfg)
 	cfg->icmp_err_burst = 20;
 	cfg->ttl = 64;
 	cfg->seed = 0;
+	cfg->tcp_conns = 64;
+	cfg->tcp_sndbuf = 64 * 1024;
+	cfg->tcp_rcvbuf = 64 * 1024;
+	cfg->tcp_rcv_pkts_max = 64;
+	cfg->tcp_ooo_max = 32;
+	cfg->tcp_backlog_max = 128;
+	cfg->tcp_rto_init_ns = TERN_NSEC_PER_SEC;
+	cfg->tcp_rto_min_ns = 200 * TERN_NSEC_PER_MSEC;
+	cfg->tcp_rto_max_ns = 60 * TERN_NSEC_PER_SEC;
+	cfg->tcp_retries = 12;
+	cfg->tcp_syn_retries = 6;
+	cfg->tcp_delack_ns = 40 * TERN_NSEC_PER_MSEC;
+	cfg->tcp_msl_ns = 30 * TERN_NSEC_PER_SEC;
+	cfg->tcp_challenge_max = 10;
 }
 
 static bool config_ok(const struct tern_net_config *c)
@@ -53,7 +70,14 @@ static bool config_ok(const struct tern_net_config *c)
 	       c->reasm_max_len <= TERN_IPV4_MAX_LEN && c->arp_entries > 0 &&
 	       c->arp_entries <= TERN_NET_ARP_MAX && c->arp_retries > 0 &&
 	       c->arp_retries < 256 && c->arp_queue_per_entry > 0 &&
-	       c->ttl > 0 && c->icmp_err_rate > 0;
+	       c->ttl > 0 && c->icmp_err_rate > 0 && c->tcp_conns > 0 &&
+	       c->tcp_sndbuf >= 1024 && c->tcp_sndbuf <= (1u << 30) &&
+	       c->tcp_rcvbuf >= 1024 && c->tcp_rcvbuf <= (1u << 30) &&
+	       c->tcp_rcv_pkts_max > 0 && c->tcp_backlog_max > 0 &&
+	       c->tcp_rto_min_ns > 0 &&
+	       c->tcp_rto_min_ns <= c->tcp_rto_max_ns &&
+	       c->tcp_rto_init_ns >= c->tcp_rto_min_ns && c->tcp_retries > 0 &&
+	       c->tcp_syn_retries > 0 && c->tcp_delack_ns > 0;
 }
 
 /* Allocates and carves one pool; returns 0 or -TERN_ENOMEM. */
@@ -109,6 +133,14 @@ int tern_net_init(struct tern_net *net, const struct tern_net_config *cfg)
 	net->icmp_tokens = (uint64_t)net->cfg.icmp_err_burst *
 			   (TERN_NSEC_PER_SEC / net->cfg.icmp_err_rate);
 	net->deadline = TERN_NO_DEADLINE;
+	tern_wheel_init(&net->wheel, 0, NET_WHEEL_TICK_SHIFT);
+	err = tcp_init(net);
+	if (err < 0) {
+		if (net->reasm_mem)
+			tern_mem_free(net->reasm_mem, net->reasm_mem_size);
+		tern_mem_free(net->pool_mem, net->pool_mem_size);
+		return err;
+	}
 	return 0;
 }
 
@@ -116,6 +148,7 @@ void tern_net_fini(struct tern_net *net)
 {
 	TERN_ASSERT(!udp_sockets_open(net));
 	TERN_ASSERT(!icmp_sockets_open(net));
+	tcp_fini(net);
 	for (unsigned i = 0; i < net->n_ifs; i++) {
 		arp_flush_if(net, i);
 		tern_pkt_free_list(&net->ifs[i].txq);
@@ -430,9 +463,12 @@ uint64_t tern_net_timers(struct tern_net *net, uint64_t now)
 	if (net->now < net->deadline)
 		return net->deadline;
 	tern_net_batch_begin(net);
+	/* TCP's timers first: what they send may start an ARP resolution,
+	 * whose deadline arp_timers must then see. */
+	tern_wheel_expire(&net->wheel, net->now);
 	a = arp_timers(net, net->now);
 	r = reasm_timers(net, net->now);
-	net->deadline = TERN_MIN(a, r);
+	net->deadline = TERN_MIN(TERN_MIN(a, r), tern_wheel_next(&net->wheel));
 	tern_net_batch_end(net);
 	return net->deadline;
 }

@@ -304,3 +304,203 @@ void tern_uping_close(struct tern_uping *p)
 	p->closed = true;
 	tern_waitq_wake_all(p->loop->sched, &p->readers);
 }
+
+/* ---- Blocking TCP sockets ---------------------------------------------- */
+
+static void tsock_notify(struct tern_tcp *c, unsigned events, void *ctx)
+{
+	struct tern_tsock *s = ctx;
+
+	(void)c;
+	if (events & (TERN_TCP_EV_READ | TERN_TCP_EV_STATE))
+		tern_waitq_wake_all(s->loop->sched, &s->readers);
+	if (events & (TERN_TCP_EV_WRITE | TERN_TCP_EV_STATE))
+		tern_waitq_wake_all(s->loop->sched, &s->writers);
+}
+
+/* Makes s the fiber side of core connection c. */
+static void tsock_attach(struct tern_net_loop *l, struct tern_tsock *s,
+			 struct tern_tcp *c)
+{
+	memset(s, 0, sizeof(*s));
+	s->loop = l;
+	s->tcp = c;
+	tern_waitq_init(&s->readers);
+	tern_waitq_init(&s->writers);
+	tern_tcp_set_notify(c, tsock_notify, s);
+}
+
+int tern_tsock_listen(struct tern_net_loop *l, struct tern_tsock *s,
+		      uint32_t addr, uint16_t port, unsigned backlog)
+{
+	struct tern_tcp *c;
+	int err = tern_tcp_listen(l->net, addr, port, backlog, &c);
+
+	if (err < 0)
+		return err;
+	tsock_attach(l, s, c);
+	return 0;
+}
+
+/* Waits on q until deadline; -TERN_ECANCELED if s was closed meanwhile. */
+static int tsock_wait(struct tern_tsock *s, struct tern_waitq *q,
+		      uint64_t deadline)
+{
+	int err = tern_waitq_wait(s->loop->sched, q, deadline);
+
+	if (!s->tcp)
+		return -TERN_ECANCELED;
+	return err == -TERN_ETIMEDOUT ? err : 0;
+}
+
+int tern_tsock_accept(struct tern_tsock *s, struct tern_tsock *out,
+		      uint64_t deadline)
+{
+	for (;;) {
+		struct tern_tcp *c;
+		int err;
+
+		if (!s->tcp)
+			return -TERN_ECANCELED;
+		err = tern_tcp_accept(s->tcp, &c);
+		if (err == 0) {
+			tsock_attach(s->loop, out, c);
+			return 0;
+		}
+		if (err != -TERN_EAGAIN)
+			return err;
+		err = tsock_wait(s, &s->readers, deadline);
+		if (err < 0)
+			return err;
+	}
+}
+
+int tern_tsock_connect(struct tern_net_loop *l, struct tern_tsock *s,
+		       uint32_t dst, uint16_t dport, uint64_t deadline)
+{
+	struct tern_tcp *c;
+	int err =
+		tern_tcp_connect(l->net, dst, dport, tern_net_loop_now(l), &c);
+
+	if (err < 0)
+		return err;
+	tsock_attach(l, s, c);
+	while (tern_tcp_state(c) == TERN_TCP_SYN_SENT ||
+	       tern_tcp_state(c) == TERN_TCP_SYN_RECEIVED) {
+		err = tsock_wait(s, &s->writers, deadline);
+		if (err == -TERN_ETIMEDOUT) {
+			tern_tsock_abort(s);
+			return err;
+		}
+	}
+	err = tern_tcp_error(c);
+	if (err < 0) {
+		tern_tsock_close(s);
+		return err;
+	}
+	return 0;
+}
+
+int tern_tsock_read(struct tern_tsock *s, void *buf, size_t cap,
+		    uint64_t deadline)
+{
+	for (;;) {
+		int n, err;
+
+		if (!s->tcp)
+			return -TERN_ECANCELED;
+		n = tern_tcp_recv(s->tcp, buf, cap, tern_net_loop_now(s->loop));
+		if (n != -TERN_EAGAIN)
+			return n;
+		err = tsock_wait(s, &s->readers, deadline);
+		if (err < 0)
+			return err;
+	}
+}
+
+int tern_tsock_read_full(struct tern_tsock *s, void *buf, size_t len,
+			 uint64_t deadline)
+{
+	uint8_t *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		int n = tern_tsock_read(s, p + got, len - got, deadline);
+
+		if (n < 0)
+			return got ? (int)got : n;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (int)got;
+}
+
+int tern_tsock_write(struct tern_tsock *s, const void *data, size_t len,
+		     uint64_t deadline)
+{
+	const uint8_t *p = data;
+	size_t done = 0;
+
+	while (done < len) {
+		int n, err;
+
+		if (!s->tcp)
+			return -TERN_ECANCELED;
+		n = tern_tcp_send(s->tcp, p + done, len - done,
+				  tern_net_loop_now(s->loop));
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n != -TERN_EAGAIN)
+			return n;
+		err = tsock_wait(s, &s->writers, deadline);
+		if (err < 0)
+			return err;
+	}
+	return (int)len;
+}
+
+int tern_tsock_shutdown(struct tern_tsock *s)
+{
+	if (!s->tcp)
+		return -TERN_ENOTCONN;
+	return tern_tcp_shutdown(s->tcp, tern_net_loop_now(s->loop));
+}
+
+int tern_tsock_close_wait(struct tern_tsock *s, uint64_t deadline)
+{
+	uint8_t sink[512];
+	int n;
+
+	if (s->tcp)
+		tern_tcp_shutdown(s->tcp, tern_net_loop_now(s->loop));
+	do
+		n = tern_tsock_read(s, sink, sizeof(sink), deadline);
+	while (n > 0);
+	tern_tsock_close(s);
+	return n == -TERN_ETIMEDOUT ? n : 0;
+}
+
+/* Releases the core handle with fn and wakes every waiter. */
+static void tsock_release(struct tern_tsock *s,
+			  void (*fn)(struct tern_tcp *, uint64_t))
+{
+	if (!s->tcp)
+		return;
+	fn(s->tcp, tern_net_loop_now(s->loop));
+	s->tcp = NULL;
+	tern_waitq_wake_all(s->loop->sched, &s->readers);
+	tern_waitq_wake_all(s->loop->sched, &s->writers);
+}
+
+void tern_tsock_close(struct tern_tsock *s)
+{
+	tsock_release(s, tern_tcp_close);
+}
+
+void tern_tsock_abort(struct tern_tsock *s)
+{
+	tsock_release(s, tern_tcp_abort);
+}

@@ -47,8 +47,26 @@
  *   icmp_err_rate       100     ICMP errors per second (token bucket) ...
  *   icmp_err_burst      20      ... with this many at once
  *   ttl                 64      TTL of datagrams we send
- *   seed                0       IP ids and ephemeral ports (take it from
- *                               tern_entropy or --seed)
+ *   seed                0       IP ids, ephemeral ports and TCP's keys
+ *                               (take it from tern_entropy or --seed)
+ *   tcp_conns           64      TCP connections and listeners (tcp.h)
+ *   tcp_sndbuf          64 KiB  send ring per connection
+ *   tcp_rcvbuf          64 KiB  receive window per connection
+ *   tcp_rcv_pkts_max    64      buffers a connection may hold in order
+ *   tcp_ooo_max         32      out-of-order segments per connection
+ *   tcp_backlog_max     128     largest listen backlog
+ *   tcp_rto_init_ns     1 s     RTO before the first RTT sample
+ *   tcp_rto_min_ns      200 ms  RTO floor (RFC 6298 says 1 s; Linux 200 ms)
+ *   tcp_rto_max_ns      60 s    RTO ceiling, backoff included
+ *   tcp_retries         12      timeouts in a row before -TERN_ETIMEDOUT
+ *   tcp_syn_retries     6       ... for a SYN or SYN-ACK
+ *   tcp_delack_ns       40 ms   longest an ACK is delayed
+ *   tcp_msl_ns          30 s    TIME_WAIT lasts 2 * MSL
+ *   tcp_challenge_max   10      challenge ACKs per connection per second
+ *
+ * Memory for TCP: tcp_conns * (sizeof(struct tern_tcp) + tcp_sndbuf) from
+ * tern_mem_alloc at init, plus a hash of tcp_conns buckets; received data
+ * lives in the frame pool.
  */
 #ifndef TERN_NET_H
 #define TERN_NET_H
@@ -62,6 +80,7 @@
 #include "tern/list.h"
 #include "tern/pkt.h"
 #include "tern/rand.h"
+#include "tern/timer.h"
 
 #define TERN_NET_MAX_IFS 4	 /* interfaces per stack */
 #define TERN_NET_ARP_MAX 256	 /* ARP cache capacity */
@@ -75,6 +94,7 @@
 #define TERN_NET_HEADROOM 96
 
 struct tern_net;
+struct tcp_core;
 
 struct tern_net_config {
 	uint32_t pkt_count;
@@ -92,6 +112,20 @@ struct tern_net_config {
 	uint32_t icmp_err_burst;
 	uint8_t ttl;
 	uint64_t seed;
+	uint32_t tcp_conns;
+	uint32_t tcp_sndbuf;
+	uint32_t tcp_rcvbuf;
+	uint32_t tcp_rcv_pkts_max;
+	uint32_t tcp_ooo_max;
+	uint32_t tcp_backlog_max;
+	uint64_t tcp_rto_init_ns;
+	uint64_t tcp_rto_min_ns;
+	uint64_t tcp_rto_max_ns;
+	uint32_t tcp_retries;
+	uint32_t tcp_syn_retries;
+	uint64_t tcp_delack_ns;
+	uint64_t tcp_msl_ns;
+	uint32_t tcp_challenge_max;
 };
 
 /* Every counter the stack keeps. Each drop reason has its own field; the
@@ -168,6 +202,42 @@ struct tern_net_stats {
 	uint64_t udp_bad_cksum; /* drop: checksum */
 	uint64_t udp_no_port;	/* drop: no socket (port unreachable) */
 	uint64_t udp_rxq_full;	/* drop: socket receive queue full */
+
+	/* TCP */
+	uint64_t tcp_rx, tcp_tx;
+	uint64_t tcp_short;	  /* drop: shorter than 20 bytes */
+	uint64_t tcp_bad_hlen;	  /* drop: data offset < 5 or past the data */
+	uint64_t tcp_bad_cksum;	  /* drop: checksum */
+	uint64_t tcp_bad_options; /* drop: malformed options */
+	uint64_t tcp_bad_flags;	  /* drop: SYN+FIN, SYN+RST, no flags... */
+	uint64_t tcp_bad_addr;	  /* drop: to or from a broadcast address */
+	uint64_t tcp_no_port;	  /* drop: no connection or listener (RST) */
+	uint64_t tcp_bad_seq;	  /* drop: outside the receive window */
+	uint64_t tcp_paws;	  /* drop: an old timestamp (PAWS) */
+	uint64_t tcp_bad_ack;	  /* drop: ACK outside what was sent */
+	uint64_t tcp_bad_syn_ack; /* drop: a SYN-ACK that acks the wrong seq */
+	uint64_t tcp_challenge_acks;	/* challenge ACKs sent (RFC 5961) */
+	uint64_t tcp_challenge_limited; /* challenge ACKs not sent (limit) */
+	uint64_t tcp_rst_rx;		/* resets that ended a connection */
+	uint64_t tcp_rst_tx;		/* resets sent */
+	uint64_t tcp_ooo_rx;		/* segments queued out of order */
+	uint64_t tcp_ooo_full;		/* drop: out-of-order queue full */
+	uint64_t tcp_rcvq_full;		/* drop: receive buffers full */
+	uint64_t tcp_after_wnd;		/* bytes trimmed past the window */
+	uint64_t tcp_listen_overflow;	/* drop: SYN, listen queues full */
+	uint64_t tcp_conn_table_full;	/* no connection left in the pool */
+	uint64_t tcp_tw_reused;		/* TIME_WAIT entries taken for new */
+	uint64_t tcp_active_opens, tcp_passive_opens;
+	uint64_t tcp_resets;	       /* connections ended by a reset */
+	uint64_t tcp_timeouts;	       /* connections ended by timeouts */
+	uint64_t tcp_retransmits;      /* segments sent again */
+	uint64_t tcp_rto_fired;	       /* retransmission timeouts */
+	uint64_t tcp_fast_retransmits; /* triple duplicate ACKs */
+	uint64_t tcp_dupacks;	       /* duplicate ACKs received */
+	uint64_t tcp_delayed_acks;     /* ACKs sent by the delayed-ACK timer */
+	uint64_t tcp_window_probes;    /* zero-window probes sent */
+	uint64_t tcp_nobuf;	       /* segments not sent: no buffer */
+	uint64_t tcp_icmp_errors;      /* ICMP errors that reached a conn */
 };
 
 /* One interface: a device plus its IPv4 configuration (private fields;
@@ -242,6 +312,8 @@ struct tern_net {
 	struct tern_reasm reasm[TERN_NET_REASM_MAX];
 	struct tern_list udp_hash[TERN_NET_UDP_HASH];
 	struct tern_list ping_socks;
+	struct tcp_core *tcp;	 /* tcp.c */
+	struct tern_wheel wheel; /* TCP's timers */
 };
 
 /* ---- Set-up ------------------------------------------------------------ */

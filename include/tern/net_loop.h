@@ -20,6 +20,10 @@
  * the scheduler's time of the current turn. struct tern_uping does the same
  * for ping sockets (icmp.h).
  *
+ * struct tern_tsock does the same for TCP (tcp.h): blocking accept,
+ * connect with a deadline, read (partial and full) and write (all of it),
+ * with the core connection underneath for the non-blocking calls.
+ *
  * struct tern_ucore runs a sans-I/O protocol core that talks over one UDP
  * socket (the DHCP client, the resolver) without a fiber of its own.
  *
@@ -36,6 +40,7 @@
 #include "tern/icmp.h"
 #include "tern/net.h"
 #include "tern/sched.h"
+#include "tern/tcp.h"
 #include "tern/timer.h"
 #include "tern/udp.h"
 
@@ -180,5 +185,66 @@ TERN_API int tern_uping_recv(struct tern_uping *p, void *buf, size_t cap,
 
 /* Closes p and wakes its waiters (-TERN_ECANCELED). */
 TERN_API void tern_uping_close(struct tern_uping *p);
+
+/* ---- Blocking TCP sockets ---------------------------------------------- */
+
+/* A TCP connection or listener (tcp.h) with wait queues that its notify
+ * hook wakes. tcp is NULL until listen, accept or connect succeeds and
+ * after close. */
+struct tern_tsock {
+	struct tern_tcp *tcp;
+	struct tern_net_loop *loop;
+	struct tern_waitq readers, writers;
+};
+
+/* Listens on addr:port (tern_tcp_listen) with s as the listener. Returns
+ * 0 or tern_tcp_listen's errors. */
+TERN_API int tern_tsock_listen(struct tern_net_loop *l, struct tern_tsock *s,
+			       uint32_t addr, uint16_t port, unsigned backlog);
+
+/* Waits until listener s has an established connection (or deadline) and
+ * makes out that connection. Returns 0, -TERN_ETIMEDOUT, -TERN_ECANCELED
+ * (s closed while waiting) or -TERN_EINVAL (s is not listening). */
+TERN_API int tern_tsock_accept(struct tern_tsock *s, struct tern_tsock *out,
+			       uint64_t deadline);
+
+/* Connects s to dst:dport and waits until the handshake ends or deadline
+ * (then the attempt is abandoned). Returns 0, -TERN_ETIMEDOUT,
+ * -TERN_ECONNREFUSED, or tern_tcp_connect's errors. */
+TERN_API int tern_tsock_connect(struct tern_net_loop *l, struct tern_tsock *s,
+				uint32_t dst, uint16_t dport,
+				uint64_t deadline);
+
+/* Reads what is there, waiting for at least one byte until deadline.
+ * Returns bytes (1..cap), 0 at the end of the stream, -TERN_ETIMEDOUT,
+ * -TERN_ECANCELED, or the connection's error. */
+TERN_API int tern_tsock_read(struct tern_tsock *s, void *buf, size_t cap,
+			     uint64_t deadline);
+
+/* Reads exactly len bytes unless the stream ends, an error comes or the
+ * deadline passes first. Returns the bytes read (len, or fewer at the end
+ * of the stream), or an error if nothing was read. */
+TERN_API int tern_tsock_read_full(struct tern_tsock *s, void *buf, size_t len,
+				  uint64_t deadline);
+
+/* Queues all len bytes, waiting for room in the send ring as needed.
+ * Returns len, or an error (-TERN_ETIMEDOUT with part of it queued: the
+ * connection's position is then unknown to the caller; -TERN_EPIPE, the
+ * connection's error). */
+TERN_API int tern_tsock_write(struct tern_tsock *s, const void *data,
+			      size_t len, uint64_t deadline);
+
+/* Half-close (tern_tcp_shutdown at the loop's time). */
+TERN_API int tern_tsock_shutdown(struct tern_tsock *s);
+
+/* Waits until the peer ended its side or deadline (draining what it still
+ * sends), then closes. Returns 0 or -TERN_ETIMEDOUT (closed anyway). */
+TERN_API int tern_tsock_close_wait(struct tern_tsock *s, uint64_t deadline);
+
+/* Closes (tern_tcp_close) and wakes every fiber blocked on s. */
+TERN_API void tern_tsock_close(struct tern_tsock *s);
+
+/* Resets (tern_tcp_abort) and wakes every fiber blocked on s. */
+TERN_API void tern_tsock_abort(struct tern_tsock *s);
 
 #endif

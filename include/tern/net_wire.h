@@ -1,6 +1,6 @@
 /*
  * net_wire.h - the wire layer of the network stack: pure parse and emit of
- * the Ethernet II, ARP, IPv4, ICMP and UDP headers. No state, no devices,
+ * the Ethernet II, ARP, IPv4, ICMP, UDP and TCP headers (and TCP's options). No state, no devices,
  * no packet buffers: bytes in, a plain struct out, and back.
  *
  * Parsers (tern_*_hdr_parse) follow DESIGN.md's "Hostile input" rules: they
@@ -288,5 +288,143 @@ TERN_API uint16_t tern_udp_cksum(uint32_t src, uint32_t dst,
 				 const uint8_t hdr[TERN_UDP_HLEN],
 				 const struct tern_iov *payload,
 				 unsigned npieces);
+
+/* ---------------------------------------------------------------------------
+ * TCP (RFC 9293) and its options (RFC 9293 MSS, RFC 7323, RFC 2018)
+ * ------------------------------------------------------------------------- */
+
+#define TERN_TCP_HLEN 20     /* without options */
+#define TERN_TCP_HLEN_MAX 60 /* data offset 15 */
+#define TERN_TCP_OPTS_MAX (TERN_TCP_HLEN_MAX - TERN_TCP_HLEN)
+
+/* Flag bits, as in byte 13 of the header. */
+#define TERN_TCP_FIN 0x01
+#define TERN_TCP_SYN 0x02
+#define TERN_TCP_RST 0x04
+#define TERN_TCP_PSH 0x08
+#define TERN_TCP_ACK 0x10
+#define TERN_TCP_URG 0x20
+#define TERN_TCP_ECE 0x40
+#define TERN_TCP_CWR 0x80
+
+struct tern_tcp_hdr {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t hlen;  /* header bytes, options included (20..60) */
+	uint8_t flags; /* TERN_TCP_* */
+	uint16_t win;  /* as on the wire: not scaled */
+	uint16_t cksum;
+	uint16_t urp; /* urgent pointer: parsed, never used as an index */
+};
+
+/* Parses the TCP segment of len bytes (the IP payload) sent from src to
+ * dst. Checks, in order: at least 20 bytes; data offset >= 5 and
+ * offset * 4 <= len; the checksum over the pseudo-header and all len bytes
+ * if verify. Returns 0 (options at data + 20, h->hlen - 20 bytes; payload
+ * at data + h->hlen, len - h->hlen bytes), or -TERN_EBADMSG with *why =
+ * SHORT, HLEN or CKSUM. Flag combinations are the caller's to judge; the
+ * four reserved bits (byte 12) are ignored. */
+TERN_API int tern_tcp_hdr_parse(const void *data, size_t len, uint32_t src,
+				uint32_t dst, struct tern_tcp_hdr *h,
+				bool verify, enum tern_wire_bad *why);
+
+/* Writes the 20-byte fixed header h at out: the data offset from h->hlen
+ * (a multiple of 4 in 20..60), the reserved bits zero, the checksum field
+ * from h->cksum as is (0 before tern_tcp_cksum). The options, if any,
+ * are the caller's to write after it (tern_tcp_opts_emit). */
+TERN_API void tern_tcp_hdr_emit(const struct tern_tcp_hdr *h,
+				uint8_t out[TERN_TCP_HLEN]);
+
+/* The checksum to store in a TCP header: over the pseudo-header (length
+ * hdr_len plus the payload bytes), the header hdr[0..hdr_len) with options
+ * (its checksum field must be zero) and the payload pieces. */
+TERN_API uint16_t tern_tcp_cksum(uint32_t src, uint32_t dst, const uint8_t *hdr,
+				 size_t hdr_len, const struct tern_iov *payload,
+				 unsigned npieces);
+
+/* Option kinds. */
+#define TERN_TCPOPT_EOL 0
+#define TERN_TCPOPT_NOP 1
+#define TERN_TCPOPT_MSS 2	/* length 4, SYN only */
+#define TERN_TCPOPT_WSCALE 3	/* length 3, SYN only */
+#define TERN_TCPOPT_SACK_OK 4	/* length 2, SYN only */
+#define TERN_TCPOPT_SACK 5	/* length 2 + 8n, n = 1..4 */
+#define TERN_TCPOPT_TIMESTAMP 8 /* length 10 */
+
+/* Bits of struct tern_tcp_opts.present. */
+#define TERN_TCP_HAS_MSS (1u << 0)
+#define TERN_TCP_HAS_WSCALE (1u << 1)
+#define TERN_TCP_HAS_SACK_OK (1u << 2)
+#define TERN_TCP_HAS_SACK (1u << 3)
+#define TERN_TCP_HAS_TS (1u << 4)
+
+#define TERN_TCP_SACK_BLOCKS_MAX 4 /* what fits 40 bytes of options */
+#define TERN_TCP_WSCALE_MAX 14	   /* RFC 7323 2.3: larger means 14 */
+
+/* The options of one segment, parsed or to emit. */
+struct tern_tcp_opts {
+	uint32_t present; /* TERN_TCP_HAS_* */
+	uint16_t mss;
+	uint8_t wscale; /* as received (the caller clamps to 14) */
+	uint8_t n_sack; /* blocks in sack[] (HAS_SACK) */
+	uint32_t ts_val, ts_ecr;
+	struct tern_tcp_sack_block {
+		uint32_t start, end; /* [start, end) in sequence space */
+	} sack[TERN_TCP_SACK_BLOCKS_MAX];
+};
+
+/* Parses the options area opts[0..len) (len <= 40) into *o, which it
+ * clears first. The walk always advances: EOL ends it, NOP is one byte,
+ * every other option needs a length byte >= 2 that stays within len, else
+ * -TERN_EBADMSG (the segment is malformed). A known option whose length is
+ * wrong for its kind (MSS not 4, window scale not 3, SACK-permitted not 2,
+ * timestamps not 10, SACK not 2 + 8n with n in 1..4) is ignored, as are
+ * unknown kinds; a repeated option keeps its first well-formed value.
+ * Returns the number of options recognised into *o (the bits set in
+ * o->present), or -TERN_EBADMSG. */
+TERN_API int tern_tcp_opts_parse(const uint8_t *opts, size_t len,
+				 struct tern_tcp_opts *o);
+
+/* The bytes tern_tcp_opts_emit writes for o: a multiple of 4, at most 40.
+ * With a SYN (syn true) it writes MSS, SACK-permitted, timestamps and
+ * window scale, each if present; otherwise timestamps and SACK blocks (the
+ * first n_sack, as many as fit after the timestamps: 3 with them, 4
+ * without; no SACK option if n_sack is 0). */
+TERN_API size_t tern_tcp_opts_len(const struct tern_tcp_opts *o, bool syn);
+
+/* Writes the options of o at out (tern_tcp_opts_len(o, syn) bytes), in
+ * Linux's layout so that captures read familiarly: on a SYN,
+ * MSS(4) [SACK_OK(2) TS(10) | NOP NOP TS(10) | NOP NOP SACK_OK(2)] [NOP
+ * WSCALE(3)]; otherwise [NOP NOP TS(10)] [NOP NOP SACK(2 + 8n)]. Returns
+ * the bytes written. */
+TERN_API size_t tern_tcp_opts_emit(const struct tern_tcp_opts *o, bool syn,
+				   uint8_t *out);
+
+/* Sequence-number arithmetic modulo 2^32 (RFC 9293 3.4). */
+static inline bool tern_seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static inline bool tern_seq_leq(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+static inline bool tern_seq_gt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+static inline bool tern_seq_geq(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) >= 0;
+}
+
+/* True if lo <= x < hi in sequence space (an empty range holds nothing). */
+static inline bool tern_seq_in(uint32_t x, uint32_t lo, uint32_t hi)
+{
+	return x - lo < hi - lo;
+}
 
 #endif

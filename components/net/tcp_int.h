@@ -1,0 +1,277 @@
+/*
+ * tcp_int.h - TCP's private structures and the interfaces between its
+ * files, grouped by the file that defines them.
+ *
+ * Sequence space of a connection (RFC 9293 3.3.1):
+ *
+ *   snd_una          snd_nxt        snd_max      buf_seq + buf_len (+ FIN)
+ *   |-- sent, unacked --|-- resent again --|-- queued, never sent --|
+ *
+ * The send ring holds the data bytes from buf_seq on (buf_seq is snd_una,
+ * or iss + 1 while the SYN is unacknowledged). snd_nxt drops back to
+ * snd_una on a timeout (go-back-N: the segments are cut from the ring
+ * again); snd_max is the highest sequence ever sent.
+ *
+ * Received in-order data waits in rxq as packet buffers whose data starts
+ * at the first unread byte; out-of-order segments wait in ooo sorted by
+ * sequence number, their start in pkt->cb[0] and a FIN flag in cb[1].
+ */
+#ifndef TERN_TCP_INT_H
+#define TERN_TCP_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tern/list.h"
+#include "tern/siphash.h"
+#include "tern/tcp.h"
+#include "tern/timer.h"
+
+#include "net_int.h"
+
+/* What the retransmission timer is doing (one timer, several jobs). */
+enum tcp_timer_job {
+	TJ_NONE,
+	TJ_RTO,	      /* SYN, SYN-ACK, data or FIN in flight */
+	TJ_PERSIST,   /* zero window probes */
+	TJ_TIME_WAIT, /* 2 * MSL */
+};
+
+struct tcp_cc_ops;
+
+struct tern_tcp {
+	struct tern_list link; /* hash bucket, listener list or free list */
+	struct tern_list child_link; /* the listener's queues */
+	struct tern_net *net;
+	struct tern_tcp *parent; /* listener, until accepted */
+	enum tern_tcp_state state;
+	bool in_use;
+	bool user_closed; /* the handle was released */
+	bool queued;	  /* established, on the parent's accept queue */
+	bool nodelay;
+	bool fin_queued;   /* shutdown: FIN after the ring's data */
+	bool fin_received; /* the peer's FIN is in rcv_nxt */
+	bool ts_ok, sack_ok, ws_ok;
+	bool ack_now;	  /* send an ACK on the next output */
+	bool rtt_timing;  /* rtt_seq is being timed (no timestamps) */
+	bool in_recovery; /* NewReno fast recovery */
+	int error;
+
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	struct ip_route rt;
+
+	/* Send side. */
+	uint32_t iss;
+	uint32_t snd_una, snd_nxt, snd_max;
+	uint32_t snd_wnd;     /* scaled */
+	uint32_t snd_wnd_max; /* largest window seen (SWS avoidance) */
+	uint32_t snd_wl1, snd_wl2;
+	uint8_t snd_wscale, rcv_wscale;
+	uint16_t mss;	   /* payload per segment we send, options excluded */
+	uint16_t peer_mss; /* what the peer announced */
+	uint8_t *buf;	   /* the send ring, cfg.tcp_sndbuf bytes */
+	uint32_t buf_cap, buf_head, buf_len;
+	uint32_t buf_seq; /* sequence number of the ring's first byte */
+
+	/* Receive side. */
+	uint32_t irs, rcv_nxt;
+	uint32_t rcv_adv; /* right edge of the last window advertised */
+	struct tern_list rxq;
+	uint32_t rxq_bytes, rxq_pkts;
+	struct tern_list ooo;
+	uint32_t ooo_pkts, ooo_bytes;
+	uint32_t ts_recent;   /* the peer's last timestamp, for echo and PAWS */
+	uint32_t ts_offset;   /* added to our ms clock in TSval */
+	uint8_t unacked_segs; /* full segments received, not yet ACKed */
+
+	/* Round-trip time (RFC 6298), in ns. */
+	uint64_t srtt, rttvar, rto;
+	uint32_t rtt_seq;
+	uint64_t rtt_start;
+	uint8_t backoff;
+	uint32_t retransmits;
+
+	/* Congestion control. */
+	const struct tcp_cc_ops *cc;
+	uint32_t cwnd, ssthresh;
+	uint32_t dupacks;
+	uint32_t recover; /* NewReno: snd_max when recovery began */
+
+	/* Timers on the stack's wheel. */
+	struct tern_timer timer; /* enum tcp_timer_job */
+	enum tcp_timer_job job;
+	struct tern_timer delack;
+
+	/* Challenge ACKs sent in the current second (RFC 5961 7). */
+	uint64_t challenge_epoch;
+	uint32_t challenges;
+
+	/* Listener only. */
+	struct tern_list syn_q, accept_q;
+	uint32_t syn_len, accept_len, backlog;
+
+	tern_tcp_notify_fn notify;
+	void *notify_ctx;
+};
+
+/* The stack's TCP part (net->tcp), allocated at tern_net_init. */
+struct tcp_core {
+	struct tern_tcp *conns;
+	uint8_t *rings;
+	size_t conns_size, rings_size;
+	uint32_t n_conns, in_use;
+	struct tern_list free;
+	struct tern_list listeners;
+	uint32_t hash_mask;
+	struct tern_list *hash; /* by 4-tuple, keyed with hash_key */
+	size_t hash_size;
+	struct tern_siphash_key hash_key, isn_key, port_key;
+	uint32_t next_port; /* RFC 6056 algorithm 3's counter */
+};
+
+/* A parsed segment, as tcp_input hands it around. */
+struct tcp_seg {
+	struct tern_tcp_hdr h;
+	struct tern_tcp_opts o;
+	uint32_t src, dst;
+	uint32_t seq, end; /* end = seq + payload + SYN + FIN */
+	uint32_t len;	   /* payload bytes */
+	uint32_t wnd;	   /* the header's window, not yet scaled */
+	bool has_opts_ts;
+};
+
+/* Our timestamp clock (RFC 7323): milliseconds, offset per connection. */
+static inline uint32_t tcp_ts_now(const struct tern_tcp *c)
+{
+	return (uint32_t)(c->net->now / TERN_NSEC_PER_MSEC) + c->ts_offset;
+}
+
+/* ---- tcp.c -------------------------------------------------------------- */
+
+/* Sets up net->tcp from net->cfg; returns 0 or -TERN_ENOMEM. */
+int tcp_init(struct tern_net *net);
+
+/* Frees net->tcp (every handle must be released: asserted). */
+void tcp_fini(struct tern_net *net);
+
+/* The connection for a segment's 4-tuple, or NULL. */
+struct tern_tcp *tcp_lookup(struct tern_net *net, uint32_t laddr,
+			    uint16_t lport, uint32_t raddr, uint16_t rport);
+
+/* The listener for laddr:lport (an exact address before a wildcard), or
+ * NULL. */
+struct tern_tcp *tcp_lookup_listener(struct tern_net *net, uint32_t laddr,
+				     uint16_t lport);
+
+/* A connection from the pool (reusing the oldest TIME_WAIT one when it is
+ * empty), cleared, with its ring and timers ready; NULL if none (counted). */
+struct tern_tcp *tcp_conn_alloc(struct tern_net *net);
+
+/* Sets the 4-tuple of c and puts it in the hash. */
+void tcp_conn_hash(struct tern_tcp *c, uint32_t laddr, uint16_t lport,
+		   uint32_t raddr, uint16_t rport);
+
+/* Moves c to CLOSED: cancels its timers, frees its queues, takes it out of
+ * the hash, records err (0 for a clean end), notifies; frees it if the
+ * handle was released. */
+void tcp_conn_done(struct tern_tcp *c, int err);
+
+/* Calls c's notify hook with events, if it has one. */
+void tcp_notify(struct tern_tcp *c, unsigned events);
+
+/* The ISN for a 4-tuple at time now (RFC 6528). */
+uint32_t tcp_isn(struct tern_net *net, uint32_t laddr, uint16_t lport,
+		 uint32_t raddr, uint16_t rport, uint64_t now);
+
+/* Prepares the per-connection defaults that a new connection (active or
+ * passive) starts from: windows, RTO, congestion control. */
+void tcp_conn_defaults(struct tern_tcp *c);
+
+/* ---- tcp_input.c -------------------------------------------------------- */
+
+void tcp_input(struct ip_rx *rx, struct tern_pkt *pkt);
+
+/* An ICMP error quoting a segment we sent (RFC 5927 checks). */
+void tcp_icmp_error(struct tern_net *net, uint32_t src, uint32_t dst,
+		    uint16_t sport, uint16_t dport, uint32_t seq, uint8_t type,
+		    uint8_t code, uint16_t mtu);
+
+/* ---- tcp_output.c ------------------------------------------------------- */
+
+/* Sends what the windows, Nagle and the flags allow, then any ACK that is
+ * due; arms the retransmission or persist timer as needed. */
+void tcp_output(struct tern_tcp *c);
+
+/* Sends one segment: flags, the data [seq, seq + len) from the ring, the
+ * options for the flags (SYN: MSS, SACK-permitted, timestamps, window
+ * scale; else timestamps and SACK blocks). Counts retransmissions (seq
+ * below snd_max). Returns 0 or a negative error (no buffer, no route). */
+int tcp_send_segment(struct tern_tcp *c, uint8_t flags, uint32_t seq,
+		     uint32_t len);
+
+/* Sends a pure ACK now (cancels a pending delayed ACK). */
+void tcp_send_ack(struct tern_tcp *c);
+
+/* A rate-limited challenge ACK (RFC 5961 7). */
+void tcp_send_challenge_ack(struct tern_tcp *c);
+
+/* Answers the segment seg (which matched no connection, or hit one that
+ * must reset it) with an RST, per RFC 9293 3.10.7.1; never answers an RST. */
+void tcp_send_reset(struct tern_net *net, const struct ip_rx *rx,
+		    const struct tcp_seg *seg);
+
+/* Sends an RST for c's current sequence numbers (abort). */
+void tcp_send_rst_for(struct tern_tcp *c);
+
+/* The window to advertise now, in bytes (receiver SWS avoidance; the
+ * right edge never moves left). */
+uint32_t tcp_rcv_window(struct tern_tcp *c);
+
+/* Bytes in flight (snd_nxt - snd_una without SYN and FIN flags). */
+uint32_t tcp_in_flight(const struct tern_tcp *c);
+
+/* ---- tcp_timer.c -------------------------------------------------------- */
+
+/* (Re)arms c's timer for job at deadline; TJ_NONE cancels. */
+void tcp_timer_set(struct tern_tcp *c, enum tcp_timer_job job,
+		   uint64_t deadline);
+
+/* Arms the RTO if something is in flight and it is not armed; cancels it
+ * when nothing is. */
+void tcp_timer_rto_check(struct tern_tcp *c);
+
+/* The current timeout, backoff included (at most cfg.tcp_rto_max_ns). */
+uint64_t tcp_rto_now(const struct tern_tcp *c);
+
+/* Feeds one RTT sample (ns) into srtt, rttvar and rto (RFC 6298 2). */
+void tcp_rtt_sample(struct tern_tcp *c, uint64_t rtt);
+
+/* The delayed-ACK timer: arm if not armed. */
+void tcp_delack_arm(struct tern_tcp *c);
+
+/* Enters TIME_WAIT (2 * MSL). */
+void tcp_enter_time_wait(struct tern_tcp *c);
+
+/* Timer callbacks (tern_timer_init). */
+void tcp_timer_fired(struct tern_timer *t, uint64_t now);
+void tcp_delack_fired(struct tern_timer *t, uint64_t now);
+
+/* ---- tcp_cc.c ----------------------------------------------------------- */
+
+/* A congestion controller (per connection). All sizes in bytes. */
+struct tcp_cc_ops {
+	const char *name;
+	/* New connection: set cwnd and ssthresh. */
+	void (*init)(struct tern_tcp *c);
+	/* acked bytes newly acknowledged outside recovery. */
+	void (*on_ack)(struct tern_tcp *c, uint32_t acked);
+	/* Third duplicate ACK: enter recovery (ssthresh, cwnd). */
+	void (*on_loss)(struct tern_tcp *c);
+	/* The retransmission timer fired. */
+	void (*on_timeout)(struct tern_tcp *c);
+};
+
+extern const struct tcp_cc_ops tcp_newreno;
+
+#endif

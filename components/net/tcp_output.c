@@ -1,0 +1,371 @@
+/*
+ * tcp_output.c - what TCP sends and when: segments cut from the send ring,
+ * their options, the windows we advertise, ACKs (immediate, delayed and
+ * challenge) and resets.
+ *
+ * Sending is decided in one place, tcp_output: as many segments as the
+ * smaller of the peer's window and the congestion window leaves room for,
+ * full-sized unless the data ends there; a small segment waits while data
+ * is in flight (Nagle, unless nodelay) and a small window is not filled
+ * with a small segment unless it is at least half the largest window the
+ * peer ever offered (sender silly-window avoidance, RFC 9293 3.8.6.2.1).
+ * The FIN rides on the last data segment when it can.
+ */
+#include <string.h>
+
+#include "tern/assert.h"
+#include "tern/byteorder.h"
+#include "tern/err.h"
+
+#include "tcp_int.h"
+
+uint32_t tcp_in_flight(const struct tern_tcp *c)
+{
+	return c->snd_nxt - c->snd_una;
+}
+
+uint32_t tcp_rcv_window(struct tern_tcp *c)
+{
+	const struct tern_net_config *cfg = &c->net->cfg;
+	uint32_t queued = c->rxq_bytes + c->ooo_bytes;
+	uint32_t space = cfg->tcp_rcvbuf > queued ? cfg->tcp_rcvbuf - queued
+						  : 0;
+	uint32_t cur = tern_seq_gt(c->rcv_adv, c->rcv_nxt)
+			       ? c->rcv_adv - c->rcv_nxt
+			       : 0;
+	uint32_t small = TERN_MIN(cfg->tcp_rcvbuf / 2, (uint32_t)c->mss);
+
+	if (c->rxq_pkts >= cfg->tcp_rcv_pkts_max)
+		space = 0;
+	space = TERN_MIN(space, (uint32_t)0xffff << c->rcv_wscale);
+	space &= ~((1u << c->rcv_wscale) - 1);
+	/* Never move the right edge left; do not offer a sliver. */
+	if (space < cur || space < small)
+		space = cur;
+	return space;
+}
+
+/* The options of a segment with flags. */
+static void build_opts(struct tern_tcp *c, uint8_t flags,
+		       struct tern_tcp_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (flags & TERN_TCP_SYN) {
+		bool synack = flags & TERN_TCP_ACK;
+		uint32_t mtu_mss =
+			c->rt.ifc->dev->mtu - TERN_IPV4_HLEN - TERN_TCP_HLEN;
+
+		o->present |= TERN_TCP_HAS_MSS;
+		o->mss = (uint16_t)TERN_MIN(mtu_mss, 0xffffu);
+		/* On a SYN-ACK, only what the peer offered (RFC 7323, 2018). */
+		if (!synack || c->sack_ok)
+			o->present |= TERN_TCP_HAS_SACK_OK;
+		if (!synack || c->ws_ok) {
+			o->present |= TERN_TCP_HAS_WSCALE;
+			o->wscale = c->rcv_wscale;
+		}
+		if (!synack || c->ts_ok) {
+			o->present |= TERN_TCP_HAS_TS;
+			o->ts_val = tcp_ts_now(c);
+			o->ts_ecr = synack ? c->ts_recent : 0;
+		}
+		return;
+	}
+	if (c->ts_ok) {
+		o->present |= TERN_TCP_HAS_TS;
+		o->ts_val = tcp_ts_now(c);
+		o->ts_ecr = c->ts_recent;
+	}
+	if (c->sack_ok && !(flags & TERN_TCP_RST) &&
+	    !tern_list_empty(&c->ooo)) {
+		unsigned max = c->ts_ok ? 3 : 4;
+
+		/* The out-of-order queue as blocks, merging neighbours. */
+		tern_list_for_each(it, &c->ooo) {
+			struct tern_pkt *p =
+				tern_list_entry(it, struct tern_pkt, link);
+			uint32_t start = (uint32_t)p->cb[0];
+			uint32_t end = start + p->len;
+			struct tern_tcp_sack_block *b = &o->sack[o->n_sack - 1];
+
+			if (o->n_sack > 0 && tern_seq_leq(start, b->end)) {
+				if (tern_seq_gt(end, b->end))
+					b->end = end;
+				continue;
+			}
+			if (o->n_sack == max)
+				break;
+			o->sack[o->n_sack].start = start;
+			o->sack[o->n_sack].end = end;
+			o->n_sack++;
+		}
+		o->present |= TERN_TCP_HAS_SACK;
+	}
+}
+
+/* Copies len ring bytes starting at sequence number seq to out. */
+static void ring_copy(const struct tern_tcp *c, uint32_t seq, uint32_t len,
+		      uint8_t *out)
+{
+	uint32_t at = (c->buf_head + (seq - c->buf_seq)) % c->buf_cap;
+	uint32_t first = TERN_MIN(len, c->buf_cap - at);
+
+	TERN_ASSERT(seq - c->buf_seq + len <= c->buf_len);
+	memcpy(out, c->buf + at, first);
+	memcpy(out + first, c->buf, len - first);
+}
+
+/* Builds and sends one segment from c's state; does no bookkeeping. */
+static int emit(struct tern_tcp *c, uint8_t flags, uint32_t seq, uint32_t len)
+{
+	struct tern_net *net = c->net;
+	struct tern_tcp_opts o;
+	struct tern_tcp_hdr h;
+	struct tern_pkt *pkt;
+	struct ip_tx tx;
+	size_t olen;
+	uint32_t wnd;
+	uint8_t *p;
+
+	pkt = net_alloc(net, TERN_NET_HEADROOM);
+	if (!pkt) {
+		NET_STAT(net, tcp_nobuf);
+		return -TERN_ENOMEM;
+	}
+	if (len > 0)
+		ring_copy(c, seq, len, tern_pkt_put(pkt, len));
+	build_opts(c, flags, &o);
+	olen = tern_tcp_opts_len(&o, flags & TERN_TCP_SYN);
+	p = tern_pkt_push(pkt, (uint32_t)(TERN_TCP_HLEN + olen));
+	wnd = tcp_rcv_window(c);
+	if (flags & TERN_TCP_ACK)
+		c->rcv_adv = c->rcv_nxt + wnd;
+	memset(&h, 0, sizeof(h));
+	h.sport = c->lport;
+	h.dport = c->rport;
+	h.seq = seq;
+	h.ack = flags & TERN_TCP_ACK ? c->rcv_nxt : 0;
+	h.hlen = (uint8_t)(TERN_TCP_HLEN + olen);
+	h.flags = flags;
+	/* A SYN's window is never scaled (RFC 7323 2.2). */
+	h.win = (uint16_t)((flags & TERN_TCP_SYN) ? TERN_MIN(wnd, 0xffffu)
+						  : wnd >> c->rcv_wscale);
+	tern_tcp_hdr_emit(&h, p);
+	tern_tcp_opts_emit(&o, flags & TERN_TCP_SYN, p + TERN_TCP_HLEN);
+	tern_store_be16(p + 16, tern_tcp_cksum(c->laddr, c->raddr, p, pkt->len,
+					       NULL, 0));
+	tx.src = c->laddr;
+	tx.dst = c->raddr;
+	tx.proto = TERN_IPPROTO_TCP;
+	tx.tos = 0;
+	tx.df = true;
+	NET_STAT(net, tcp_tx);
+	if (flags & TERN_TCP_RST)
+		NET_STAT(net, tcp_rst_tx);
+	if (flags & TERN_TCP_ACK) {
+		c->ack_now = false;
+		c->unacked_segs = 0;
+		tern_timer_cancel(&net->wheel, &c->delack);
+	}
+	return ip_output(net, &c->rt, &tx, pkt);
+}
+
+int tcp_send_segment(struct tern_tcp *c, uint8_t flags, uint32_t seq,
+		     uint32_t len)
+{
+	uint32_t end = seq + len + ((flags & TERN_TCP_SYN) ? 1 : 0) +
+		       ((flags & TERN_TCP_FIN) ? 1 : 0);
+
+	if (end != seq && tern_seq_lt(seq, c->snd_max)) {
+		c->retransmits++;
+		NET_STAT(c->net, tcp_retransmits);
+	} else if (end != seq && !c->ts_ok && !c->rtt_timing) {
+		/* Time one new segment at a time (no timestamps). */
+		c->rtt_timing = true;
+		c->rtt_seq = seq;
+		c->rtt_start = c->net->now;
+	}
+	if (tern_seq_gt(end, c->snd_max))
+		c->snd_max = end;
+	return emit(c, flags, seq, len);
+}
+
+void tcp_send_ack(struct tern_tcp *c)
+{
+	emit(c, TERN_TCP_ACK, c->snd_nxt, 0);
+}
+
+void tcp_send_challenge_ack(struct tern_tcp *c)
+{
+	uint64_t epoch = c->net->now / TERN_NSEC_PER_SEC;
+
+	if (epoch != c->challenge_epoch) {
+		c->challenge_epoch = epoch;
+		c->challenges = 0;
+	}
+	if (c->challenges >= c->net->cfg.tcp_challenge_max) {
+		NET_STAT(c->net, tcp_challenge_limited);
+		return;
+	}
+	c->challenges++;
+	NET_STAT(c->net, tcp_challenge_acks);
+	tcp_send_ack(c);
+}
+
+void tcp_send_rst_for(struct tern_tcp *c)
+{
+	emit(c, TERN_TCP_RST | TERN_TCP_ACK, c->snd_nxt, 0);
+}
+
+void tcp_send_reset(struct tern_net *net, const struct ip_rx *rx,
+		    const struct tcp_seg *seg)
+{
+	struct tern_tcp_hdr h;
+	struct tern_pkt *pkt;
+	struct ip_route rt;
+	struct ip_tx tx;
+	uint8_t *p;
+
+	if (seg->h.flags & TERN_TCP_RST || rx->link_bcast || rx->ip_bcast)
+		return;
+	if (ip_route(net, seg->src, (int)rx->ifc->index, &rt) < 0)
+		return;
+	pkt = net_alloc(net, TERN_NET_HEADROOM);
+	if (!pkt) {
+		NET_STAT(net, tcp_nobuf);
+		return;
+	}
+	memset(&h, 0, sizeof(h));
+	h.sport = seg->h.dport;
+	h.dport = seg->h.sport;
+	h.hlen = TERN_TCP_HLEN;
+	/* RFC 9293 3.10.7.1: take the ACK's number, or ack what came. */
+	if (seg->h.flags & TERN_TCP_ACK) {
+		h.seq = seg->h.ack;
+		h.flags = TERN_TCP_RST;
+	} else {
+		h.ack = seg->end;
+		h.flags = TERN_TCP_RST | TERN_TCP_ACK;
+	}
+	p = tern_pkt_push(pkt, TERN_TCP_HLEN);
+	tern_tcp_hdr_emit(&h, p);
+	tern_store_be16(p + 16, tern_tcp_cksum(seg->dst, seg->src, p,
+					       TERN_TCP_HLEN, NULL, 0));
+	tx.src = seg->dst;
+	tx.dst = seg->src;
+	tx.proto = TERN_IPPROTO_TCP;
+	tx.tos = 0;
+	tx.df = true;
+	NET_STAT(net, tcp_tx);
+	NET_STAT(net, tcp_rst_tx);
+	ip_output(net, &rt, &tx, pkt);
+}
+
+/* The sequence number just past the queued data (where the FIN goes). */
+static uint32_t data_end(const struct tern_tcp *c)
+{
+	return c->buf_seq + c->buf_len;
+}
+
+/* Sends the FIN (alone) and moves to the state that waits for its ACK. */
+static void send_fin(struct tern_tcp *c, uint32_t len)
+{
+	tcp_send_segment(c,
+			 TERN_TCP_FIN | TERN_TCP_ACK | (len ? TERN_TCP_PSH : 0),
+			 c->snd_nxt, len);
+	c->snd_nxt += len + 1;
+	if (c->state == TERN_TCP_ESTABLISHED)
+		c->state = TERN_TCP_FIN_WAIT_1;
+	else if (c->state == TERN_TCP_CLOSE_WAIT)
+		c->state = TERN_TCP_LAST_ACK;
+}
+
+/* How many bytes at snd_nxt the next data segment carries now (0: wait). */
+static uint32_t next_len(const struct tern_tcp *c, uint32_t unsent)
+{
+	uint32_t wnd = TERN_MIN(c->snd_wnd, c->cwnd);
+	uint32_t flight = tcp_in_flight(c);
+	uint32_t avail = wnd > flight ? wnd - flight : 0;
+	uint32_t len = TERN_MIN(TERN_MIN(unsent, (uint32_t)c->mss), avail);
+
+	if (len == 0 || len == c->mss)
+		return len;
+	if (len < unsent) {
+		/* The window cuts it short: only if that is a fair share. */
+		return len >= c->snd_wnd_max / 2 ? len : 0;
+	}
+	/* The last of the data: Nagle holds it while data is in flight,
+	 * unless a FIN goes with it. */
+	if (!c->nodelay && flight > 0 && !c->fin_queued)
+		return 0;
+	return len;
+}
+
+void tcp_output(struct tern_tcp *c)
+{
+	uint32_t unsent = 0;
+
+	switch (c->state) {
+	case TERN_TCP_SYN_SENT:
+		if (c->snd_nxt == c->iss) {
+			tcp_send_segment(c, TERN_TCP_SYN, c->iss, 0);
+			c->snd_nxt = c->iss + 1;
+		}
+		tcp_timer_rto_check(c);
+		return;
+	case TERN_TCP_SYN_RECEIVED:
+		if (c->snd_nxt == c->iss) {
+			tcp_send_segment(c, TERN_TCP_SYN | TERN_TCP_ACK, c->iss,
+					 0);
+			c->snd_nxt = c->iss + 1;
+		}
+		tcp_timer_rto_check(c);
+		return;
+	case TERN_TCP_ESTABLISHED:
+	case TERN_TCP_CLOSE_WAIT:
+	case TERN_TCP_FIN_WAIT_1:
+	case TERN_TCP_CLOSING:
+	case TERN_TCP_LAST_ACK:
+		break;
+	case TERN_TCP_FIN_WAIT_2:
+	case TERN_TCP_TIME_WAIT:
+		if (c->ack_now)
+			tcp_send_ack(c);
+		return;
+	default:
+		return;
+	}
+	for (;;) {
+		uint32_t len;
+
+		unsent = tern_seq_lt(c->snd_nxt, data_end(c))
+				 ? data_end(c) - c->snd_nxt
+				 : 0;
+		if (unsent == 0) {
+			if (c->fin_queued && c->snd_nxt == data_end(c))
+				send_fin(c, 0);
+			break;
+		}
+		len = next_len(c, unsent);
+		if (len == 0)
+			break;
+		if (c->fin_queued && len == unsent) {
+			send_fin(c, len);
+			break;
+		}
+		tcp_send_segment(
+			c, TERN_TCP_ACK | (len == unsent ? TERN_TCP_PSH : 0),
+			c->snd_nxt, len);
+		c->snd_nxt += len;
+	}
+	if (c->ack_now)
+		tcp_send_ack(c);
+	/* A zero window with nothing in flight: probe it (persist). */
+	if (unsent > 0 && c->snd_wnd == 0 && tcp_in_flight(c) == 0) {
+		if (c->job != TJ_PERSIST)
+			tcp_timer_set(c, TJ_PERSIST,
+				      c->net->now + tcp_rto_now(c));
+		return;
+	}
+	tcp_timer_rto_check(c);
+}

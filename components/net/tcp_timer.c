@@ -1,0 +1,180 @@
+/*
+ * tcp_timer.c - TCP's clocks: the retransmission timeout (RFC 6298), the
+ * persist timer, TIME_WAIT and the delayed ACK, all entries on the stack's
+ * wheel (net->wheel).
+ *
+ * Each connection has two timers: `timer` does one job at a time (RTO
+ * while something is in flight; persist while the peer's window is zero
+ * and nothing is; 2 * MSL in TIME_WAIT), and `delack` holds back an ACK.
+ *
+ * RTO: the first sample R sets SRTT = R and RTTVAR = R / 2; later ones
+ * RTTVAR = 3/4 RTTVAR + 1/4 |SRTT - R| and SRTT = 7/8 SRTT + 1/8 R; RTO =
+ * SRTT + max(1 ms, 4 RTTVAR), within [tcp_rto_min_ns, tcp_rto_max_ns].
+ * Each timeout doubles it (backoff) until an ACK for new data; after
+ * tcp_retries timeouts in a row (tcp_syn_retries for a handshake) the
+ * connection ends with -TERN_ETIMEDOUT.
+ */
+#include "tern/assert.h"
+#include "tern/err.h"
+
+#include "tcp_int.h"
+
+#define RTO_GRANULARITY TERN_NSEC_PER_MSEC
+
+uint64_t tcp_rto_now(const struct tern_tcp *c)
+{
+	uint64_t max = c->net->cfg.tcp_rto_max_ns;
+	uint64_t rto = c->rto;
+
+	for (unsigned i = 0; i < c->backoff && rto < max; i++)
+		rto *= 2;
+	return TERN_MIN(rto, max);
+}
+
+void tcp_timer_set(struct tern_tcp *c, enum tcp_timer_job job,
+		   uint64_t deadline)
+{
+	c->job = job;
+	if (job == TJ_NONE) {
+		tern_timer_cancel(&c->net->wheel, &c->timer);
+		return;
+	}
+	tern_timer_arm(&c->net->wheel, &c->timer, deadline);
+	net_note_deadline(c->net, deadline);
+}
+
+void tcp_timer_rto_check(struct tern_tcp *c)
+{
+	if (c->job == TJ_TIME_WAIT)
+		return;
+	if (tcp_in_flight(c) == 0) {
+		if (c->job == TJ_RTO)
+			tcp_timer_set(c, TJ_NONE, 0);
+		return;
+	}
+	if (c->job != TJ_RTO)
+		tcp_timer_set(c, TJ_RTO, c->net->now + tcp_rto_now(c));
+}
+
+void tcp_rtt_sample(struct tern_tcp *c, uint64_t rtt)
+{
+	const struct tern_net_config *cfg = &c->net->cfg;
+	uint64_t rto;
+
+	if (c->srtt == 0) {
+		c->srtt = rtt;
+		c->rttvar = rtt / 2;
+	} else {
+		uint64_t diff = c->srtt > rtt ? c->srtt - rtt : rtt - c->srtt;
+
+		c->rttvar = (3 * c->rttvar + diff) / 4;
+		c->srtt = (7 * c->srtt + rtt) / 8;
+	}
+	rto = c->srtt + TERN_MAX(RTO_GRANULARITY, 4 * c->rttvar);
+	c->rto = TERN_MIN(TERN_MAX(rto, cfg->tcp_rto_min_ns),
+			  cfg->tcp_rto_max_ns);
+}
+
+void tcp_delack_arm(struct tern_tcp *c)
+{
+	uint64_t at;
+
+	if (tern_timer_armed(&c->delack))
+		return;
+	at = c->net->now + c->net->cfg.tcp_delack_ns;
+	tern_timer_arm(&c->net->wheel, &c->delack, at);
+	net_note_deadline(c->net, at);
+}
+
+void tcp_enter_time_wait(struct tern_tcp *c)
+{
+	c->state = TERN_TCP_TIME_WAIT;
+	tern_timer_cancel(&c->net->wheel, &c->delack);
+	tcp_timer_set(c, TJ_TIME_WAIT,
+		      c->net->now + 2 * c->net->cfg.tcp_msl_ns);
+	tcp_notify(c, TERN_TCP_EV_READ | TERN_TCP_EV_STATE);
+}
+
+/* The retransmission timeout: resend from snd_una (go-back-N, cut from
+ * the ring again), or give up. */
+static void rto_fired(struct tern_tcp *c)
+{
+	const struct tern_net_config *cfg = &c->net->cfg;
+	bool handshake = c->state == TERN_TCP_SYN_SENT ||
+			 c->state == TERN_TCP_SYN_RECEIVED;
+	uint32_t limit = handshake ? cfg->tcp_syn_retries : cfg->tcp_retries;
+
+	NET_STAT(c->net, tcp_rto_fired);
+	if (c->backoff >= limit) {
+		NET_STAT(c->net, tcp_timeouts);
+		if (c->state != TERN_TCP_SYN_SENT)
+			tcp_send_rst_for(c);
+		tcp_conn_done(c, -TERN_ETIMEDOUT);
+		return;
+	}
+	c->backoff++;
+	c->cc->on_timeout(c);
+	c->in_recovery = false;
+	c->dupacks = 0;
+	c->rtt_timing = false; /* Karn: no sample from a resent segment */
+	c->snd_nxt = handshake ? c->iss : c->snd_una;
+	/* A FIN-only state falls back to resending the FIN. */
+	if (c->state == TERN_TCP_FIN_WAIT_1 || c->state == TERN_TCP_CLOSING ||
+	    c->state == TERN_TCP_LAST_ACK) {
+		if (c->snd_nxt == c->buf_seq + c->buf_len) {
+			tcp_send_segment(c, TERN_TCP_FIN | TERN_TCP_ACK,
+					 c->snd_nxt, 0);
+			c->snd_nxt++;
+			tcp_timer_set(c, TJ_RTO, c->net->now + tcp_rto_now(c));
+			return;
+		}
+	}
+	c->job = TJ_NONE;
+	tcp_output(c);
+	tcp_timer_set(c, TJ_RTO, c->net->now + tcp_rto_now(c));
+}
+
+/* Zero-window probe: a segment below snd_una draws an ACK that carries
+ * the peer's current window (what Linux sends); backs off like the RTO. */
+static void persist_fired(struct tern_tcp *c)
+{
+	NET_STAT(c->net, tcp_window_probes);
+	tcp_send_segment(c, TERN_TCP_ACK, c->snd_una - 1, 0);
+	if (c->backoff < 16)
+		c->backoff++;
+	tcp_timer_set(c, TJ_PERSIST, c->net->now + tcp_rto_now(c));
+}
+
+void tcp_timer_fired(struct tern_timer *t, uint64_t now)
+{
+	struct tern_tcp *c = t->ctx;
+	enum tcp_timer_job job = c->job;
+
+	net_set_now(c->net, now);
+	c->job = TJ_NONE;
+	switch (job) {
+	case TJ_RTO:
+		rto_fired(c);
+		break;
+	case TJ_PERSIST:
+		if (c->snd_wnd == 0)
+			persist_fired(c);
+		else
+			tcp_output(c);
+		break;
+	case TJ_TIME_WAIT:
+		tcp_conn_done(c, 0);
+		break;
+	case TJ_NONE:
+		break;
+	}
+}
+
+void tcp_delack_fired(struct tern_timer *t, uint64_t now)
+{
+	struct tern_tcp *c = t->ctx;
+
+	net_set_now(c->net, now);
+	NET_STAT(c->net, tcp_delayed_acks);
+	tcp_send_ack(c);
+}

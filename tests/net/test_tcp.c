@@ -1,0 +1,917 @@
+/*
+ * test_tcp.c - the TCP core against a scripted peer: stack A on a
+ * tnet_dev, and the test playing B segment by segment on explicit time.
+ * Handshakes both ways and their options, data with delayed and immediate
+ * ACKs, out-of-order data and SACK blocks, the RFC 5961 checks, PAWS,
+ * every close sequence with TIME_WAIT, the retransmission timer with its
+ * backoff and give-up, fast retransmit, zero-window probes, resets to
+ * stray segments, and the drop counters.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "tern/byteorder.h"
+#include "tern/err.h"
+#include "tern/net.h"
+#include "tern/tcp.h"
+#include "util_net.h"
+
+#define A_PORT 80
+#define B_PORT 40000
+#define B_ISN 1000000u
+#define MSEC TERN_NSEC_PER_MSEC
+
+/* What the peer knows and sends. */
+struct peer {
+	struct tnet *t;
+	uint32_t seq; /* B's next sequence number */
+	uint32_t ack; /* what B acknowledges (A's next) */
+	uint16_t win;
+	uint16_t port; /* B's port */
+	bool ts;       /* B sends timestamps */
+	uint32_t ts_val, ts_ecr;
+};
+
+/* One segment A sent, parsed. */
+struct seen {
+	struct tern_tcp_hdr h;
+	struct tern_tcp_opts o;
+	const uint8_t *data;
+	size_t len;
+};
+
+static struct peer peer_new(void)
+{
+	struct peer p;
+
+	struct tern_net_config cfg;
+
+	/* ARP entries outlive the longest test: B never answers ARP. */
+	tern_net_config_default(&cfg);
+	cfg.seed = 1;
+	cfg.arp_timeout_ns = 100000 * TERN_NSEC_PER_SEC;
+	memset(&p, 0, sizeof(p));
+	p.t = tnet_new(&cfg, TNET_A_IP, 0);
+	tnet_learn_peers(p.t);
+	p.seq = B_ISN;
+	p.win = 65535;
+	p.port = B_PORT;
+	p.ts = true;
+	p.ts_val = 5000;
+	return p;
+}
+
+/* B sends a segment with flags, payload and (on a SYN) options. */
+static void peer_send_opts(struct peer *p, uint8_t flags, const void *data,
+			   size_t len, const struct tern_tcp_opts *o)
+{
+	uint8_t seg[1600], frame[1700];
+	struct tern_tcp_hdr h;
+	size_t olen = o ? tern_tcp_opts_len(o, flags & TERN_TCP_SYN) : 0;
+
+	memset(&h, 0, sizeof(h));
+	h.sport = p->port;
+	h.dport = A_PORT;
+	h.seq = p->seq;
+	h.ack = (flags & TERN_TCP_ACK) ? p->ack : 0;
+	h.hlen = (uint8_t)(TERN_TCP_HLEN + olen);
+	h.flags = flags;
+	h.win = p->win;
+	tern_tcp_hdr_emit(&h, seg);
+	if (o)
+		tern_tcp_opts_emit(o, flags & TERN_TCP_SYN,
+				   seg + TERN_TCP_HLEN);
+	if (len)
+		memcpy(seg + h.hlen, data, len);
+	tern_store_be16(seg + 16, tern_tcp_cksum(TNET_B_IP, TNET_A_IP, seg,
+						 h.hlen + len, NULL, 0));
+	tnet_input(p->t, frame,
+		   tnet_ipv4(frame, tnet_mac_a, tnet_mac_b, TNET_B_IP,
+			     TNET_A_IP, TERN_IPPROTO_TCP, 1, 0, false, seg,
+			     h.hlen + len));
+}
+
+/* B sends flags and data with its usual options (timestamps if on). */
+static void peer_send(struct peer *p, uint8_t flags, const void *data,
+		      size_t len)
+{
+	struct tern_tcp_opts o;
+
+	memset(&o, 0, sizeof(o));
+	if (p->ts) {
+		o.present = TERN_TCP_HAS_TS;
+		o.ts_val = p->ts_val;
+		o.ts_ecr = p->ts_ecr;
+	}
+	peer_send_opts(p, flags, data, len, p->ts ? &o : NULL);
+}
+
+/* A Linux-like SYN from B. */
+static void peer_syn(struct peer *p)
+{
+	struct tern_tcp_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_SACK_OK |
+		    TERN_TCP_HAS_WSCALE | (p->ts ? TERN_TCP_HAS_TS : 0);
+	o.mss = 1460;
+	o.wscale = 7;
+	o.ts_val = p->ts_val;
+	peer_send_opts(p, TERN_TCP_SYN, NULL, 0, &o);
+}
+
+/* Frame number of A's TCP segment i since the last clear (ARP and other
+ * frames are skipped), or -1 if there are not that many. */
+static int tcp_frame(const struct peer *p, unsigned i)
+{
+	for (unsigned f = 0; f < p->t->dev.nsent; f++) {
+		struct tern_eth_hdr eth;
+		struct tern_ipv4_hdr ip;
+		const uint8_t *l4;
+		size_t l4len;
+
+		if (tnet_sent_ipv4(&p->t->dev, f, &eth, &ip, &l4, &l4len) &&
+		    ip.proto == TERN_IPPROTO_TCP && i-- == 0)
+			return (int)f;
+	}
+	return -1;
+}
+
+/* Number of TCP segments A sent since the last clear. */
+static unsigned sent_count(const struct peer *p)
+{
+	unsigned n = 0;
+
+	while (tcp_frame(p, n) >= 0)
+		n++;
+	return n;
+}
+
+/* Parses A's TCP segment i; tracks its timestamp for B's echo. */
+static struct seen sent_seg(struct peer *p, unsigned i)
+{
+	struct tern_eth_hdr eth;
+	struct tern_ipv4_hdr ip;
+	const uint8_t *l4;
+	size_t l4len;
+	enum tern_wire_bad why;
+	struct seen s;
+	int f = tcp_frame(p, i);
+
+	cr_assert_geq(f, 0, "A sent %u segments, wanted #%u", sent_count(p), i);
+	cr_assert(tnet_sent_ipv4(&p->t->dev, (unsigned)f, &eth, &ip, &l4,
+				 &l4len));
+	cr_assert(ip.df, "TCP segments go out with DF");
+	cr_assert_eq(tern_tcp_hdr_parse(l4, l4len, ip.src, ip.dst, &s.h, true,
+					&why),
+		     0, "A sent a bad segment: %s", tern_wire_bad_name(why));
+	cr_assert_geq(tern_tcp_opts_parse(l4 + TERN_TCP_HLEN,
+					  s.h.hlen - TERN_TCP_HLEN, &s.o),
+		      0);
+	s.data = l4 + s.h.hlen;
+	s.len = l4len - s.h.hlen;
+	if (s.o.present & TERN_TCP_HAS_TS)
+		p->ts_ecr = s.o.ts_val;
+	return s;
+}
+
+static struct seen last_seg(struct peer *p)
+{
+	unsigned n = sent_count(p);
+
+	cr_assert_gt(n, 0, "A sent nothing");
+	return sent_seg(p, n - 1);
+}
+
+static void clear(struct peer *p)
+{
+	tnet_dev_clear(&p->t->dev);
+}
+
+/* Advances the clock by ns and runs the stack's timers. */
+static void advance(struct peer *p, uint64_t ns)
+{
+	uint64_t end = p->t->now + ns;
+
+	for (;;) {
+		uint64_t d = tern_net_next_deadline(&p->t->net);
+
+		if (d > end)
+			break;
+		if (d > p->t->now)
+			p->t->now = d;
+		tern_net_timers(&p->t->net, p->t->now);
+	}
+	p->t->now = end;
+	tern_net_timers(&p->t->net, p->t->now);
+}
+
+/* Passive open: listen, B's SYN, A's SYN-ACK, B's ACK, accept. */
+static struct tern_tcp *open_passive(struct peer *p, struct tern_tcp **lis)
+{
+	struct tern_tcp *c;
+	struct seen s;
+
+	cr_assert_eq(tern_tcp_listen(&p->t->net, 0, A_PORT, 8, lis), 0);
+	peer_syn(p);
+	s = last_seg(p);
+	cr_assert_eq(s.h.flags, TERN_TCP_SYN | TERN_TCP_ACK);
+	cr_assert_eq(s.h.ack, B_ISN + 1);
+	p->seq = B_ISN + 1;
+	p->ack = s.h.seq + 1;
+	p->ts_val++;
+	peer_send(p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tern_tcp_accept(*lis, &c), 0);
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_ESTABLISHED);
+	clear(p);
+	return c;
+}
+
+static void finish(struct peer *p, struct tern_tcp *c, struct tern_tcp *l)
+{
+	if (c)
+		tern_tcp_abort(c, p->t->now);
+	if (l)
+		tern_tcp_close(l, p->t->now);
+	advance(p, 200 * TERN_NSEC_PER_SEC);
+	cr_assert_eq(tern_tcp_conns_in_use(&p->t->net), 0);
+	tnet_free(p->t);
+}
+
+/* ---- Handshakes --------------------------------------------------------- */
+
+Test(tcp, passive_open_negotiates_options)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c;
+	struct tern_tcp_info info;
+	struct seen s;
+
+	cr_assert_eq(tern_tcp_listen(&p.t->net, 0, A_PORT, 8, &l), 0);
+	cr_assert_eq(tern_tcp_accept(l, &c), -TERN_EAGAIN);
+	peer_syn(&p);
+	cr_assert_eq(sent_count(&p), 1);
+	s = last_seg(&p);
+	cr_assert_eq(s.h.flags, TERN_TCP_SYN | TERN_TCP_ACK);
+	cr_assert_eq(s.h.sport, A_PORT);
+	cr_assert_eq(s.h.dport, B_PORT);
+	cr_assert_eq(s.h.ack, B_ISN + 1);
+	cr_assert(s.o.present & TERN_TCP_HAS_MSS);
+	cr_assert_eq(s.o.mss, 1460, "MSS from the MTU: %u", s.o.mss);
+	cr_assert(s.o.present & TERN_TCP_HAS_SACK_OK);
+	cr_assert(s.o.present & TERN_TCP_HAS_WSCALE);
+	cr_assert(s.o.present & TERN_TCP_HAS_TS);
+	cr_assert_eq(s.o.ts_ecr, 5000, "echoes B's TSval");
+	/* Not accepted before the handshake completes. */
+	cr_assert_eq(tern_tcp_accept(l, &c), -TERN_EAGAIN);
+	p.seq = B_ISN + 1;
+	p.ack = s.h.seq + 1;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tern_tcp_accept(l, &c), 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.state, TERN_TCP_ESTABLISHED);
+	cr_assert(info.ts && info.sack);
+	cr_assert_eq(info.snd_wscale, 7);
+	cr_assert_eq(info.mss, 1460 - 12, "MSS less the timestamp option");
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_passive_opens"), 1);
+	finish(&p, c, l);
+}
+
+Test(tcp, passive_open_without_options)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c;
+	struct tern_tcp_info info;
+	struct seen s;
+
+	p.ts = false;
+	cr_assert_eq(tern_tcp_listen(&p.t->net, 0, A_PORT, 8, &l), 0);
+	peer_send_opts(&p, TERN_TCP_SYN, NULL, 0, NULL);
+	s = last_seg(&p);
+	/* A SYN-ACK carries only MSS when the SYN offered nothing. */
+	cr_assert_eq(s.o.present, TERN_TCP_HAS_MSS);
+	p.seq++;
+	p.ack = s.h.seq + 1;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tern_tcp_accept(l, &c), 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert(!info.ts && !info.sack);
+	cr_assert_eq(info.snd_wscale, 0);
+	cr_assert_eq(info.rcv_wscale, 0);
+	cr_assert_eq(info.mss, 536, "RFC 9293's default MSS");
+	finish(&p, c, l);
+}
+
+Test(tcp, active_open)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *c;
+	struct tern_tcp_opts o;
+	struct seen s;
+	uint16_t lport;
+
+	cr_assert_eq(tern_tcp_connect(&p.t->net, TNET_B_IP, B_PORT, p.t->now,
+				      &c),
+		     0);
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_SYN_SENT);
+	s = last_seg(&p);
+	cr_assert_eq(s.h.flags, TERN_TCP_SYN);
+	cr_assert_eq(s.h.dport, B_PORT);
+	cr_assert_geq(s.h.sport, 49152, "an ephemeral port");
+	tern_tcp_endpoints(c, NULL, &lport, NULL, NULL);
+	cr_assert_eq(lport, s.h.sport);
+	cr_assert(s.o.present & TERN_TCP_HAS_TS);
+	cr_assert_eq(s.o.ts_ecr, 0);
+	/* B answers from its own port 40000 to A's: swap in the test. */
+	memset(&o, 0, sizeof(o));
+	o.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_TS;
+	o.mss = 1000;
+	o.ts_val = 7;
+	o.ts_ecr = s.o.ts_val;
+	{
+		uint8_t seg[64], frame[128];
+		struct tern_tcp_hdr h;
+		size_t olen = tern_tcp_opts_len(&o, true);
+
+		memset(&h, 0, sizeof(h));
+		h.sport = B_PORT;
+		h.dport = s.h.sport;
+		h.seq = B_ISN;
+		h.ack = s.h.seq + 1;
+		h.hlen = (uint8_t)(TERN_TCP_HLEN + olen);
+		h.flags = TERN_TCP_SYN | TERN_TCP_ACK;
+		h.win = 30000;
+		tern_tcp_hdr_emit(&h, seg);
+		tern_tcp_opts_emit(&o, true, seg + TERN_TCP_HLEN);
+		tern_store_be16(seg + 16, tern_tcp_cksum(TNET_B_IP, TNET_A_IP,
+							 seg, h.hlen, NULL, 0));
+		clear(&p);
+		tnet_input(p.t, frame,
+			   tnet_ipv4(frame, tnet_mac_a, tnet_mac_b, TNET_B_IP,
+				     TNET_A_IP, TERN_IPPROTO_TCP, 1, 0, false,
+				     seg, h.hlen));
+	}
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_ESTABLISHED);
+	s = last_seg(&p);
+	cr_assert_eq(s.h.flags, TERN_TCP_ACK);
+	cr_assert_eq(s.h.ack, B_ISN + 1);
+	cr_assert_eq(s.o.ts_ecr, 7);
+	{
+		struct tern_tcp_info info;
+
+		tern_tcp_get_info(c, &info);
+		cr_assert_eq(info.mss, 1000 - 12, "the peer's MSS, less TS");
+		cr_assert_eq(info.snd_wnd, 30000);
+		cr_assert(info.ts && !info.sack);
+	}
+	finish(&p, c, NULL);
+}
+
+Test(tcp, connect_refused_by_rst)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *c;
+	struct seen s;
+
+	cr_assert_eq(tern_tcp_connect(&p.t->net, TNET_B_IP, B_PORT, p.t->now,
+				      &c),
+		     0);
+	s = last_seg(&p);
+	{
+		uint8_t seg[20], frame[128];
+		struct tern_tcp_hdr h;
+
+		memset(&h, 0, sizeof(h));
+		h.sport = B_PORT;
+		h.dport = s.h.sport;
+		h.ack = s.h.seq + 1;
+		h.hlen = TERN_TCP_HLEN;
+		h.flags = TERN_TCP_RST | TERN_TCP_ACK;
+		tern_tcp_hdr_emit(&h, seg);
+		tern_store_be16(seg + 16, tern_tcp_cksum(TNET_B_IP, TNET_A_IP,
+							 seg, 20, NULL, 0));
+		tnet_input(p.t, frame,
+			   tnet_ipv4(frame, tnet_mac_a, tnet_mac_b, TNET_B_IP,
+				     TNET_A_IP, TERN_IPPROTO_TCP, 1, 0, false,
+				     seg, 20));
+	}
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_CLOSED);
+	cr_assert_eq(tern_tcp_error(c), -TERN_ECONNREFUSED);
+	cr_assert_eq(tern_tcp_send(c, "x", 1, p.t->now), -TERN_ECONNREFUSED);
+	tern_tcp_close(c, p.t->now);
+	finish(&p, NULL, NULL);
+}
+
+Test(tcp, syn_retransmitted_with_backoff_then_times_out)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *c;
+	uint64_t t0 = p.t->now;
+
+	cr_assert_eq(tern_tcp_connect(&p.t->net, TNET_B_IP, B_PORT, p.t->now,
+				      &c),
+		     0);
+	cr_assert_eq(sent_count(&p), 1);
+	advance(&p, 999 * MSEC);
+	cr_assert_eq(sent_count(&p), 1, "nothing before the 1 s RTO");
+	advance(&p, 1 * MSEC);
+	cr_assert_eq(sent_count(&p), 2, "SYN again at 1 s");
+	advance(&p, 1999 * MSEC);
+	cr_assert_eq(sent_count(&p), 2);
+	advance(&p, 1 * MSEC);
+	cr_assert_eq(sent_count(&p), 3, "then at +2 s (backoff)");
+	cr_assert_eq(sent_seg(&p, 2).h.flags, TERN_TCP_SYN);
+	/* 1 + 2 + 4 + 8 + 16 + 32 s, then the seventh timeout gives up. */
+	advance(&p, 200 * TERN_NSEC_PER_SEC);
+	cr_assert_eq(sent_count(&p), 7, "SYN and 6 retries: %u",
+		     sent_count(&p));
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_CLOSED);
+	cr_assert_eq(tern_tcp_error(c), -TERN_ETIMEDOUT);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_timeouts"), 1);
+	(void)t0;
+	tern_tcp_close(c, p.t->now);
+	finish(&p, NULL, NULL);
+}
+
+/* ---- Stray segments ----------------------------------------------------- */
+
+Test(tcp, no_listener_answers_with_rst)
+{
+	struct peer p = peer_new();
+	struct seen s;
+
+	peer_syn(&p);
+	s = last_seg(&p);
+	cr_assert_eq(s.h.flags, TERN_TCP_RST | TERN_TCP_ACK);
+	cr_assert_eq(s.h.seq, 0);
+	cr_assert_eq(s.h.ack, B_ISN + 1, "acks the SYN");
+	clear(&p);
+	p.ack = 777;
+	peer_send(&p, TERN_TCP_ACK, "hi", 2);
+	s = last_seg(&p);
+	cr_assert_eq(s.h.flags, TERN_TCP_RST, "an ACK gets RST seq=ack");
+	cr_assert_eq(s.h.seq, 777);
+	clear(&p);
+	peer_send(&p, TERN_TCP_RST, NULL, 0);
+	cr_assert_eq(sent_count(&p), 0, "never an RST for an RST");
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_no_port"), 3);
+	finish(&p, NULL, NULL);
+}
+
+Test(tcp, bad_flag_sets_are_dropped_silently)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l;
+	const uint8_t bad[] = { TERN_TCP_SYN | TERN_TCP_FIN,
+				TERN_TCP_SYN | TERN_TCP_RST, 0,
+				TERN_TCP_PSH | TERN_TCP_URG };
+
+	cr_assert_eq(tern_tcp_listen(&p.t->net, 0, A_PORT, 8, &l), 0);
+	for (unsigned i = 0; i < sizeof(bad); i++)
+		peer_send(&p, bad[i], NULL, 0);
+	cr_assert_eq(sent_count(&p), 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_bad_flags"), sizeof(bad));
+	finish(&p, NULL, l);
+}
+
+Test(tcp, bad_checksum_is_counted)
+{
+	struct peer p = peer_new();
+	uint8_t seg[20], frame[128];
+	struct tern_tcp_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.sport = B_PORT;
+	h.dport = A_PORT;
+	h.hlen = TERN_TCP_HLEN;
+	h.flags = TERN_TCP_SYN;
+	h.cksum = 0x1234;
+	tern_tcp_hdr_emit(&h, seg);
+	tnet_input(p.t, frame,
+		   tnet_ipv4(frame, tnet_mac_a, tnet_mac_b, TNET_B_IP,
+			     TNET_A_IP, TERN_IPPROTO_TCP, 1, 0, false, seg,
+			     20));
+	cr_assert_eq(sent_count(&p), 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_bad_cksum"), 1);
+	finish(&p, NULL, NULL);
+}
+
+/* ---- Data --------------------------------------------------------------- */
+
+Test(tcp, receive_in_order_with_delayed_ack)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	uint8_t data[1448], buf[4000];
+
+	memset(data, 'x', sizeof(data));
+	peer_send(&p, TERN_TCP_ACK, data, sizeof(data));
+	p.seq += sizeof(data);
+	cr_assert_eq(sent_count(&p), 0, "one segment: the ACK waits");
+	cr_assert_eq(tern_tcp_readable(c), sizeof(data));
+	peer_send(&p, TERN_TCP_ACK, data, sizeof(data));
+	p.seq += sizeof(data);
+	cr_assert_eq(sent_count(&p), 1, "every second segment is acked");
+	cr_assert_eq(last_seg(&p).h.ack, p.seq);
+	clear(&p);
+	peer_send(&p, TERN_TCP_ACK | TERN_TCP_PSH, "abc", 3);
+	p.seq += 3;
+	cr_assert_eq(sent_count(&p), 0);
+	advance(&p, 40 * MSEC);
+	cr_assert_eq(sent_count(&p), 1, "the delayed-ACK timer");
+	cr_assert_eq(last_seg(&p).h.ack, p.seq);
+	cr_assert_eq(tern_tcp_recv(c, buf, sizeof(buf), p.t->now),
+		     2 * 1448 + 3);
+	cr_assert_eq(memcmp(buf + 2 * 1448, "abc", 3), 0);
+	cr_assert_eq(tern_tcp_recv(c, buf, sizeof(buf), p.t->now),
+		     -TERN_EAGAIN);
+	finish(&p, c, l);
+}
+
+Test(tcp, out_of_order_sends_sack_and_fills_the_hole)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	uint8_t buf[64];
+	struct seen s;
+	uint32_t base = p.seq;
+
+	p.seq = base + 10;
+	peer_send(&p, TERN_TCP_ACK, "0123456789", 10);
+	s = last_seg(&p);
+	cr_assert_eq(s.h.ack, base, "a duplicate ACK at once");
+	cr_assert(s.o.present & TERN_TCP_HAS_SACK);
+	cr_assert_eq(s.o.n_sack, 1);
+	cr_assert_eq(s.o.sack[0].start, base + 10);
+	cr_assert_eq(s.o.sack[0].end, base + 20);
+	cr_assert_eq(tern_tcp_readable(c), 0);
+	clear(&p);
+	p.seq = base;
+	peer_send(&p, TERN_TCP_ACK, "abcdefghij", 10);
+	s = last_seg(&p);
+	cr_assert_eq(s.h.ack, base + 20, "filling a hole acks at once");
+	cr_assert(!(s.o.present & TERN_TCP_HAS_SACK));
+	cr_assert_eq(tern_tcp_recv(c, buf, sizeof(buf), p.t->now), 20);
+	cr_assert_eq(memcmp(buf, "abcdefghij0123456789", 20), 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_ooo_rx"), 1);
+	finish(&p, c, l);
+}
+
+Test(tcp, zero_copy_peek_and_consume)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	const uint8_t *d;
+	size_t n;
+
+	cr_assert_eq(tern_tcp_peek(c, &d, &n), -TERN_EAGAIN);
+	peer_send(&p, TERN_TCP_ACK, "hello", 5);
+	p.seq += 5;
+	peer_send(&p, TERN_TCP_ACK, "world", 5);
+	p.seq += 5;
+	cr_assert_eq(tern_tcp_peek(c, &d, &n), 0);
+	cr_assert_eq(n, 5);
+	cr_assert_eq(memcmp(d, "hello", 5), 0);
+	tern_tcp_consume(c, 7, p.t->now);
+	cr_assert_eq(tern_tcp_peek(c, &d, &n), 0);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(memcmp(d, "rld", 3), 0);
+	tern_tcp_consume(c, 3, p.t->now);
+	cr_assert_eq(tern_tcp_readable(c), 0);
+	finish(&p, c, l);
+}
+
+Test(tcp, send_segments_and_acks_free_the_ring)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	static uint8_t data[5000];
+	struct seen s;
+	uint32_t first;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)i;
+	cr_assert_eq(tern_tcp_send(c, data, sizeof(data), p.t->now),
+		     (int)sizeof(data));
+	/* 3 full segments; the last 656 bytes wait for an ACK (Nagle). */
+	cr_assert_eq(sent_count(&p), 3);
+	s = sent_seg(&p, 0);
+	first = s.h.seq;
+	cr_assert_eq(s.len, 1448);
+	cr_assert_eq(memcmp(s.data, data, 1448), 0);
+	cr_assert_eq(sent_seg(&p, 2).h.seq, first + 2 * 1448);
+	clear(&p);
+	p.ack = first + 3 * 1448;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	s = last_seg(&p);
+	cr_assert_eq(s.len, sizeof(data) - 3 * 1448);
+	cr_assert(s.h.flags & TERN_TCP_PSH);
+	cr_assert_eq(memcmp(s.data, data + 3 * 1448, s.len), 0);
+	cr_assert_eq(tern_tcp_writable(c), 64 * 1024 - s.len);
+	finish(&p, c, l);
+}
+
+Test(tcp, nodelay_sends_small_segments_at_once)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+
+	tern_tcp_set_nodelay(c, true);
+	tern_tcp_send(c, "a", 1, p.t->now);
+	tern_tcp_send(c, "b", 1, p.t->now);
+	cr_assert_eq(sent_count(&p), 2);
+	tern_tcp_set_nodelay(c, false);
+	tern_tcp_send(c, "c", 1, p.t->now);
+	cr_assert_eq(sent_count(&p), 2, "Nagle holds it: data in flight");
+	finish(&p, c, l);
+}
+
+Test(tcp, retransmission_timeout_backs_off_and_gives_up)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	struct tern_tcp_info info;
+	struct seen s;
+	unsigned n;
+
+	tern_tcp_send(c, "data", 4, p.t->now);
+	cr_assert_eq(sent_count(&p), 1);
+	tern_tcp_get_info(c, &info);
+	advance(&p, info.rto_ns);
+	cr_assert_eq(sent_count(&p), 2, "resent at the RTO");
+	s = last_seg(&p);
+	cr_assert_eq(s.len, 4);
+	cr_assert_eq(memcmp(s.data, "data", 4), 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.backoff, 1);
+	cr_assert_eq(info.cwnd, info.mss, "one segment after a timeout");
+	advance(&p, 3600 * TERN_NSEC_PER_SEC);
+	n = sent_count(&p);
+	/* 1 + 12 resends, then an RST. */
+	cr_assert_eq(n, 14, "sent %u", n);
+	cr_assert(last_seg(&p).h.flags & TERN_TCP_RST);
+	cr_assert_eq(tern_tcp_error(c), -TERN_ETIMEDOUT);
+	cr_assert_eq(tern_tcp_send(c, "x", 1, p.t->now), -TERN_ETIMEDOUT);
+	finish(&p, c, l);
+}
+
+Test(tcp, fast_retransmit_on_third_duplicate_ack)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	static uint8_t data[6 * 1448];
+	uint32_t first;
+
+	tern_tcp_set_nodelay(c, true);
+	tern_tcp_send(c, data, sizeof(data), p.t->now);
+	cr_assert_eq(sent_count(&p), 6, "the initial window is 10 segments");
+	first = sent_seg(&p, 0).h.seq;
+	clear(&p);
+	p.ack = first + 1448;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0); /* new data: not a dup */
+	for (int i = 0; i < 2; i++)
+		peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(sent_count(&p), 0, "two duplicates: wait");
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(sent_count(&p), 1, "the third: resend at once");
+	cr_assert_eq(last_seg(&p).h.seq, first + 1448);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_fast_retransmits"), 1);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_dupacks"), 3);
+	finish(&p, c, l);
+}
+
+Test(tcp, zero_window_is_probed)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	struct seen s;
+	uint32_t first;
+
+	p.win = 0;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0); /* window update: 0 */
+	tern_tcp_send(c, "blocked", 7, p.t->now);
+	cr_assert_eq(sent_count(&p), 0, "nothing fits a zero window");
+	advance(&p, 1100 * MSEC);
+	cr_assert_geq(sent_count(&p), 1, "a window probe");
+	s = last_seg(&p);
+	cr_assert_eq(s.len, 0);
+	first = s.h.seq + 1;
+	cr_assert_geq(tnet_stat(&p.t->net, "tcp_window_probes"), 1);
+	clear(&p);
+	p.win = 1000;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	s = last_seg(&p);
+	cr_assert_eq(s.len, 7, "the window opened: data goes");
+	cr_assert_eq(s.h.seq, first);
+	finish(&p, c, l);
+}
+
+/* ---- RFC 5961 and PAWS -------------------------------------------------- */
+
+Test(tcp, rst_exact_resets_in_window_challenges_outside_drops)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	uint32_t rcv_nxt = p.seq;
+	struct seen s;
+
+	p.seq = rcv_nxt + 1000;
+	peer_send(&p, TERN_TCP_RST, NULL, 0);
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_ESTABLISHED);
+	s = last_seg(&p);
+	cr_assert_eq(s.h.flags, TERN_TCP_ACK, "a challenge ACK");
+	cr_assert_eq(s.h.ack, rcv_nxt);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_challenge_acks"), 1);
+	clear(&p);
+	p.seq = rcv_nxt + 10000000;
+	peer_send(&p, TERN_TCP_RST, NULL, 0);
+	cr_assert_eq(sent_count(&p), 0, "outside the window: dropped");
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_ESTABLISHED);
+	p.seq = rcv_nxt;
+	peer_send(&p, TERN_TCP_RST, NULL, 0);
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_CLOSED);
+	cr_assert_eq(tern_tcp_error(c), -TERN_ECONNRESET);
+	finish(&p, c, l);
+}
+
+Test(tcp, syn_on_established_draws_rate_limited_challenge_acks)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+
+	for (int i = 0; i < 30; i++)
+		peer_syn(&p);
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_ESTABLISHED);
+	cr_assert_eq(sent_count(&p), 10, "10 per second: %u", sent_count(&p));
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_challenge_limited"), 20);
+	advance(&p, TERN_NSEC_PER_SEC);
+	clear(&p);
+	peer_syn(&p);
+	cr_assert_eq(sent_count(&p), 1, "a new second, a new allowance");
+	finish(&p, c, l);
+}
+
+Test(tcp, ack_of_unsent_data_is_dropped)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	uint8_t buf[8];
+
+	p.ack += 5000;
+	peer_send(&p, TERN_TCP_ACK, "zz", 2);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_bad_ack"), 1);
+	cr_assert_eq(tern_tcp_recv(c, buf, sizeof(buf), p.t->now), -TERN_EAGAIN,
+		     "its data is not taken");
+	cr_assert_eq(sent_count(&p), 1, "an ACK tells the peer");
+	finish(&p, c, l);
+}
+
+Test(tcp, paws_drops_old_timestamps)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+
+	p.ts_val = 10;
+	peer_send(&p, TERN_TCP_ACK, "old", 3);
+	cr_assert_eq(tern_tcp_readable(c), 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_paws"), 1);
+	p.ts_val = 6000;
+	peer_send(&p, TERN_TCP_ACK, "new", 3);
+	cr_assert_eq(tern_tcp_readable(c), 3);
+	finish(&p, c, l);
+}
+
+/* ---- Closing ------------------------------------------------------------ */
+
+Test(tcp, active_close_through_time_wait)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	struct seen s;
+	uint8_t buf[8];
+
+	cr_assert_eq(tern_tcp_shutdown(c, p.t->now), 0);
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_FIN_WAIT_1);
+	s = last_seg(&p);
+	cr_assert_eq(s.h.flags, TERN_TCP_FIN | TERN_TCP_ACK);
+	cr_assert_eq(tern_tcp_send(c, "x", 1, p.t->now), -TERN_EPIPE);
+	p.ack = s.h.seq + 1;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_FIN_WAIT_2);
+	peer_send(&p, TERN_TCP_ACK, "bye", 3); /* half-close: B still sends */
+	p.seq += 3;
+	clear(&p);
+	peer_send(&p, TERN_TCP_FIN | TERN_TCP_ACK, NULL, 0);
+	p.seq++;
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_TIME_WAIT);
+	cr_assert_eq(last_seg(&p).h.ack, p.seq, "the FIN is acked");
+	cr_assert_eq(tern_tcp_recv(c, buf, sizeof(buf), p.t->now), 3);
+	cr_assert_eq(tern_tcp_recv(c, buf, sizeof(buf), p.t->now), 0, "EOF");
+	cr_assert(tern_tcp_at_eof(c));
+	tern_tcp_close(c, p.t->now);
+	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 2, "TIME_WAIT stays");
+	/* A retransmitted FIN is acked again. */
+	clear(&p);
+	p.seq--;
+	peer_send(&p, TERN_TCP_FIN | TERN_TCP_ACK, NULL, 0);
+	p.seq++;
+	cr_assert_eq(sent_count(&p), 1);
+	advance(&p, 60 * TERN_NSEC_PER_SEC);
+	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 1, "2 MSL later");
+	finish(&p, NULL, l);
+}
+
+Test(tcp, passive_close_through_last_ack)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	struct seen s;
+	uint8_t buf[8];
+
+	peer_send(&p, TERN_TCP_FIN | TERN_TCP_ACK, NULL, 0);
+	p.seq++;
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_CLOSE_WAIT);
+	cr_assert_eq(last_seg(&p).h.ack, p.seq, "a FIN is acked at once");
+	cr_assert_eq(tern_tcp_recv(c, buf, sizeof(buf), p.t->now), 0);
+	cr_assert_eq(tern_tcp_send(c, "last", 4, p.t->now), 4,
+		     "CLOSE_WAIT still sends");
+	clear(&p);
+	tern_tcp_close(c, p.t->now);
+	s = last_seg(&p);
+	cr_assert(s.h.flags & TERN_TCP_FIN);
+	p.ack = s.h.seq + s.len + 1;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 1, "LAST_ACK done");
+	finish(&p, NULL, l);
+}
+
+Test(tcp, simultaneous_close_through_closing)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	struct seen s;
+
+	tern_tcp_shutdown(c, p.t->now);
+	s = last_seg(&p);
+	/* B's FIN crosses ours: it does not ack our FIN yet. */
+	peer_send(&p, TERN_TCP_FIN | TERN_TCP_ACK, NULL, 0);
+	p.seq++;
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_CLOSING);
+	p.ack = s.h.seq + 1;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_TIME_WAIT);
+	finish(&p, c, l);
+}
+
+Test(tcp, close_with_unread_data_resets)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+
+	peer_send(&p, TERN_TCP_ACK, "unread", 6);
+	clear(&p);
+	tern_tcp_close(c, p.t->now);
+	cr_assert(last_seg(&p).h.flags & TERN_TCP_RST);
+	finish(&p, NULL, l);
+}
+
+Test(tcp, time_wait_reused_by_a_newer_syn)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	struct seen s;
+
+	tern_tcp_shutdown(c, p.t->now);
+	s = last_seg(&p);
+	p.ack = s.h.seq + 1;
+	peer_send(&p, TERN_TCP_FIN | TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_TIME_WAIT);
+	tern_tcp_close(c, p.t->now);
+	clear(&p);
+	/* The same 4-tuple again, with a later timestamp (RFC 6191). */
+	p.ts_val += 100;
+	p.seq = B_ISN + 5000;
+	peer_syn(&p);
+	s = last_seg(&p);
+	cr_assert_eq(s.h.flags, TERN_TCP_SYN | TERN_TCP_ACK);
+	cr_assert_eq(s.h.ack, B_ISN + 5001);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_tw_reused"), 1);
+	finish(&p, NULL, l);
+}
+
+Test(tcp, listen_backlog_is_capped)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l;
+
+	cr_assert_eq(tern_tcp_listen(&p.t->net, 0, A_PORT, 2, &l), 0);
+	cr_assert_eq(tern_tcp_listen(&p.t->net, 0, A_PORT, 2, &l),
+		     -TERN_EADDRINUSE);
+	for (int i = 0; i < 5; i++) {
+		p.port = (uint16_t)(B_PORT + i);
+		peer_syn(&p);
+	}
+	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 3, "listener + 2");
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_listen_overflow"), 3);
+	finish(&p, NULL, l);
+}

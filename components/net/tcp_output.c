@@ -115,6 +115,24 @@ static void ring_copy(const struct tern_tcp *c, uint32_t seq, uint32_t len,
 	memcpy(out + first, c->buf, len - first);
 }
 
+/* Sends the segment in pkt (data at its TCP header) from src to dst with
+ * DF set, counting it (and an RST); consumes pkt. */
+static int ip_send(struct tern_net *net, const struct ip_route *rt,
+		   uint32_t src, uint32_t dst, uint8_t flags,
+		   struct tern_pkt *pkt)
+{
+	struct ip_tx tx = { .src = src,
+			    .dst = dst,
+			    .proto = TERN_IPPROTO_TCP,
+			    .tos = 0,
+			    .df = true };
+
+	NET_STAT(net, tcp_tx);
+	if (flags & TERN_TCP_RST)
+		NET_STAT(net, tcp_rst_tx);
+	return ip_output(net, rt, &tx, pkt);
+}
+
 /* Builds and sends one segment from c's state; does no bookkeeping. */
 static int emit(struct tern_tcp *c, uint8_t flags, uint32_t seq, uint32_t len)
 {
@@ -122,7 +140,6 @@ static int emit(struct tern_tcp *c, uint8_t flags, uint32_t seq, uint32_t len)
 	struct tern_tcp_opts o;
 	struct tern_tcp_hdr h;
 	struct tern_pkt *pkt;
-	struct ip_tx tx;
 	size_t olen;
 	uint32_t wnd;
 	uint8_t *p;
@@ -154,20 +171,12 @@ static int emit(struct tern_tcp *c, uint8_t flags, uint32_t seq, uint32_t len)
 	tern_tcp_opts_emit(&o, flags & TERN_TCP_SYN, p + TERN_TCP_HLEN);
 	tern_store_be16(p + 16, tern_tcp_cksum(c->laddr, c->raddr, p, pkt->len,
 					       NULL, 0));
-	tx.src = c->laddr;
-	tx.dst = c->raddr;
-	tx.proto = TERN_IPPROTO_TCP;
-	tx.tos = 0;
-	tx.df = true;
-	NET_STAT(net, tcp_tx);
-	if (flags & TERN_TCP_RST)
-		NET_STAT(net, tcp_rst_tx);
 	if (flags & TERN_TCP_ACK) {
 		c->ack_now = false;
 		c->unacked_segs = 0;
 		tern_timer_cancel(&net->wheel, &c->delack);
 	}
-	return ip_output(net, &c->rt, &tx, pkt);
+	return ip_send(net, &c->rt, c->laddr, c->raddr, flags, pkt);
 }
 
 int tcp_send_segment(struct tern_tcp *c, uint8_t flags, uint32_t seq,
@@ -223,7 +232,6 @@ void tcp_send_reset(struct tern_net *net, const struct ip_rx *rx,
 	struct tern_tcp_hdr h;
 	struct tern_pkt *pkt;
 	struct ip_route rt;
-	struct ip_tx tx;
 	uint8_t *p;
 
 	if (seg->h.flags & TERN_TCP_RST || rx->link_bcast || rx->ip_bcast)
@@ -251,14 +259,7 @@ void tcp_send_reset(struct tern_net *net, const struct ip_rx *rx,
 	tern_tcp_hdr_emit(&h, p);
 	tern_store_be16(p + 16, tern_tcp_cksum(seg->dst, seg->src, p,
 					       TERN_TCP_HLEN, NULL, 0));
-	tx.src = seg->dst;
-	tx.dst = seg->src;
-	tx.proto = TERN_IPPROTO_TCP;
-	tx.tos = 0;
-	tx.df = true;
-	NET_STAT(net, tcp_tx);
-	NET_STAT(net, tcp_rst_tx);
-	ip_output(net, &rt, &tx, pkt);
+	ip_send(net, &rt, seg->dst, seg->src, h.flags, pkt);
 }
 
 /* The sequence number just past the queued data (where the FIN goes). */

@@ -11,7 +11,7 @@ libcriterion-dev libpcap-dev liblwip-dev
 valgrind gdb linux-perf
 qemu-system-x86 qemu-utils iproute2 iputils-ping netcat-openbsd dnsmasq-base
 tshark tcpdump iperf3 curl
-tar python3 python3-scapy
+tar python3 python3-scapy bison flex
 "
 
 missing=""

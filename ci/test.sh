@@ -10,9 +10,10 @@
 #   TERN_PRESETS="dev" ci/test.sh   only the named presets
 #
 # Which tests run where (CTest labels):
-#   dev      unit tests under ASan + UBSan (everything but interop/valgrind)
+#   dev      unit tests under ASan + UBSan (everything but interop/valgrind/
+#            long)
 #   release  every hosted test: unit, interop (TAP, namespaces, real tools),
-#            valgrind, benchmark smoke runs
+#            valgrind, long simulations, benchmark smoke runs
 #   clang    unit tests built by clang (the second compiler)
 #   fuzz     every fuzz target: its seed corpus plus a few seconds of fuzzing
 #   guest    guest images booted in QEMU (KVM when /dev/kvm works, else TCG)
@@ -28,8 +29,8 @@ start=$(date +%s)
 
 ctest_filter() {
     case $1 in
-        dev) echo "-LE interop|valgrind|bench" ;;
-        clang) echo "-L unit -LE interop|valgrind|bench" ;;
+        dev) echo "-LE interop|valgrind|bench|long" ;;
+        clang) echo "-L unit -LE interop|valgrind|bench|long" ;;
         *) echo "" ;;
     esac
 }

@@ -55,7 +55,7 @@ void tern_net_config_default(struct tern_net_config *cfg)
 	cfg->tcp_rto_init_ns = TERN_NSEC_PER_SEC;
 	cfg->tcp_rto_min_ns = 200 * TERN_NSEC_PER_MSEC;
 	cfg->tcp_rto_max_ns = 60 * TERN_NSEC_PER_SEC;
-	cfg->tcp_retries = 12;
+	cfg->tcp_retries = 15;
 	cfg->tcp_syn_retries = 6;
 	cfg->tcp_delack_ns = 40 * TERN_NSEC_PER_MSEC;
 	cfg->tcp_msl_ns = 30 * TERN_NSEC_PER_SEC;

@@ -170,7 +170,7 @@ static void resend_first(struct tern_tcp *c)
 {
 	uint32_t end = c->buf_seq + c->buf_len;
 	uint32_t left = tern_seq_lt(c->snd_una, end) ? end - c->snd_una : 0;
-	uint32_t len = TERN_MIN(left, (uint32_t)c->mss);
+	uint32_t len = TERN_MIN(left, tcp_send_mss(c));
 	uint8_t flags = ACK;
 
 	if (c->fin_queued && c->snd_una + len == end &&
@@ -179,6 +179,14 @@ static void resend_first(struct tern_tcp *c)
 	if (len == 0 && !(flags & FIN))
 		return;
 	tcp_send_segment(c, flags, c->snd_una, len);
+}
+
+/* Karn's rule with timestamps: an echo older than our last timeout is
+ * from a segment sent before it, whose ACK may have been lost; its
+ * sample would count the whole backoff as round trip. */
+static bool echo_before_timeout(const struct tern_tcp *c, uint32_t ecr)
+{
+	return c->timed_out && tern_seq_lt(ecr, c->ts_rexmit);
 }
 
 /* New data acknowledged up to ack. */
@@ -192,7 +200,7 @@ static void ack_advance(struct tern_tcp *c, const struct tcp_seg *seg,
 		uint32_t ms = tcp_ts_now(c) - seg->o.ts_ecr;
 
 		/* A sample under the clock's 1 ms tick counts as half. */
-		if (ms < 60000)
+		if (ms < 60000 && !echo_before_timeout(c, seg->o.ts_ecr))
 			tcp_rtt_sample(c, ms ? ms * TERN_NSEC_PER_MSEC
 					     : TERN_NSEC_PER_MSEC / 2);
 	} else if (c->rtt_timing && tern_seq_gt(ack, c->rtt_seq)) {
@@ -395,6 +403,7 @@ static bool queue_ooo(struct tern_tcp *c, struct tern_pkt *pkt, uint32_t seq,
 	}
 	pkt->cb[0] = seq;
 	pkt->cb[1] = fin;
+	c->sack_recent = seq;
 	tern_list_add_tail(at, &pkt->link);
 	c->ooo_pkts++;
 	c->ooo_bytes += pkt->len;

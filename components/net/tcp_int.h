@@ -55,6 +55,7 @@ struct tern_tcp {
 	bool ack_now;	  /* send an ACK on the next output */
 	bool rtt_timing;  /* rtt_seq is being timed (no timestamps) */
 	bool in_recovery; /* NewReno fast recovery */
+	bool timed_out;	  /* an RTO fired once: ts_rexmit is set */
 	int error;
 
 	uint32_t laddr, raddr;
@@ -68,7 +69,7 @@ struct tern_tcp {
 	uint32_t snd_wnd_max; /* largest window seen (SWS avoidance) */
 	uint32_t snd_wl1, snd_wl2;
 	uint8_t snd_wscale, rcv_wscale;
-	uint16_t mss;	   /* payload per segment we send, options excluded */
+	uint16_t mss; /* full segment's payload: less timestamps, not SACK */
 	uint16_t peer_mss; /* what the peer announced */
 	uint8_t *buf;	   /* the send ring, cfg.tcp_sndbuf bytes */
 	uint32_t buf_cap, buf_head, buf_len;
@@ -81,8 +82,10 @@ struct tern_tcp {
 	uint32_t rxq_bytes, rxq_pkts;
 	struct tern_list ooo;
 	uint32_t ooo_pkts, ooo_bytes;
+	uint32_t sack_recent; /* start of the latest out-of-order arrival */
 	uint32_t ts_recent;   /* the peer's last timestamp, for echo and PAWS */
 	uint32_t ts_offset;   /* added to our ms clock in TSval */
+	uint32_t ts_rexmit;   /* our TSval at the last timeout */
 	uint8_t unacked_segs; /* full segments received, not yet ACKed */
 
 	/* Round-trip time (RFC 6298), in ns. */
@@ -209,6 +212,10 @@ void tcp_output(struct tern_tcp *c);
  * below snd_max). Returns 0 or a negative error (no buffer, no route). */
 int tcp_send_segment(struct tern_tcp *c, uint8_t flags, uint32_t seq,
 		     uint32_t len);
+
+/* Payload bytes a data segment may carry now: c->mss less the SACK
+ * blocks that would ride with it, so that no segment outgrows the MTU. */
+uint32_t tcp_send_mss(struct tern_tcp *c);
 
 /* Sends a pure ACK now (cancels a pending delayed ACK). */
 void tcp_send_ack(struct tern_tcp *c);

@@ -45,6 +45,58 @@ uint32_t tcp_rcv_window(struct tern_tcp *c)
 	return space;
 }
 
+/* Puts block b into o: first if it holds the latest out-of-order
+ * arrival, else after the others while there is room (max blocks). */
+static void sack_place(const struct tern_tcp *c, struct tern_tcp_opts *o,
+		       struct tern_tcp_sack_block b, bool *have_first,
+		       unsigned max)
+{
+	if (!*have_first && tern_seq_leq(b.start, c->sack_recent) &&
+	    tern_seq_lt(c->sack_recent, b.end)) {
+		o->sack[0] = b;
+		*have_first = true;
+	} else if (o->n_sack < max) {
+		o->sack[o->n_sack++] = b;
+	}
+}
+
+/* The out-of-order queue as at most max SACK blocks, neighbours merged;
+ * the block with the latest arrival goes first (RFC 2018 4), the rest in
+ * sequence order. */
+static void sack_blocks(const struct tern_tcp *c, struct tern_tcp_opts *o,
+			unsigned max)
+{
+	struct tern_tcp_sack_block cur = { 0, 0 };
+	bool open = false, have_first = false;
+
+	o->n_sack = 1; /* slot 0 waits for the latest block */
+	tern_list_for_each(it, &c->ooo) {
+		struct tern_pkt *p = tern_list_entry(it, struct tern_pkt, link);
+		uint32_t start = (uint32_t)p->cb[0];
+		uint32_t end = start + p->len;
+
+		if (p->len == 0)
+			continue; /* a FIN alone: nothing to report */
+		if (open && tern_seq_leq(start, cur.end)) {
+			if (tern_seq_gt(end, cur.end))
+				cur.end = end;
+			continue;
+		}
+		if (open)
+			sack_place(c, o, cur, &have_first, max);
+		cur.start = start;
+		cur.end = end;
+		open = true;
+	}
+	if (open)
+		sack_place(c, o, cur, &have_first, max);
+	if (!have_first) {
+		memmove(&o->sack[0], &o->sack[1],
+			(o->n_sack - 1) * sizeof(o->sack[0]));
+		o->n_sack--;
+	}
+}
+
 /* The options of a segment with flags. */
 static void build_opts(struct tern_tcp *c, uint8_t flags,
 		       struct tern_tcp_opts *o)
@@ -78,29 +130,21 @@ static void build_opts(struct tern_tcp *c, uint8_t flags,
 	}
 	if (c->sack_ok && !(flags & TERN_TCP_RST) &&
 	    !tern_list_empty(&c->ooo)) {
-		unsigned max = c->ts_ok ? 3 : 4;
-
-		/* The out-of-order queue as blocks, merging neighbours. */
-		tern_list_for_each(it, &c->ooo) {
-			struct tern_pkt *p =
-				tern_list_entry(it, struct tern_pkt, link);
-			uint32_t start = (uint32_t)p->cb[0];
-			uint32_t end = start + p->len;
-			struct tern_tcp_sack_block *b = &o->sack[o->n_sack - 1];
-
-			if (o->n_sack > 0 && tern_seq_leq(start, b->end)) {
-				if (tern_seq_gt(end, b->end))
-					b->end = end;
-				continue;
-			}
-			if (o->n_sack == max)
-				break;
-			o->sack[o->n_sack].start = start;
-			o->sack[o->n_sack].end = end;
-			o->n_sack++;
-		}
+		sack_blocks(c, o, c->ts_ok ? 3 : 4);
 		o->present |= TERN_TCP_HAS_SACK;
 	}
+}
+
+uint32_t tcp_send_mss(struct tern_tcp *c)
+{
+	struct tern_tcp_opts o;
+	size_t with, without;
+
+	build_opts(c, TERN_TCP_ACK, &o);
+	with = tern_tcp_opts_len(&o, false);
+	o.present &= ~TERN_TCP_HAS_SACK;
+	without = tern_tcp_opts_len(&o, false);
+	return c->mss - (uint32_t)(with - without);
 }
 
 /* Copies len ring bytes starting at sequence number seq to out. */
@@ -153,6 +197,9 @@ static int emit(struct tern_tcp *c, uint8_t flags, uint32_t seq, uint32_t len)
 		ring_copy(c, seq, len, tern_pkt_put(pkt, len));
 	build_opts(c, flags, &o);
 	olen = tern_tcp_opts_len(&o, flags & TERN_TCP_SYN);
+	/* Options never push a segment past the interface MTU. */
+	TERN_ASSERT(TERN_IPV4_HLEN + TERN_TCP_HLEN + olen + len <=
+		    c->rt.ifc->dev->mtu);
 	p = tern_pkt_push(pkt, (uint32_t)(TERN_TCP_HLEN + olen));
 	wnd = tcp_rcv_window(c);
 	if (flags & TERN_TCP_ACK)
@@ -199,9 +246,18 @@ int tcp_send_segment(struct tern_tcp *c, uint8_t flags, uint32_t seq,
 	return emit(c, flags, seq, len);
 }
 
+/* The sequence number of a segment without data: the highest one sent,
+ * which the peer's rcv_nxt can never be beyond; snd_nxt may have gone back
+ * to snd_una on a timeout, and an ACK from there would be below the
+ * peer's window and dropped unread (RFC 9293 3.10.7.4). */
+static uint32_t acceptable_seq(const struct tern_tcp *c)
+{
+	return c->snd_max;
+}
+
 void tcp_send_ack(struct tern_tcp *c)
 {
-	emit(c, TERN_TCP_ACK, c->snd_nxt, 0);
+	emit(c, TERN_TCP_ACK, acceptable_seq(c), 0);
 }
 
 void tcp_send_challenge_ack(struct tern_tcp *c)
@@ -223,7 +279,7 @@ void tcp_send_challenge_ack(struct tern_tcp *c)
 
 void tcp_send_rst_for(struct tern_tcp *c)
 {
-	emit(c, TERN_TCP_RST | TERN_TCP_ACK, c->snd_nxt, 0);
+	emit(c, TERN_TCP_RST | TERN_TCP_ACK, acceptable_seq(c), 0);
 }
 
 void tcp_send_reset(struct tern_net *net, const struct ip_rx *rx,
@@ -282,14 +338,15 @@ static void send_fin(struct tern_tcp *c, uint32_t len)
 }
 
 /* How many bytes at snd_nxt the next data segment carries now (0: wait). */
-static uint32_t next_len(const struct tern_tcp *c, uint32_t unsent)
+static uint32_t next_len(struct tern_tcp *c, uint32_t unsent)
 {
+	uint32_t mss = tcp_send_mss(c);
 	uint32_t wnd = TERN_MIN(c->snd_wnd, c->cwnd);
 	uint32_t flight = tcp_in_flight(c);
 	uint32_t avail = wnd > flight ? wnd - flight : 0;
-	uint32_t len = TERN_MIN(TERN_MIN(unsent, (uint32_t)c->mss), avail);
+	uint32_t len = TERN_MIN(TERN_MIN(unsent, mss), avail);
 
-	if (len == 0 || len == c->mss)
+	if (len == 0 || len == mss)
 		return len;
 	if (len < unsent) {
 		/* The window cuts it short: only if that is a fair share. */

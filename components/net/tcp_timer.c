@@ -117,6 +117,8 @@ static void rto_fired(struct tern_tcp *c)
 	c->in_recovery = false;
 	c->dupacks = 0;
 	c->rtt_timing = false; /* Karn: no sample from a resent segment */
+	c->timed_out = true;
+	c->ts_rexmit = tcp_ts_now(c);
 	c->snd_nxt = handshake ? c->iss : c->snd_una;
 	/* A FIN-only state falls back to resending the FIN. */
 	if (c->state == TERN_TCP_FIN_WAIT_1 || c->state == TERN_TCP_CLOSING ||

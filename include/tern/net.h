@@ -58,7 +58,8 @@
  *   tcp_rto_init_ns     1 s     RTO before the first RTT sample
  *   tcp_rto_min_ns      200 ms  RTO floor (RFC 6298 says 1 s; Linux 200 ms)
  *   tcp_rto_max_ns      60 s    RTO ceiling, backoff included
- *   tcp_retries         12      timeouts in a row before -TERN_ETIMEDOUT
+ *   tcp_retries         15      timeouts in a row before -TERN_ETIMEDOUT
+ *                               (Linux's tcp_retries2: 9 min at a 200 ms RTO)
  *   tcp_syn_retries     6       ... for a SYN or SYN-ACK
  *   tcp_delack_ns       40 ms   longest an ACK is delayed
  *   tcp_msl_ns          30 s    TIME_WAIT lasts 2 * MSL

@@ -557,6 +557,123 @@ Test(tcp, out_of_order_sends_sack_and_fills_the_hole)
 	finish(&p, c, l);
 }
 
+/* Regression: data segments carried SACK blocks on top of a full MSS and
+ * outgrew the MTU (dropped as too big, forever, under loss). */
+Test(tcp, sack_blocks_shrink_data_segments_to_fit_the_mtu)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	static uint8_t data[3 * 1448];
+	uint32_t base = p.seq;
+	struct seen s;
+
+	/* Three holes: A has three SACK blocks to report. */
+	for (int i = 0; i < 3; i++) {
+		p.seq = base + 20 * (uint32_t)i + 10;
+		peer_send(&p, TERN_TCP_ACK, "0123456789", 10);
+	}
+	clear(&p);
+	tern_tcp_set_nodelay(c, true);
+	cr_assert_eq(tern_tcp_send(c, data, sizeof(data), p.t->now),
+		     (int)sizeof(data));
+	cr_assert_geq(sent_count(&p), 3);
+	for (unsigned i = 0; i < sent_count(&p); i++) {
+		s = sent_seg(&p, i);
+		cr_assert_eq(s.o.n_sack, 3);
+		cr_assert_leq(TERN_IPV4_HLEN + s.h.hlen + s.len, 1500,
+			      "segment %u: %u bytes of options and %zu of data",
+			      i, s.h.hlen - TERN_TCP_HLEN, s.len);
+	}
+	cr_assert_eq(sent_seg(&p, 0).len, 1448 - 28,
+		     "a full segment less 28 bytes of SACK");
+	cr_assert_eq(tnet_stat(&p.t->net, "ip_too_big"), 0);
+	finish(&p, c, l);
+}
+
+/* RFC 2018 4: the first block holds the latest out-of-order arrival. */
+Test(tcp, first_sack_block_is_the_latest_arrival)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	uint32_t base = p.seq;
+	struct seen s;
+
+	p.seq = base + 30;
+	peer_send(&p, TERN_TCP_ACK, "abcdefghij", 10);
+	p.seq = base + 10;
+	peer_send(&p, TERN_TCP_ACK, "0123456789", 10);
+	s = last_seg(&p);
+	cr_assert_eq(s.o.n_sack, 2);
+	cr_assert_eq(s.o.sack[0].start, base + 10);
+	cr_assert_eq(s.o.sack[1].start, base + 30);
+	p.seq = base + 40;
+	peer_send(&p, TERN_TCP_ACK, "klmnopqrst", 10);
+	s = last_seg(&p);
+	cr_assert_eq(s.o.n_sack, 2, "40..50 merges with 30..40");
+	cr_assert_eq(s.o.sack[0].start, base + 30);
+	cr_assert_eq(s.o.sack[0].end, base + 50);
+	cr_assert_eq(s.o.sack[1].start, base + 10);
+	finish(&p, c, l);
+}
+
+/* Regression: after a timeout snd_nxt goes back to snd_una, and ACKs sent
+ * from there fell below the peer's window and were dropped unread, so two
+ * stacks that both timed out never heard each other's ACKs again. */
+Test(tcp, ack_after_timeout_carries_the_highest_sequence_sent)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	static uint8_t data[3 * 1448];
+	struct tern_tcp_info info;
+	uint32_t first;
+	struct seen s;
+
+	tern_tcp_send(c, data, sizeof(data), p.t->now);
+	cr_assert_eq(sent_count(&p), 3);
+	first = sent_seg(&p, 0).h.seq;
+	tern_tcp_get_info(c, &info);
+	advance(&p, info.rto_ns);
+	cr_assert_eq(last_seg(&p).h.seq, first, "resent from snd_una");
+	clear(&p);
+	p.seq += 10; /* a hole: A acknowledges at once */
+	peer_send(&p, TERN_TCP_ACK, "0123456789", 10);
+	s = last_seg(&p);
+	cr_assert_eq(s.len, 0);
+	cr_assert_eq(s.h.seq, first + sizeof(data), "seq %u, want %u", s.h.seq,
+		     first + (uint32_t)sizeof(data));
+	finish(&p, c, l);
+}
+
+/* Regression: an ACK that echoes a timestamp older than a timeout comes
+ * from before the resend; its sample counted the backoff as round trip
+ * and pushed the RTO to tens of seconds under heavy loss. */
+Test(tcp, echo_older_than_a_timeout_gives_no_rtt_sample)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	struct tern_tcp_info before, after;
+	struct seen s;
+
+	tern_tcp_send(c, "data", 4, p.t->now);
+	s = last_seg(&p);
+	tern_tcp_get_info(c, &before);
+	advance(&p, before.rto_ns);
+	tern_tcp_get_info(c, &after);
+	cr_assert_eq(after.backoff, 1);
+	/* B acknowledges the first copy, echoing its timestamp. */
+	p.ts_ecr = s.o.ts_val;
+	p.ack = s.h.seq + 4;
+	p.ts_val++;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	tern_tcp_get_info(c, &after);
+	cr_assert_eq(after.in_flight, 0);
+	cr_assert_eq(after.srtt_ns, before.srtt_ns,
+		     "srtt %llu ns, was %llu: a sample of the backoff",
+		     (unsigned long long)after.srtt_ns,
+		     (unsigned long long)before.srtt_ns);
+	finish(&p, c, l);
+}
+
 Test(tcp, zero_copy_peek_and_consume)
 {
 	struct peer p = peer_new();
@@ -647,8 +764,8 @@ Test(tcp, retransmission_timeout_backs_off_and_gives_up)
 	cr_assert_eq(info.cwnd, info.mss, "one segment after a timeout");
 	advance(&p, 3600 * TERN_NSEC_PER_SEC);
 	n = sent_count(&p);
-	/* 1 + 12 resends, then an RST. */
-	cr_assert_eq(n, 14, "sent %u", n);
+	/* 1 + 15 resends (tcp_retries), then an RST. */
+	cr_assert_eq(n, 17, "sent %u", n);
 	cr_assert(last_seg(&p).h.flags & TERN_TCP_RST);
 	cr_assert_eq(tern_tcp_error(c), -TERN_ETIMEDOUT);
 	cr_assert_eq(tern_tcp_send(c, "x", 1, p.t->now), -TERN_ETIMEDOUT);

@@ -216,6 +216,9 @@ static void ack_advance(struct tern_tcp *c, const struct tcp_seg *seg,
 	c->snd_una = ack;
 	if (tern_seq_lt(c->snd_nxt, ack))
 		c->snd_nxt = ack;
+	c->rxt_watch = false; /* the resend of the old snd_una arrived */
+	if (c->n_sacked)
+		tcp_sack_prune(c);
 	c->backoff = 0;
 	if (c->in_recovery) {
 		if (tern_seq_geq(ack, c->recover)) {
@@ -224,8 +227,10 @@ static void ack_advance(struct tern_tcp *c, const struct tcp_seg *seg,
 					   tcp_in_flight(c) + c->mss);
 			c->in_recovery = false;
 			c->dupacks = 0;
-		} else {
-			/* Partial ACK: the next hole is lost too. */
+		} else if (!c->sack_ok) {
+			/* Partial ACK: the next hole is lost too. SACK
+			 * recovery needs nothing here: tcp_output sends
+			 * what the scoreboard says. */
 			resend_first(c);
 			c->cwnd = c->cwnd > acked ? c->cwnd - acked + c->mss
 						  : c->mss;
@@ -241,24 +246,41 @@ static void ack_advance(struct tern_tcp *c, const struct tcp_seg *seg,
 		tcp_notify(c, TERN_TCP_EV_WRITE);
 }
 
+/* Enters fast recovery (RFC 5681 3.2, RFC 6582; with SACK, RFC 6675). */
+static void enter_recovery(struct tern_tcp *c)
+{
+	NET_STAT(c->net, tcp_fast_retransmits);
+	c->cc->on_loss(c);
+	c->recover = c->snd_max;
+	c->in_recovery = true;
+	c->rtt_timing = false;
+	if (c->sack_ok) {
+		NET_STAT(c->net, tcp_sack_recoveries);
+		tcp_sack_enter_recovery(c);
+	} else {
+		resend_first(c);
+	}
+}
+
+/* True if a loss may start a recovery now: not again for losses of the
+ * window that the last one covered (RFC 6582 4.1). */
+static bool may_recover(const struct tern_tcp *c)
+{
+	return !c->in_recovery && tern_seq_gt(c->snd_una, c->recover);
+}
+
 /* A duplicate ACK (RFC 5681 2): fast retransmit on the third. */
 static void dup_ack(struct tern_tcp *c)
 {
 	NET_STAT(c->net, tcp_dupacks);
 	c->dupacks++;
 	if (c->in_recovery) {
-		c->cwnd += c->mss; /* each dup ACK: a segment left */
+		if (!c->sack_ok)
+			c->cwnd += c->mss; /* each dup ACK: a segment left */
 		return;
 	}
-	/* RFC 6582 4.1: not again for losses of the same window. */
-	if (c->dupacks == 3 && tern_seq_gt(c->snd_una, c->recover)) {
-		NET_STAT(c->net, tcp_fast_retransmits);
-		c->cc->on_loss(c);
-		c->recover = c->snd_max;
-		c->in_recovery = true;
-		c->rtt_timing = false;
-		resend_first(c);
-	}
+	if (c->dupacks == 3 && may_recover(c))
+		enter_recovery(c);
 }
 
 /* The ACK part of a segment in a synchronized state. Returns false if
@@ -268,6 +290,7 @@ static bool ack_input(struct tern_tcp *c, const struct tcp_seg *seg)
 	uint32_t ack = seg->h.ack;
 	uint32_t wnd = seg->wnd << c->snd_wscale;
 	uint32_t max_wnd = TERN_MAX(c->snd_wnd_max, 65535u);
+	bool sacked;
 
 	if (tern_seq_gt(ack, c->snd_max)) {
 		NET_STAT(c->net, tcp_bad_ack);
@@ -279,6 +302,7 @@ static bool ack_input(struct tern_tcp *c, const struct tcp_seg *seg)
 		tcp_send_challenge_ack(c);
 		return false;
 	}
+	sacked = tcp_sack_update(c, &seg->o);
 	if (tern_seq_gt(ack, c->snd_una)) {
 		ack_advance(c, seg, ack);
 	} else if (ack == c->snd_una && seg->len == 0 &&
@@ -286,6 +310,13 @@ static bool ack_input(struct tern_tcp *c, const struct tcp_seg *seg)
 		   tcp_in_flight(c) > 0) {
 		dup_ack(c);
 	}
+	/* RFC 6675 5: a SACK report can show a loss before three duplicate
+	 * ACKs do, and also in ACKs that carry data (which never count as
+	 * duplicates). */
+	if (sacked && tcp_sack_lost(c) && may_recover(c))
+		enter_recovery(c);
+	else if (sacked)
+		tcp_sack_check_resend(c);
 	if (tern_seq_lt(c->snd_wl1, seg->seq) ||
 	    (c->snd_wl1 == seg->seq && tern_seq_leq(c->snd_wl2, ack))) {
 		bool opened = c->snd_wnd == 0 && wnd > 0;
@@ -786,7 +817,12 @@ void tcp_icmp_error(struct tern_net *net, uint32_t src, uint32_t dst,
 			mss -= 12;
 		if (mss >= 88 && mss < c->mss) {
 			c->mss = (uint16_t)mss;
-			c->snd_nxt = c->snd_una; /* resend at the new size */
+			/* Resend at the new size, go-back-N, as after a
+			 * timeout. */
+			c->snd_nxt = c->snd_una;
+			c->recover = c->snd_max;
+			c->in_recovery = false;
+			tcp_sack_clear(c);
 			tcp_output(c);
 		}
 		return;

@@ -39,6 +39,9 @@ enum tcp_timer_job {
 
 struct tcp_cc_ops;
 
+/* Ranges the SACK scoreboard keeps per connection. */
+#define TCP_SACK_SCORE 8
+
 struct tern_tcp {
 	struct tern_list link; /* hash bucket, listener list or free list */
 	struct tern_list child_link; /* the listener's queues */
@@ -100,6 +103,14 @@ struct tern_tcp {
 	uint32_t cwnd, ssthresh;
 	uint32_t dupacks;
 	uint32_t recover; /* NewReno: snd_max when recovery began */
+
+	/* SACK scoreboard (tcp_sack.c): what the peer holds above snd_una. */
+	struct tern_tcp_sack_block sacked[TCP_SACK_SCORE];
+	uint8_t n_sacked;
+	uint32_t sacked_bytes;
+	uint32_t high_rxt; /* RFC 6675 HighRxt: resent up to here */
+	uint32_t rxt_mark; /* snd_max when snd_una was last resent */
+	bool rxt_watch;	   /* ... and that resend is not yet known lost */
 
 	/* Timers on the stack's wheel. */
 	struct tern_timer timer; /* enum tcp_timer_job */
@@ -237,6 +248,46 @@ uint32_t tcp_rcv_window(struct tern_tcp *c);
 
 /* Bytes in flight (snd_nxt - snd_una without SYN and FIN flags). */
 uint32_t tcp_in_flight(const struct tern_tcp *c);
+
+/* Sends one new data segment at snd_nxt if the peer's window has room,
+ * ignoring cwnd (SACK recovery gates with pipe): full-sized unless the
+ * data ends, with the FIN if it is queued after it. Returns the sequence
+ * space sent (0: nothing). */
+uint32_t tcp_output_new_segment(struct tern_tcp *c);
+
+/* ---- tcp_sack.c --------------------------------------------------------- */
+
+/* Forgets the scoreboard (a timeout: the peer may have reneged). */
+void tcp_sack_clear(struct tern_tcp *c);
+
+/* Takes the SACK blocks of an ACK into the scoreboard (blocks outside
+ * (snd_una, snd_max] are counted in tcp_sack_ignored). Returns true if
+ * they reported new data. */
+bool tcp_sack_update(struct tern_tcp *c, const struct tern_tcp_opts *o);
+
+/* Drops what snd_una passed. */
+void tcp_sack_prune(struct tern_tcp *c);
+
+/* RFC 6675 IsLost(snd_una): more than 2 MSS reported above the first
+ * hole. */
+bool tcp_sack_lost(const struct tern_tcp *c);
+
+/* After an ACK: a resend of snd_una is lost once more than 2 MSS sent
+ * after it were reported while snd_una stayed (the lost-retransmission
+ * rule of Linux's old tcp_mark_lost_retrans); NextSeg then sends it
+ * again. */
+void tcp_sack_check_resend(struct tern_tcp *c);
+
+/* RFC 6675 SetPipe: bytes still in the network. */
+uint32_t tcp_sack_pipe(const struct tern_tcp *c);
+
+/* Starts SACK recovery (ssthresh already set): cwnd = ssthresh, resends
+ * the first hole, then what pipe allows. */
+void tcp_sack_enter_recovery(struct tern_tcp *c);
+
+/* In SACK recovery: sends lost holes, new data, then other holes, while
+ * pipe is under cwnd (RFC 6675 NextSeg). */
+void tcp_sack_output(struct tern_tcp *c);
 
 /* ---- tcp_timer.c -------------------------------------------------------- */
 

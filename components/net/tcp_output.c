@@ -359,6 +359,65 @@ static uint32_t next_len(struct tern_tcp *c, uint32_t unsent)
 	return len;
 }
 
+/* Bytes queued at or after snd_nxt. */
+static uint32_t unsent_bytes(const struct tern_tcp *c)
+{
+	return tern_seq_lt(c->snd_nxt, data_end(c)) ? data_end(c) - c->snd_nxt
+						    : 0;
+}
+
+/* Sends what the windows and Nagle allow from snd_nxt, the FIN after the
+ * last of the data. */
+static void send_new_data(struct tern_tcp *c)
+{
+	for (;;) {
+		uint32_t unsent = unsent_bytes(c), len;
+
+		if (unsent == 0) {
+			if (c->fin_queued && c->snd_nxt == data_end(c))
+				send_fin(c, 0);
+			return;
+		}
+		len = next_len(c, unsent);
+		if (len == 0)
+			return;
+		if (c->fin_queued && len == unsent) {
+			send_fin(c, len);
+			return;
+		}
+		tcp_send_segment(
+			c, TERN_TCP_ACK | (len == unsent ? TERN_TCP_PSH : 0),
+			c->snd_nxt, len);
+		c->snd_nxt += len;
+	}
+}
+
+uint32_t tcp_output_new_segment(struct tern_tcp *c)
+{
+	uint32_t unsent = unsent_bytes(c), mss = tcp_send_mss(c);
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+	uint32_t room = tern_seq_gt(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt
+							 : 0;
+	uint32_t len = TERN_MIN(TERN_MIN(unsent, mss), room);
+
+	if (unsent == 0) {
+		if (!c->fin_queued || c->snd_nxt != data_end(c))
+			return 0;
+		send_fin(c, 0);
+		return 1;
+	}
+	if (len == 0 || (len < mss && len < unsent))
+		return 0; /* no slivers */
+	if (c->fin_queued && len == unsent) {
+		send_fin(c, len);
+		return len + 1;
+	}
+	tcp_send_segment(c, TERN_TCP_ACK | (len == unsent ? TERN_TCP_PSH : 0),
+			 c->snd_nxt, len);
+	c->snd_nxt += len;
+	return len;
+}
+
 void tcp_output(struct tern_tcp *c)
 {
 	uint32_t unsent = 0;
@@ -393,29 +452,11 @@ void tcp_output(struct tern_tcp *c)
 	default:
 		return;
 	}
-	for (;;) {
-		uint32_t len;
-
-		unsent = tern_seq_lt(c->snd_nxt, data_end(c))
-				 ? data_end(c) - c->snd_nxt
-				 : 0;
-		if (unsent == 0) {
-			if (c->fin_queued && c->snd_nxt == data_end(c))
-				send_fin(c, 0);
-			break;
-		}
-		len = next_len(c, unsent);
-		if (len == 0)
-			break;
-		if (c->fin_queued && len == unsent) {
-			send_fin(c, len);
-			break;
-		}
-		tcp_send_segment(
-			c, TERN_TCP_ACK | (len == unsent ? TERN_TCP_PSH : 0),
-			c->snd_nxt, len);
-		c->snd_nxt += len;
-	}
+	if (c->in_recovery && c->sack_ok)
+		tcp_sack_output(c);
+	else
+		send_new_data(c);
+	unsent = unsent_bytes(c);
 	if (c->ack_now)
 		tcp_send_ack(c);
 	/* A zero window with nothing in flight: probe it (persist). */

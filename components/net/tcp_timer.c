@@ -116,6 +116,10 @@ static void rto_fired(struct tern_tcp *c)
 	c->cc->on_timeout(c);
 	c->in_recovery = false;
 	c->dupacks = 0;
+	tcp_sack_clear(c); /* RFC 2018 8: the peer may have reneged */
+	/* No fast recovery for losses of this window: go-back-N resends it
+	 * (RFC 6582 3.2 (4), RFC 6675 5.1). */
+	c->recover = c->snd_max;
 	c->rtt_timing = false; /* Karn: no sample from a resent segment */
 	c->timed_out = true;
 	c->ts_rexmit = tcp_ts_now(c);

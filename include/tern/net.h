@@ -229,16 +229,20 @@ struct tern_net_stats {
 	uint64_t tcp_conn_table_full;	/* no connection left in the pool */
 	uint64_t tcp_tw_reused;		/* TIME_WAIT entries taken for new */
 	uint64_t tcp_active_opens, tcp_passive_opens;
-	uint64_t tcp_resets;	       /* connections ended by a reset */
-	uint64_t tcp_timeouts;	       /* connections ended by timeouts */
-	uint64_t tcp_retransmits;      /* segments sent again */
-	uint64_t tcp_rto_fired;	       /* retransmission timeouts */
-	uint64_t tcp_fast_retransmits; /* triple duplicate ACKs */
-	uint64_t tcp_dupacks;	       /* duplicate ACKs received */
-	uint64_t tcp_delayed_acks;     /* ACKs sent by the delayed-ACK timer */
-	uint64_t tcp_window_probes;    /* zero-window probes sent */
-	uint64_t tcp_nobuf;	       /* segments not sent: no buffer */
-	uint64_t tcp_icmp_errors;      /* ICMP errors that reached a conn */
+	uint64_t tcp_resets;		/* connections ended by a reset */
+	uint64_t tcp_timeouts;		/* connections ended by timeouts */
+	uint64_t tcp_retransmits;	/* segments sent again */
+	uint64_t tcp_rto_fired;		/* retransmission timeouts */
+	uint64_t tcp_fast_retransmits;	/* loss recoveries entered */
+	uint64_t tcp_sack_recoveries;	/* ... of them driven by SACK */
+	uint64_t tcp_sack_retransmits;	/* holes resent in SACK recovery */
+	uint64_t tcp_sack_lost_rexmits; /* resends found lost (SACK) */
+	uint64_t tcp_sack_ignored;	/* SACK blocks outside the flight */
+	uint64_t tcp_dupacks;		/* duplicate ACKs received */
+	uint64_t tcp_delayed_acks;	/* ACKs sent by the delayed-ACK timer */
+	uint64_t tcp_window_probes;	/* zero-window probes sent */
+	uint64_t tcp_nobuf;		/* segments not sent: no buffer */
+	uint64_t tcp_icmp_errors;	/* ICMP errors that reached a conn */
 };
 
 /* One interface: a device plus its IPv4 configuration (private fields;

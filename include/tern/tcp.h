@@ -18,9 +18,12 @@
  *
  * Features, all on by default: MSS (clamped to the route's MTU), window
  * scaling and timestamps with PAWS (RFC 7323), SACK-permitted and SACK
- * blocks sent for out-of-order data (RFC 2018), RTO per RFC 6298 (Karn,
- * exponential backoff, cfg.tcp_rto_min_ns floor), fast retransmit and
- * NewReno recovery (RFC 5681, RFC 6582), delayed ACK (every second full
+ * blocks both ways (RFC 2018: sent for out-of-order data, the latest
+ * first; received into a scoreboard that drives SACK-based loss recovery,
+ * RFC 6675, with lost resends found again), RTO per RFC 6298 (Karn, also
+ * for timestamp echoes; exponential backoff, cfg.tcp_rto_min_ns floor),
+ * fast retransmit and NewReno recovery without SACK (RFC 5681, RFC
+ * 6582), delayed ACK (every second full
  * segment, or cfg.tcp_delack_ns), Nagle (tern_tcp_set_nodelay turns it
  * off), zero-window probes, silly-window avoidance on both sides, ISNs per
  * RFC 6528 (SipHash of the 4-tuple under a key drawn from the stack's seed,

@@ -797,6 +797,94 @@ Test(tcp, fast_retransmit_on_third_duplicate_ack)
 	finish(&p, c, l);
 }
 
+/* B acknowledges ack with SACK blocks [starts[i], ends[i]). */
+static void peer_sack(struct peer *p, uint32_t ack, const uint32_t *starts,
+		      const uint32_t *ends, unsigned n)
+{
+	struct tern_tcp_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.present = TERN_TCP_HAS_TS | TERN_TCP_HAS_SACK;
+	o.ts_val = p->ts_val;
+	o.ts_ecr = p->ts_ecr;
+	o.n_sack = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		o.sack[i].start = starts[i];
+		o.sack[i].end = ends[i];
+	}
+	p->ack = ack;
+	peer_send_opts(p, TERN_TCP_ACK, NULL, 0, &o);
+}
+
+Test(tcp, sack_recovery_resends_only_the_holes)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	static uint8_t data[10 * 1448];
+	const uint32_t mss = 1448;
+	uint32_t first, st[2], en[2];
+	struct seen s;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13);
+	tern_tcp_set_nodelay(c, true);
+	tern_tcp_send(c, data, sizeof(data), p.t->now);
+	cr_assert_eq(sent_count(&p), 10);
+	first = sent_seg(&p, 0).h.seq;
+	clear(&p);
+	/* Segment 1 lost; 2..4 arrived: more than 2 MSS above the hole is
+	 * a loss at once (RFC 6675 IsLost), no three duplicates needed. */
+	st[0] = first + 2 * mss;
+	en[0] = first + 5 * mss;
+	peer_sack(&p, first + mss, st, en, 1);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_sack_recoveries"), 1);
+	cr_assert_eq(sent_count(&p), 1, "only the hole, pipe is full");
+	s = last_seg(&p);
+	cr_assert_eq(s.h.seq, first + mss);
+	cr_assert_eq(s.len, mss);
+	cr_assert_eq(memcmp(s.data, data + mss, mss), 0);
+	clear(&p);
+	/* Segment 5 lost too; 6..9 arrived. */
+	st[1] = first + 6 * mss;
+	en[1] = first + 10 * mss;
+	peer_sack(&p, first + mss, st, en, 2);
+	cr_assert_eq(sent_count(&p), 1, "the second hole, nothing sacked");
+	s = last_seg(&p);
+	cr_assert_eq(s.h.seq, first + 5 * mss);
+	cr_assert_eq(memcmp(s.data, data + 5 * mss, mss), 0);
+	clear(&p);
+	/* Both holes filled: recovery ends, the ring is empty. */
+	peer_sack(&p, first + 10 * mss, NULL, NULL, 0);
+	cr_assert_eq(sent_count(&p), 0);
+	cr_assert_eq(tern_tcp_writable(c), 64 * 1024);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_sack_retransmits"), 2);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_retransmits"), 2);
+	finish(&p, c, l);
+}
+
+Test(tcp, sack_blocks_outside_the_flight_are_ignored)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	static uint8_t data[4 * 1448];
+	uint32_t first, st[2], en[2];
+
+	tern_tcp_set_nodelay(c, true);
+	tern_tcp_send(c, data, sizeof(data), p.t->now);
+	first = sent_seg(&p, 0).h.seq;
+	clear(&p);
+	/* Beyond what was sent, and below the ACK (a D-SACK). */
+	st[0] = first + 5 * 1448;
+	en[0] = first + 9 * 1448;
+	st[1] = first - 100;
+	en[1] = first;
+	peer_sack(&p, first, st, en, 2);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_sack_ignored"), 2);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_sack_recoveries"), 0);
+	cr_assert_eq(sent_count(&p), 0);
+	finish(&p, c, l);
+}
+
 Test(tcp, zero_window_is_probed)
 {
 	struct peer p = peer_new();

@@ -323,7 +323,7 @@ void tcp_conn_defaults(struct tern_tcp *c)
 	c->rto = cfg->tcp_rto_init_ns;
 	c->mss = 536; /* RFC 9293 3.7.1 until the peer says */
 	c->peer_mss = 536;
-	c->cc = &tcp_newreno;
+	c->cc = &tcp_cubic;
 	c->ts_offset = (uint32_t)tern_rand_u64(&c->net->rand);
 	/* The shift that lets the whole receive buffer be advertised. */
 	while (c->rcv_wscale < TERN_TCP_WSCALE_MAX &&
@@ -680,6 +680,32 @@ void tern_tcp_set_nodelay(struct tern_tcp *c, bool on)
 	c->nodelay = on;
 }
 
+int tern_tcp_set_cc(struct tern_tcp *c, const char *name)
+{
+	static const struct tcp_cc_ops *const all[] = { &tcp_cubic,
+							&tcp_newreno };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (strcmp(all[i]->name, name) != 0)
+			continue;
+		if (all[i] != c->cc) {
+			/* Keep the window; the new controller starts its
+			 * own state from there. */
+			uint32_t cwnd = c->cwnd, ssthresh = c->ssthresh;
+
+			c->cc = all[i];
+			c->cc->init(c);
+			if (c->state != TERN_TCP_SYN_SENT &&
+			    c->state != TERN_TCP_LISTEN) {
+				c->cwnd = cwnd;
+				c->ssthresh = ssthresh;
+			}
+		}
+		return 0;
+	}
+	return -TERN_EINVAL;
+}
+
 void tern_tcp_endpoints(const struct tern_tcp *c, uint32_t *laddr,
 			uint16_t *lport, uint32_t *raddr, uint16_t *rport)
 {
@@ -698,6 +724,7 @@ void tern_tcp_get_info(const struct tern_tcp *c, struct tern_tcp_info *info)
 	memset(info, 0, sizeof(*info));
 	info->state = c->state;
 	info->mss = c->mss;
+	info->cc = c->cc->name;
 	info->cwnd = c->cwnd;
 	info->ssthresh = c->ssthresh;
 	info->snd_wnd = c->snd_wnd;

@@ -87,6 +87,10 @@ static void take_syn_opts(struct tern_tcp *c, const struct tcp_seg *seg)
 	uint32_t mtu_mss = c->rt.ifc->dev->mtu - TERN_IPV4_HLEN - TERN_TCP_HLEN;
 
 	c->peer_mss = (o->present & TERN_TCP_HAS_MSS) && o->mss ? o->mss : 536;
+	/* A tiny MSS would make every byte a segment (and leave no room
+	 * for the options): hold it to a floor, as Linux's tcp_min_snd_mss
+	 * does (found by fuzz_tcp: an MSS of 1). */
+	c->peer_mss = TERN_MAX(c->peer_mss, (uint16_t)TCP_MIN_MSS);
 	c->mss = (uint16_t)TERN_MIN((uint32_t)c->peer_mss, mtu_mss);
 	c->mss = TERN_MIN(c->mss, (uint16_t)(c->net->cfg.pkt_buf_size -
 					     TERN_NET_HEADROOM));
@@ -237,7 +241,8 @@ static void ack_advance(struct tern_tcp *c, const struct tcp_seg *seg,
 		}
 	} else {
 		c->dupacks = 0;
-		c->cc->on_ack(c, acked);
+		if (data > 0) /* a SYN or FIN grows no window */
+			c->cc->on_ack(c, data);
 	}
 	/* RFC 6298 5.3: restart the timer on new data acknowledged. */
 	if (c->job == TJ_RTO)
@@ -815,7 +820,7 @@ void tcp_icmp_error(struct tern_net *net, uint32_t src, uint32_t dst,
 
 		if (c->ts_ok && mss)
 			mss -= 12;
-		if (mss >= 88 && mss < c->mss) {
+		if (mss >= TCP_MIN_MSS && mss < c->mss) {
 			c->mss = (uint16_t)mss;
 			/* Resend at the new size, go-back-N, as after a
 			 * timeout. */

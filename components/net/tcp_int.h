@@ -39,6 +39,10 @@ enum tcp_timer_job {
 
 struct tcp_cc_ops;
 
+/* The smallest MSS we send with, whatever the peer or ICMP says: room
+ * for 12 bytes of timestamps and 28 of SACK blocks, and some data. */
+#define TCP_MIN_MSS 88
+
 /* Ranges the SACK scoreboard keeps per connection. */
 #define TCP_SACK_SCORE 8
 
@@ -100,6 +104,12 @@ struct tern_tcp {
 
 	/* Congestion control. */
 	const struct tcp_cc_ops *cc;
+	struct {
+		uint32_t w_max, w_last_max; /* bytes */
+		uint32_t origin, w_est;	    /* bytes */
+		uint32_t k_ms;
+		uint64_t epoch; /* ns; 0 until the first ACK after a loss */
+	} cubic;
 	uint32_t cwnd, ssthresh;
 	uint32_t dupacks;
 	uint32_t recover; /* NewReno: snd_max when recovery began */
@@ -315,7 +325,13 @@ void tcp_enter_time_wait(struct tern_tcp *c);
 void tcp_timer_fired(struct tern_timer *t, uint64_t now);
 void tcp_delack_fired(struct tern_timer *t, uint64_t now);
 
-/* ---- tcp_cc.c ----------------------------------------------------------- */
+/* ---- tcp_newreno.c, tcp_cubic.c ----------------------------------------- */
+
+/* RFC 6928's initial window: min(10 MSS, max(2 MSS, 14600 bytes)). */
+static inline uint32_t tcp_initial_window(const struct tern_tcp *c)
+{
+	return TERN_MIN(10u * c->mss, TERN_MAX(2u * c->mss, 14600u));
+}
 
 /* A congestion controller (per connection). All sizes in bytes. */
 struct tcp_cc_ops {
@@ -331,5 +347,6 @@ struct tcp_cc_ops {
 };
 
 extern const struct tcp_cc_ops tcp_newreno;
+extern const struct tcp_cc_ops tcp_cubic; /* tcp_cubic.c, the default */
 
 #endif

@@ -23,7 +23,8 @@
  * RFC 6675, with lost resends found again), RTO per RFC 6298 (Karn, also
  * for timestamp echoes; exponential backoff, cfg.tcp_rto_min_ns floor),
  * fast retransmit and NewReno recovery without SACK (RFC 5681, RFC
- * 6582), delayed ACK (every second full
+ * 6582), CUBIC congestion control (RFC 9438; NewReno per socket with
+ * tern_tcp_set_cc), delayed ACK (every second full
  * segment, or cfg.tcp_delack_ns), Nagle (tern_tcp_set_nodelay turns it
  * off), zero-window probes, silly-window avoidance on both sides, ISNs per
  * RFC 6528 (SipHash of the 4-tuple under a key drawn from the stack's seed,
@@ -176,6 +177,11 @@ TERN_API void tern_tcp_set_notify(struct tern_tcp *c, tern_tcp_notify_fn fn,
 /* Turns Nagle's algorithm off (on) or back on (off). */
 TERN_API void tern_tcp_set_nodelay(struct tern_tcp *c, bool on);
 
+/* Picks c's congestion control by name: "cubic" (RFC 9438, the default)
+ * or "newreno" (RFC 5681/6582). The window carries over. Returns 0 or
+ * -TERN_EINVAL for another name. */
+TERN_API int tern_tcp_set_cc(struct tern_tcp *c, const char *name);
+
 /* The addresses and ports of c (any out pointer may be NULL). */
 TERN_API void tern_tcp_endpoints(const struct tern_tcp *c, uint32_t *laddr,
 				 uint16_t *lport, uint32_t *raddr,
@@ -185,6 +191,7 @@ TERN_API void tern_tcp_endpoints(const struct tern_tcp *c, uint32_t *laddr,
 struct tern_tcp_info {
 	enum tern_tcp_state state;
 	uint32_t mss;	      /* payload bytes per segment we send */
+	const char *cc;	      /* congestion control: "cubic", "newreno" */
 	uint32_t cwnd;	      /* congestion window, bytes */
 	uint32_t ssthresh;    /* bytes */
 	uint32_t snd_wnd;     /* the peer's window, bytes, scaled */

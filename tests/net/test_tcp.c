@@ -277,6 +277,30 @@ Test(tcp, passive_open_negotiates_options)
 	finish(&p, c, l);
 }
 
+Test(tcp, tiny_peer_mss_is_held_to_a_floor)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c;
+	struct tern_tcp_info info;
+	struct tern_tcp_opts o;
+	struct seen s;
+
+	cr_assert_eq(tern_tcp_listen(&p.t->net, 0, A_PORT, 8, &l), 0);
+	memset(&o, 0, sizeof(o));
+	o.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_TS;
+	o.mss = 1; /* found by fuzz_tcp: every byte a segment, no room */
+	o.ts_val = p.ts_val;
+	peer_send_opts(&p, TERN_TCP_SYN, NULL, 0, &o);
+	s = last_seg(&p);
+	p.seq++;
+	p.ack = s.h.seq + 1;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tern_tcp_accept(l, &c), 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.mss, 88 - 12, "the 88-byte floor less timestamps");
+	finish(&p, c, l);
+}
+
 Test(tcp, passive_open_without_options)
 {
 	struct peer p = peer_new();
@@ -882,6 +906,22 @@ Test(tcp, sack_blocks_outside_the_flight_are_ignored)
 	cr_assert_eq(tnet_stat(&p.t->net, "tcp_sack_ignored"), 2);
 	cr_assert_eq(tnet_stat(&p.t->net, "tcp_sack_recoveries"), 0);
 	cr_assert_eq(sent_count(&p), 0);
+	finish(&p, c, l);
+}
+
+Test(tcp, cubic_by_default_and_newreno_by_name)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	struct tern_tcp_info info;
+
+	tern_tcp_get_info(c, &info);
+	cr_assert_str_eq(info.cc, "cubic");
+	cr_assert_eq(tern_tcp_set_cc(c, "newreno"), 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert_str_eq(info.cc, "newreno");
+	cr_assert_eq(info.cwnd, 10 * 1448, "the window carries over");
+	cr_assert_eq(tern_tcp_set_cc(c, "bbr"), -TERN_EINVAL);
 	finish(&p, c, l);
 }
 

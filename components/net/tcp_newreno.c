@@ -1,8 +1,9 @@
 /*
- * tcp_cc.c - congestion control behind struct tcp_cc_ops: NewReno (RFC
- * 5681 with RFC 6582's recovery). tcp_input.c drives the recovery itself
- * (entering on the third duplicate ACK, partial and full ACKs); the ops
- * say how the window grows and shrinks.
+ * tcp_newreno.c - NewReno congestion control behind struct tcp_cc_ops
+ * (RFC 5681 with RFC 6582's recovery; tern_tcp_set_cc "newreno").
+ * tcp_input.c drives the recovery itself (entering on the third duplicate
+ * ACK or a SACK report, partial and full ACKs); the ops say how the window
+ * grows and shrinks.
  *
  *   initial window   min(10 * MSS, max(2 * MSS, 14600)) (RFC 6928)
  *   slow start       cwnd += min(acked, MSS) per ACK while cwnd < ssthresh
@@ -15,9 +16,7 @@
 
 static void newreno_init(struct tern_tcp *c)
 {
-	uint32_t mss = c->mss;
-
-	c->cwnd = TERN_MIN(10 * mss, TERN_MAX(2 * mss, 14600u));
+	c->cwnd = tcp_initial_window(c);
 	c->ssthresh = 0xffffffffu;
 }
 

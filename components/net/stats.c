@@ -124,6 +124,8 @@ static const struct tern_counter_name names[] = {
 	S(tcp_dupacks),
 	S(tcp_delayed_acks),
 	S(tcp_window_probes),
+	S(tcp_keepalive_probes),
+	S(tcp_keepalive_timeouts),
 	S(tcp_nobuf),
 	S(tcp_icmp_errors),
 };

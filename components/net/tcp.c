@@ -206,6 +206,7 @@ struct tern_tcp *tcp_conn_alloc(struct tern_net *net)
 	c->net = net;
 	c->buf = buf;
 	c->buf_cap = net->cfg.tcp_sndbuf;
+	c->rcvbuf = net->cfg.tcp_rcvbuf;
 	c->in_use = true;
 	tern_list_init(&c->link);
 	tern_list_init(&c->child_link);
@@ -538,7 +539,7 @@ static void window_update(struct tern_tcp *c)
 {
 	uint32_t adv = c->rcv_adv - c->rcv_nxt;
 	uint32_t now_wnd = tcp_rcv_window(c);
-	uint32_t step = TERN_MIN(2u * c->mss, c->net->cfg.tcp_rcvbuf / 2);
+	uint32_t step = TERN_MIN(2u * c->mss, c->rcvbuf / 2);
 
 	if (c->state == TERN_TCP_CLOSED || c->state == TERN_TCP_LISTEN ||
 	    c->state == TERN_TCP_SYN_SENT)
@@ -678,6 +679,43 @@ void tern_tcp_set_notify(struct tern_tcp *c, tern_tcp_notify_fn fn, void *ctx)
 void tern_tcp_set_nodelay(struct tern_tcp *c, bool on)
 {
 	c->nodelay = on;
+}
+
+int tern_tcp_set_buffers(struct tern_tcp *c, uint32_t sndbuf, uint32_t rcvbuf)
+{
+	const struct tern_net_config *cfg = &c->net->cfg;
+
+	if (sndbuf > cfg->tcp_sndbuf || rcvbuf > cfg->tcp_rcvbuf)
+		return -TERN_EINVAL;
+	if (sndbuf) {
+		if (sndbuf < 1024 || c->buf_len > 0)
+			return -TERN_EINVAL;
+		c->buf_cap = sndbuf;
+		c->buf_head = 0;
+	}
+	if (rcvbuf) {
+		if (rcvbuf < 1024)
+			return -TERN_EINVAL;
+		c->rcvbuf = rcvbuf;
+	}
+	return 0;
+}
+
+int tern_tcp_set_keepalive(struct tern_tcp *c, uint64_t idle_ns,
+			   uint64_t interval_ns, uint32_t probes)
+{
+	if (idle_ns && (interval_ns == 0 || probes == 0))
+		return -TERN_EINVAL;
+	c->ka_idle = idle_ns;
+	c->ka_interval = interval_ns;
+	c->ka_probes = probes;
+	c->ka_sent = 0;
+	if (!c->last_rx)
+		c->last_rx = c->net->now;
+	if (c->job == TJ_KEEPALIVE)
+		tcp_timer_set(c, TJ_NONE, 0);
+	tcp_timer_rto_check(c);
+	return 0;
 }
 
 int tern_tcp_set_cc(struct tern_tcp *c, const char *name)

@@ -35,6 +35,7 @@ enum tcp_timer_job {
 	TJ_RTO,	      /* SYN, SYN-ACK, data or FIN in flight */
 	TJ_PERSIST,   /* zero window probes */
 	TJ_TIME_WAIT, /* 2 * MSL */
+	TJ_KEEPALIVE, /* idle, nothing in flight, keepalive on */
 };
 
 struct tcp_cc_ops;
@@ -84,6 +85,7 @@ struct tern_tcp {
 
 	/* Receive side. */
 	uint32_t irs, rcv_nxt;
+	uint32_t rcvbuf;  /* bytes the window may offer (<= cfg.tcp_rcvbuf) */
 	uint32_t rcv_adv; /* right edge of the last window advertised */
 	struct tern_list rxq;
 	uint32_t rxq_bytes, rxq_pkts;
@@ -121,6 +123,11 @@ struct tern_tcp {
 	uint32_t high_rxt; /* RFC 6675 HighRxt: resent up to here */
 	uint32_t rxt_mark; /* snd_max when snd_una was last resent */
 	bool rxt_watch;	   /* ... and that resend is not yet known lost */
+
+	/* Keepalive (off while ka_idle is 0). */
+	uint64_t ka_idle, ka_interval; /* ns */
+	uint32_t ka_probes, ka_sent;   /* probes allowed, sent unanswered */
+	uint64_t last_rx;	       /* when the peer was last heard */
 
 	/* Timers on the stack's wheel. */
 	struct tern_timer timer; /* enum tcp_timer_job */

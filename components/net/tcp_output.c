@@ -28,12 +28,11 @@ uint32_t tcp_rcv_window(struct tern_tcp *c)
 {
 	const struct tern_net_config *cfg = &c->net->cfg;
 	uint32_t queued = c->rxq_bytes + c->ooo_bytes;
-	uint32_t space = cfg->tcp_rcvbuf > queued ? cfg->tcp_rcvbuf - queued
-						  : 0;
+	uint32_t space = c->rcvbuf > queued ? c->rcvbuf - queued : 0;
 	uint32_t cur = tern_seq_gt(c->rcv_adv, c->rcv_nxt)
 			       ? c->rcv_adv - c->rcv_nxt
 			       : 0;
-	uint32_t small = TERN_MIN(cfg->tcp_rcvbuf / 2, (uint32_t)c->mss);
+	uint32_t small = TERN_MIN(c->rcvbuf / 2, (uint32_t)c->mss);
 
 	if (c->rxq_pkts >= cfg->tcp_rcv_pkts_max)
 		space = 0;

@@ -1,11 +1,12 @@
 /*
  * tcp_timer.c - TCP's clocks: the retransmission timeout (RFC 6298), the
- * persist timer, TIME_WAIT and the delayed ACK, all entries on the stack's
- * wheel (net->wheel).
+ * persist timer, TIME_WAIT, keepalive and the delayed ACK, all entries on
+ * the stack's wheel (net->wheel).
  *
  * Each connection has two timers: `timer` does one job at a time (RTO
  * while something is in flight; persist while the peer's window is zero
- * and nothing is; 2 * MSL in TIME_WAIT), and `delack` holds back an ACK.
+ * and nothing is; 2 * MSL in TIME_WAIT; keepalive probes when idle with
+ * nothing in flight), and `delack` holds back an ACK.
  *
  * RTO: the first sample R sets SRTT = R and RTTVAR = R / 2; later ones
  * RTTVAR = 3/4 RTTVAR + 1/4 |SRTT - R| and SRTT = 7/8 SRTT + 1/8 R; RTO =
@@ -43,6 +44,22 @@ void tcp_timer_set(struct tern_tcp *c, enum tcp_timer_job job,
 	net_note_deadline(c->net, deadline);
 }
 
+/* When the next keepalive probe is due: an idle period after the peer
+ * was last heard, then every interval while probes go unanswered. */
+static uint64_t keepalive_due(const struct tern_tcp *c)
+{
+	return c->ka_sent ? c->net->now + c->ka_interval
+			  : c->last_rx + c->ka_idle;
+}
+
+/* True if c is open for data both ways or one and keepalive is on. */
+static bool keepalive_wanted(const struct tern_tcp *c)
+{
+	return c->ka_idle && (c->state == TERN_TCP_ESTABLISHED ||
+			      c->state == TERN_TCP_CLOSE_WAIT ||
+			      c->state == TERN_TCP_FIN_WAIT_2);
+}
+
 void tcp_timer_rto_check(struct tern_tcp *c)
 {
 	if (c->job == TJ_TIME_WAIT)
@@ -50,6 +67,8 @@ void tcp_timer_rto_check(struct tern_tcp *c)
 	if (tcp_in_flight(c) == 0) {
 		if (c->job == TJ_RTO)
 			tcp_timer_set(c, TJ_NONE, 0);
+		if (c->job == TJ_NONE && keepalive_wanted(c))
+			tcp_timer_set(c, TJ_KEEPALIVE, keepalive_due(c));
 		return;
 	}
 	if (c->job != TJ_RTO)
@@ -151,6 +170,29 @@ static void persist_fired(struct tern_tcp *c)
 	tcp_timer_set(c, TJ_PERSIST, c->net->now + tcp_rto_now(c));
 }
 
+/* Idle too long: probe with a segment below snd_una (its ACK shows the
+ * peer is alive, RFC 9293 3.8.4), or give up after ka_probes. */
+static void keepalive_fired(struct tern_tcp *c)
+{
+	if (!keepalive_wanted(c) || tcp_in_flight(c) > 0)
+		return;
+	if (c->net->now < c->last_rx + c->ka_idle && c->ka_sent == 0) {
+		tcp_timer_set(c, TJ_KEEPALIVE, keepalive_due(c));
+		return; /* heard from since the timer was set */
+	}
+	if (c->ka_sent >= c->ka_probes) {
+		NET_STAT(c->net, tcp_timeouts);
+		NET_STAT(c->net, tcp_keepalive_timeouts);
+		tcp_send_rst_for(c);
+		tcp_conn_done(c, -TERN_ETIMEDOUT);
+		return;
+	}
+	NET_STAT(c->net, tcp_keepalive_probes);
+	tcp_send_segment(c, TERN_TCP_ACK, c->snd_una - 1, 0);
+	c->ka_sent++;
+	tcp_timer_set(c, TJ_KEEPALIVE, keepalive_due(c));
+}
+
 void tcp_timer_fired(struct tern_timer *t, uint64_t now)
 {
 	struct tern_tcp *c = t->ctx;
@@ -170,6 +212,9 @@ void tcp_timer_fired(struct tern_timer *t, uint64_t now)
 		break;
 	case TJ_TIME_WAIT:
 		tcp_conn_done(c, 0);
+		break;
+	case TJ_KEEPALIVE:
+		keepalive_fired(c);
 		break;
 	case TJ_NONE:
 		break;

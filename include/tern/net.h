@@ -241,8 +241,10 @@ struct tern_net_stats {
 	uint64_t tcp_dupacks;		/* duplicate ACKs received */
 	uint64_t tcp_delayed_acks;	/* ACKs sent by the delayed-ACK timer */
 	uint64_t tcp_window_probes;	/* zero-window probes sent */
-	uint64_t tcp_nobuf;		/* segments not sent: no buffer */
-	uint64_t tcp_icmp_errors;	/* ICMP errors that reached a conn */
+	uint64_t tcp_keepalive_probes;	/* keepalive probes sent */
+	uint64_t tcp_keepalive_timeouts; /* connections ended by them */
+	uint64_t tcp_nobuf;		 /* segments not sent: no buffer */
+	uint64_t tcp_icmp_errors;	 /* ICMP errors that reached a conn */
 };
 
 /* One interface: a device plus its IPv4 configuration (private fields;

@@ -177,6 +177,24 @@ TERN_API void tern_tcp_set_notify(struct tern_tcp *c, tern_tcp_notify_fn fn,
 /* Turns Nagle's algorithm off (on) or back on (off). */
 TERN_API void tern_tcp_set_nodelay(struct tern_tcp *c, bool on);
 
+/* Sizes c's buffers down from the stack's (cfg.tcp_sndbuf and
+ * cfg.tcp_rcvbuf, the most they can be; 0 keeps one as it is): the send
+ * ring (only while it is empty) and the most the receive window offers.
+ * A smaller receive buffer shrinks the window as data is read; the window
+ * scale was chosen for the stack's size. Returns 0, or -TERN_EINVAL for a
+ * size above the stack's or under 1024 bytes, or a non-empty ring. */
+TERN_API int tern_tcp_set_buffers(struct tern_tcp *c, uint32_t sndbuf,
+				  uint32_t rcvbuf);
+
+/* Keepalive (RFC 9293 3.8.4, RFC 1122 4.2.3.6): after idle_ns without a
+ * segment from the peer and with nothing in flight, a probe every
+ * interval_ns; after probes unanswered ones the connection ends with
+ * -TERN_ETIMEDOUT (counted in tcp_keepalive_timeouts). idle_ns 0 turns it
+ * off (the default). Linux's defaults are 7200 s, 75 s and 9. Returns 0,
+ * or -TERN_EINVAL for an interval or count of 0 with keepalive on. */
+TERN_API int tern_tcp_set_keepalive(struct tern_tcp *c, uint64_t idle_ns,
+				    uint64_t interval_ns, uint32_t probes);
+
 /* Picks c's congestion control by name: "cubic" (RFC 9438, the default)
  * or "newreno" (RFC 5681/6582). The window carries over. Returns 0 or
  * -TERN_EINVAL for another name. */

@@ -925,6 +925,75 @@ Test(tcp, cubic_by_default_and_newreno_by_name)
 	finish(&p, c, l);
 }
 
+Test(tcp, keepalive_probes_an_idle_peer_then_gives_up)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	const uint64_t sec = TERN_NSEC_PER_SEC;
+	struct seen s;
+	uint32_t una;
+
+	cr_assert_eq(tern_tcp_set_keepalive(c, 10 * sec, 0, 3), -TERN_EINVAL);
+	cr_assert_eq(tern_tcp_set_keepalive(c, 10 * sec, sec, 3), 0);
+	advance(&p, 10 * sec - MSEC);
+	cr_assert_eq(sent_count(&p), 0, "not before the idle time");
+	advance(&p, MSEC);
+	cr_assert_eq(sent_count(&p), 1);
+	s = last_seg(&p);
+	una = p.ack;
+	cr_assert_eq(s.h.seq, una - 1, "a probe below snd_una");
+	cr_assert_eq(s.len, 0);
+	advance(&p, sec);
+	cr_assert_eq(sent_count(&p), 2, "the next after the interval");
+	/* B answers: quiet again for the whole idle time. */
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	clear(&p);
+	advance(&p, 10 * sec - MSEC);
+	cr_assert_eq(sent_count(&p), 0);
+	/* Now silence: 3 probes a second apart, then a reset. */
+	advance(&p, 4 * sec);
+	cr_assert_eq(sent_count(&p), 4, "3 probes and an RST");
+	cr_assert(last_seg(&p).h.flags & TERN_TCP_RST);
+	cr_assert_eq(tern_tcp_error(c), -TERN_ETIMEDOUT);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_keepalive_probes"), 5);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_keepalive_timeouts"), 1);
+	finish(&p, c, l);
+}
+
+Test(tcp, per_socket_buffers_cap_the_ring_and_the_window)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	static uint8_t data[5000], sink[1448 * 40];
+	struct tern_tcp_info info;
+	struct seen s;
+
+	cr_assert_eq(tern_tcp_set_buffers(c, 1u << 20, 0), -TERN_EINVAL);
+	cr_assert_eq(tern_tcp_set_buffers(c, 512, 0), -TERN_EINVAL);
+	cr_assert_eq(tern_tcp_set_buffers(c, 2048, 8192), 0);
+	cr_assert_eq(tern_tcp_send(c, data, sizeof(data), p.t->now), 2048);
+	cr_assert_eq(tern_tcp_writable(c), 0);
+	cr_assert_eq(tern_tcp_set_buffers(c, 4096, 0), -TERN_EINVAL,
+		     "not with data in the ring");
+	/* B fills the window offered before; what A offers after reading
+	 * is the new, smaller buffer. */
+	for (int i = 0; i < 40; i++) {
+		peer_send(&p, TERN_TCP_ACK, sink, 1448);
+		p.seq += 1448;
+	}
+	cr_assert_eq(tern_tcp_recv(c, sink, sizeof(sink), p.t->now),
+		     (int)sizeof(sink));
+	clear(&p);
+	peer_send(&p, TERN_TCP_ACK, sink, 1448);
+	p.seq += 1448;
+	peer_send(&p, TERN_TCP_ACK, sink, 1448);
+	s = last_seg(&p);
+	tern_tcp_get_info(c, &info);
+	cr_assert_leq((uint32_t)s.h.win << info.rcv_wscale, 8192, "window %u",
+		      (uint32_t)s.h.win << info.rcv_wscale);
+	finish(&p, c, l);
+}
+
 Test(tcp, zero_window_is_probed)
 {
 	struct peer p = peer_new();

@@ -92,6 +92,7 @@ int tcp_init(struct tern_net *net)
 	draw_key(net, &t->hash_key);
 	draw_key(net, &t->isn_key);
 	draw_key(net, &t->port_key);
+	draw_key(net, &t->cookie_key);
 	t->next_port = (uint32_t)tern_rand_u64(&net->rand);
 	net->tcp = t;
 	return 0;

@@ -127,13 +127,22 @@ static void listen_input(struct tern_tcp *l, const struct ip_rx *rx,
 	}
 	if (!(seg->h.flags & SYN))
 		return;
-	if (l->syn_len >= l->backlog || l->accept_len >= l->backlog) {
+	if (l->accept_len >= l->backlog) {
 		NET_STAT(net, tcp_listen_overflow);
 		return;
 	}
-	c = tcp_conn_alloc(net);
-	if (!c)
+	/* A full SYN queue or connection table: answer with a cookie and
+	 * keep nothing (RFC 4987 3.6). */
+	if (l->syn_len >= l->backlog) {
+		NET_STAT(net, tcp_listen_overflow);
+		tcp_cookie_send_synack(l, rx, seg);
 		return;
+	}
+	c = tcp_conn_alloc(net);
+	if (!c) {
+		tcp_cookie_send_synack(l, rx, seg);
+		return;
+	}
 	if (ip_route(net, seg->src, (int)rx->ifc->index, &c->rt) < 0) {
 		c->user_closed = true;
 		tcp_conn_done(c, 0);
@@ -645,10 +654,18 @@ static bool synchronized_input(struct tern_tcp *c, const struct ip_rx *rx,
 	}
 	if (!acceptable(c, seg)) {
 		NET_STAT(c->net, tcp_bad_seq);
-		if (!(f & RST)) {
-			c->ack_now = true;
-			tcp_output(c);
+		if (f & RST)
+			return false;
+		/* A SYN draws a challenge ACK (RFC 5961 4.2); so does an
+		 * empty segment, rate-limited, which breaks ACK loops and
+		 * blind floods (Linux's tcp_invalid_ratelimit). Old data
+		 * is always answered: its sender lost our ACK. */
+		if ((f & SYN) || (seg->len == 0 && !(f & FIN))) {
+			tcp_send_challenge_ack(c);
+			return false;
 		}
+		c->ack_now = true;
+		tcp_output(c);
 		return false;
 	}
 	if (f & RST) {
@@ -785,13 +802,18 @@ void tcp_input(struct ip_rx *rx, struct tern_pkt *pkt)
 	}
 	if (!c) {
 		l = tcp_lookup_listener(net, seg.dst, seg.h.dport);
-		if (l) {
+		/* The ACK of a SYN-ACK that a cookie stood for. */
+		if (l && (seg.h.flags & (SYN | RST | ACK)) == ACK)
+			c = tcp_cookie_open(l, rx, &seg);
+		if (!c && l) {
 			listen_input(l, rx, &seg);
-		} else {
+			goto drop;
+		}
+		if (!c) {
 			NET_STAT(net, tcp_no_port);
 			tcp_send_reset(net, rx, &seg);
+			goto drop;
 		}
-		goto drop;
 	}
 	if (c->state == TERN_TCP_SYN_SENT)
 		syn_sent_input(c, rx, &seg);

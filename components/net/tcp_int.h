@@ -141,6 +141,7 @@ struct tern_tcp {
 	/* Listener only. */
 	struct tern_list syn_q, accept_q;
 	uint32_t syn_len, accept_len, backlog;
+	uint64_t cookie_until; /* SYN cookies sent lately: check ACKs */
 
 	tern_tcp_notify_fn notify;
 	void *notify_ctx;
@@ -157,7 +158,7 @@ struct tcp_core {
 	uint32_t hash_mask;
 	struct tern_list *hash; /* by 4-tuple, keyed with hash_key */
 	size_t hash_size;
-	struct tern_siphash_key hash_key, isn_key, port_key;
+	struct tern_siphash_key hash_key, isn_key, port_key, cookie_key;
 	uint32_t next_port; /* RFC 6056 algorithm 3's counter */
 };
 
@@ -234,6 +235,11 @@ void tcp_icmp_error(struct tern_net *net, uint32_t src, uint32_t dst,
  * due; arms the retransmission or persist timer as needed. */
 void tcp_output(struct tern_tcp *c);
 
+/* Sends the segment in pkt (data at its TCP header) from src to dst with
+ * DF set, counting it (and an RST); consumes pkt. */
+int tcp_ip_send(struct tern_net *net, const struct ip_route *rt, uint32_t src,
+		uint32_t dst, uint8_t flags, struct tern_pkt *pkt);
+
 /* Sends one segment: flags, the data [seq, seq + len) from the ring, the
  * options for the flags (SYN: MSS, SACK-permitted, timestamps, window
  * scale; else timestamps and SACK blocks). Counts retransmissions (seq
@@ -305,6 +311,19 @@ void tcp_sack_enter_recovery(struct tern_tcp *c);
 /* In SACK recovery: sends lost holes, new data, then other holes, while
  * pipe is under cwnd (RFC 6675 NextSeg). */
 void tcp_sack_output(struct tern_tcp *c);
+
+/* ---- tcp_cookie.c ------------------------------------------------------ */
+
+/* Answers seg (a SYN to the full listener l) with a SYN-ACK whose ISN is a
+ * cookie; keeps no state. */
+void tcp_cookie_send_synack(struct tern_tcp *l, const struct ip_rx *rx,
+			    const struct tcp_seg *seg);
+
+/* If seg (an ACK to listener l, no connection) carries a good cookie,
+ * opens the connection it stands for (ESTABLISHED, on l's accept queue)
+ * and returns it; else NULL (a bad one counted in tcp_syncookies_bad). */
+struct tern_tcp *tcp_cookie_open(struct tern_tcp *l, const struct ip_rx *rx,
+				 const struct tcp_seg *seg);
 
 /* ---- tcp_timer.c -------------------------------------------------------- */
 

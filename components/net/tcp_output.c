@@ -158,11 +158,8 @@ static void ring_copy(const struct tern_tcp *c, uint32_t seq, uint32_t len,
 	memcpy(out + first, c->buf, len - first);
 }
 
-/* Sends the segment in pkt (data at its TCP header) from src to dst with
- * DF set, counting it (and an RST); consumes pkt. */
-static int ip_send(struct tern_net *net, const struct ip_route *rt,
-		   uint32_t src, uint32_t dst, uint8_t flags,
-		   struct tern_pkt *pkt)
+int tcp_ip_send(struct tern_net *net, const struct ip_route *rt, uint32_t src,
+		uint32_t dst, uint8_t flags, struct tern_pkt *pkt)
 {
 	struct ip_tx tx = { .src = src,
 			    .dst = dst,
@@ -222,7 +219,7 @@ static int emit(struct tern_tcp *c, uint8_t flags, uint32_t seq, uint32_t len)
 		c->unacked_segs = 0;
 		tern_timer_cancel(&net->wheel, &c->delack);
 	}
-	return ip_send(net, &c->rt, c->laddr, c->raddr, flags, pkt);
+	return tcp_ip_send(net, &c->rt, c->laddr, c->raddr, flags, pkt);
 }
 
 int tcp_send_segment(struct tern_tcp *c, uint8_t flags, uint32_t seq,
@@ -314,7 +311,7 @@ void tcp_send_reset(struct tern_net *net, const struct ip_rx *rx,
 	tern_tcp_hdr_emit(&h, p);
 	tern_store_be16(p + 16, tern_tcp_cksum(seg->dst, seg->src, p,
 					       TERN_TCP_HLEN, NULL, 0));
-	ip_send(net, &rt, seg->dst, seg->src, h.flags, pkt);
+	tcp_ip_send(net, &rt, seg->dst, seg->src, h.flags, pkt);
 }
 
 /* The sequence number just past the queued data (where the FIN goes). */

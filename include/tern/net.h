@@ -241,7 +241,10 @@ struct tern_net_stats {
 	uint64_t tcp_dupacks;		/* duplicate ACKs received */
 	uint64_t tcp_delayed_acks;	/* ACKs sent by the delayed-ACK timer */
 	uint64_t tcp_window_probes;	/* zero-window probes sent */
-	uint64_t tcp_keepalive_probes;	/* keepalive probes sent */
+	uint64_t tcp_syncookies_sent;  /* SYN-ACKs with a cookie (full queue) */
+	uint64_t tcp_syncookies_ok;    /* connections opened by a cookie */
+	uint64_t tcp_syncookies_bad;   /* drop: an ACK with a bad cookie */
+	uint64_t tcp_keepalive_probes; /* keepalive probes sent */
 	uint64_t tcp_keepalive_timeouts; /* connections ended by them */
 	uint64_t tcp_nobuf;		 /* segments not sent: no buffer */
 	uint64_t tcp_icmp_errors;	 /* ICMP errors that reached a conn */

@@ -29,8 +29,12 @@
  * off), zero-window probes, silly-window avoidance on both sides, ISNs per
  * RFC 6528 (SipHash of the 4-tuple under a key drawn from the stack's seed,
  * plus a 4 us clock), RFC 5961 checks (in-window RST or SYN draws a
- * rate-limited challenge ACK; ACKs outside the sent range are dropped), and
- * flag sets that no stack sends (SYN+FIN, SYN+RST, no flags) are dropped.
+ * rate-limited challenge ACK; ACKs outside the sent range are dropped; an
+ * empty segment outside the window is answered under the same limit), SYN
+ * cookies (RFC 4987) once a listener's SYN queue or the connection pool is
+ * full (such a connection has no window scaling, timestamps or SACK),
+ * keepalive per socket, and flag sets that no stack sends (SYN+FIN,
+ * SYN+RST, no flags) are dropped.
  *
  * Readiness: a hook set with tern_tcp_set_notify is called from inside the
  * stack when something changed (data or end of stream to read, room to

@@ -1048,6 +1048,54 @@ Test(tcp, rst_exact_resets_in_window_challenges_outside_drops)
 	finish(&p, c, l);
 }
 
+/* A blind attacker (RFC 5961 1.2) knows the 4-tuple, not the sequence
+ * numbers: RSTs and SYNs over the whole space at a window's stride, and
+ * data at the right sequence number with guessed ACKs. The connection
+ * survives, no injected byte is read, and challenge ACKs stay under the
+ * limit each second. */
+Test(tcp, blind_injection_fails_and_challenges_stay_limited)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	uint32_t rcv_nxt = p.seq, ack = p.ack;
+	uint8_t buf[16];
+
+	cr_assert_neq(rcv_nxt % 65536, 0, "no probe below hits rcv_nxt");
+	p.ts = false; /* an attacker cannot echo timestamps either */
+	for (uint64_t seq = 0; seq < (1ull << 32); seq += 65536) {
+		p.seq = (uint32_t)seq;
+		peer_send(&p, TERN_TCP_RST, NULL, 0);
+		peer_send(&p, TERN_TCP_SYN, NULL, 0);
+		if (p.t->dev.nsent > TNET_SENT_MAX / 2)
+			clear(&p);
+	}
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_ESTABLISHED);
+	cr_assert_leq(tnet_stat(&p.t->net, "tcp_challenge_acks"), 10,
+		      "at most tcp_challenge_max in this second");
+	cr_assert_gt(tnet_stat(&p.t->net, "tcp_challenge_limited"), 0);
+	/* Data at the right place with ACKs outside what A sent. */
+	p.seq = rcv_nxt;
+	for (uint64_t a = 0; a < (1ull << 32); a += 1u << 24) {
+		p.ack = (uint32_t)a;
+		if (p.ack == ack)
+			continue;
+		peer_send(&p, TERN_TCP_ACK, "EVIL", 4);
+		if (p.t->dev.nsent > TNET_SENT_MAX / 2)
+			clear(&p);
+	}
+	cr_assert_eq(tern_tcp_recv(c, buf, sizeof(buf), p.t->now), -TERN_EAGAIN,
+		     "no injected byte reached the reader");
+	cr_assert_gt(tnet_stat(&p.t->net, "tcp_bad_ack"), 0);
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_ESTABLISHED);
+	/* A second later the real peer's data still flows. */
+	advance(&p, TERN_NSEC_PER_SEC);
+	p.ack = ack;
+	peer_send(&p, TERN_TCP_ACK, "good", 4);
+	cr_assert_eq(tern_tcp_recv(c, buf, sizeof(buf), p.t->now), 4);
+	cr_assert_eq(memcmp(buf, "good", 4), 0);
+	finish(&p, c, l);
+}
+
 Test(tcp, syn_on_established_draws_rate_limited_challenge_acks)
 {
 	struct peer p = peer_new();
@@ -1228,4 +1276,63 @@ Test(tcp, listen_backlog_is_capped)
 	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 3, "listener + 2");
 	cr_assert_eq(tnet_stat(&p.t->net, "tcp_listen_overflow"), 3);
 	finish(&p, NULL, l);
+}
+
+/* RFC 4987: 100,000 SYNs fill the SYN queue and then get cookies; the
+ * stack keeps nothing for them, and a real client still connects. */
+Test(tcp, syn_flood_gets_cookies_and_a_client_still_connects)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c;
+	struct tern_tcp_info info;
+	uint8_t buf[8];
+	struct seen s;
+
+	cr_assert_eq(tern_tcp_listen(&p.t->net, 0, A_PORT, 4, &l), 0);
+	for (uint32_t i = 0; i < 100000; i++) {
+		p.port = (uint16_t)(1024 + i % 60000);
+		p.seq = i * 7919u;
+		peer_syn(&p);
+		if (p.t->dev.nsent > TNET_SENT_MAX / 2)
+			clear(&p);
+	}
+	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 1 + 4,
+		     "the listener and a full SYN queue, nothing more");
+	/* Ports repeat after 60,000: the 4 queued ones see their SYN again. */
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_syncookies_sent"), 100000 - 8);
+	cr_assert_leq(tern_net_pkts_in_use(&p.t->net), 8);
+	/* A client: its SYN-ACK is a cookie with only an MSS option. */
+	clear(&p);
+	p.port = 65000;
+	p.seq = B_ISN;
+	peer_syn(&p);
+	s = last_seg(&p);
+	cr_assert_eq(s.h.flags, TERN_TCP_SYN | TERN_TCP_ACK);
+	cr_assert_eq(s.o.present, TERN_TCP_HAS_MSS);
+	cr_assert_eq(s.o.mss, 1460);
+	/* A wrong cookie is refused ... */
+	p.seq = B_ISN + 1;
+	p.ack = s.h.seq + 2;
+	p.ts = false;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_syncookies_bad"), 1);
+	cr_assert(last_seg(&p).h.flags & TERN_TCP_RST);
+	/* ... the right one opens the connection, data and all. */
+	p.ack = s.h.seq + 1;
+	peer_send(&p, TERN_TCP_ACK | TERN_TCP_PSH, "hello", 5);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_syncookies_ok"), 1);
+	cr_assert_eq(tern_tcp_accept(l, &c), 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.state, TERN_TCP_ESTABLISHED);
+	cr_assert_eq(info.mss, 1460);
+	cr_assert(!info.ts && !info.sack && info.rcv_wscale == 0);
+	cr_assert_eq(tern_tcp_recv(c, buf, sizeof(buf), p.t->now), 5);
+	cr_assert_eq(memcmp(buf, "hello", 5), 0);
+	/* A cookie is good for two 64 s periods at most. */
+	advance(&p, 129 * TERN_NSEC_PER_SEC);
+	p.port = 65001;
+	p.ack = s.h.seq + 1;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_syncookies_ok"), 1);
+	finish(&p, c, l);
 }

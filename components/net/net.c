@@ -130,6 +130,7 @@ int tern_net_init(struct tern_net *net, const struct tern_net_config *cfg)
 	tern_list_init(&net->ping_socks);
 	tern_rand_seed(&net->rand, net->cfg.seed);
 	net->ip_id = (uint16_t)tern_rand_u64(&net->rand);
+	net_ports_init(net);
 	net->icmp_tokens = (uint64_t)net->cfg.icmp_err_burst *
 			   (TERN_NSEC_PER_SEC / net->cfg.icmp_err_rate);
 	net->deadline = TERN_NO_DEADLINE;

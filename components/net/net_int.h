@@ -62,6 +62,20 @@ struct ip_tx {
 /* Lowers the cached deadline to t if t is earlier. */
 void net_note_deadline(struct tern_net *net, uint64_t t);
 
+/* ---- ports.c ------------------------------------------------------------ */
+
+/* Draws the ephemeral-port key and counter from net's generator. */
+void net_ports_init(struct tern_net *net);
+
+/* A free ephemeral port for laddr talking to raddr:rport (0 and 0 for a
+ * socket with no peer): the first from RFC 6056 algorithm 3's sequence
+ * that taken(net, port, ctx) says is free; 0 if every one is taken. */
+uint16_t net_ephemeral_port(struct tern_net *net, uint32_t laddr,
+			    uint32_t raddr, uint16_t rport,
+			    bool (*taken)(struct tern_net *net, uint16_t port,
+					  const void *ctx),
+			    const void *ctx);
+
 /* Advances the core's time (never backwards). */
 void net_set_now(struct tern_net *net, uint64_t now);
 

@@ -7,10 +7,9 @@
  * of the 4-tuple under a key from the stack's seed, so a peer cannot aim
  * its connections at one bucket. Listeners sit on their own short list.
  *
- * Ephemeral ports follow RFC 6056's algorithm 3: a keyed hash of the
- * addresses and the remote port picks where the search starts in
- * 49152..65535, and a counter moves it on with every connection, so ports
- * toward one peer do not repeat soon and cannot be guessed from another.
+ * Ephemeral ports come from the stack's allocator (ports.c, RFC 6056
+ * algorithm 3, shared with UDP): free means no connection or listener on
+ * the 4-tuple.
  */
 #include <string.h>
 
@@ -19,9 +18,6 @@
 #include "tern/udp.h"
 
 #include "tcp_int.h"
-
-#define EPHEMERAL_MIN TERN_UDP_EPHEMERAL_MIN
-#define EPHEMERAL_COUNT (65536u - EPHEMERAL_MIN)
 
 static const char *const state_names[] = {
 	[TERN_TCP_CLOSED] = "CLOSED",
@@ -91,9 +87,7 @@ int tcp_init(struct tern_net *net)
 	}
 	draw_key(net, &t->hash_key);
 	draw_key(net, &t->isn_key);
-	draw_key(net, &t->port_key);
 	draw_key(net, &t->cookie_key);
-	t->next_port = (uint32_t)tern_rand_u64(&net->rand);
 	net->tcp = t;
 	return 0;
 }
@@ -386,23 +380,17 @@ static bool tuple_taken(struct tern_net *net, uint32_t laddr, uint16_t lport,
 	       tcp_lookup_listener(net, laddr, lport) != NULL;
 }
 
-/* RFC 6056 algorithm 3. Returns the port, or 0 if all are taken. */
-static uint16_t ephemeral_port(struct tern_net *net, uint32_t laddr,
-			       uint32_t raddr, uint16_t rport)
+/* The endpoints an ephemeral port is sought for (net_ephemeral_port). */
+struct tuple {
+	uint32_t laddr, raddr;
+	uint16_t rport;
+};
+
+static bool port_taken(struct tern_net *net, uint16_t port, const void *ctx)
 {
-	struct tcp_core *t = net->tcp;
-	uint32_t offset =
-		(uint32_t)tern_siphash_3u32(&t->port_key, laddr, raddr, rport);
+	const struct tuple *t = ctx;
 
-	for (uint32_t i = 0; i < EPHEMERAL_COUNT; i++) {
-		uint16_t port =
-			(uint16_t)(EPHEMERAL_MIN +
-				   (offset + t->next_port++) % EPHEMERAL_COUNT);
-
-		if (!tuple_taken(net, laddr, port, raddr, rport))
-			return port;
-	}
-	return 0;
+	return tuple_taken(net, t->laddr, port, t->raddr, t->rport);
 }
 
 int tern_tcp_connect(struct tern_net *net, uint32_t dst, uint16_t dport,
@@ -422,7 +410,8 @@ int tern_tcp_connect(struct tern_net *net, uint32_t dst, uint16_t dport,
 		return err;
 	if (rt.kind != RT_UNICAST || rt.src == 0)
 		return rt.src == 0 ? -TERN_EHOSTUNREACH : -TERN_EINVAL;
-	lport = ephemeral_port(net, rt.src, dst, dport);
+	lport = net_ephemeral_port(net, rt.src, dst, dport, port_taken,
+				   &(struct tuple){ rt.src, dst, dport });
 	if (lport == 0)
 		return -TERN_EADDRINUSE;
 	c = tcp_conn_alloc(net);

@@ -158,8 +158,7 @@ struct tcp_core {
 	uint32_t hash_mask;
 	struct tern_list *hash; /* by 4-tuple, keyed with hash_key */
 	size_t hash_size;
-	struct tern_siphash_key hash_key, isn_key, port_key, cookie_key;
-	uint32_t next_port; /* RFC 6056 algorithm 3's counter */
+	struct tern_siphash_key hash_key, isn_key, cookie_key;
 };
 
 /* A parsed segment, as tcp_input hands it around. */

@@ -3,8 +3,8 @@
  *
  * Sockets sit in a hash of TERN_NET_UDP_HASH buckets by local port; a
  * lookup scans one bucket and keeps the most specific match (see udp.h).
- * Ephemeral ports follow RFC 6056's simplest algorithm: a random start in
- * 49152..65535, then the next free port.
+ * Ephemeral ports come from the stack's one allocator (ports.c, RFC 6056
+ * algorithm 3), shared with TCP.
  *
  * A received datagram's metadata rides in its buffer's scratch words while
  * it waits in the socket queue:
@@ -18,8 +18,6 @@
 #include "tern/udp.h"
 
 #include "net_int.h"
-
-#define EPHEMERAL_COUNT (65536u - TERN_UDP_EPHEMERAL_MIN)
 
 static struct tern_list *bucket(struct tern_net *net, uint16_t port)
 {
@@ -196,6 +194,12 @@ static bool port_taken(struct tern_net *net, uint32_t addr, uint16_t port)
 	return false;
 }
 
+/* net_ephemeral_port's test: ctx points at the local address. */
+static bool udp_port_taken(struct tern_net *net, uint16_t port, const void *ctx)
+{
+	return port_taken(net, *(const uint32_t *)ctx, port);
+}
+
 int tern_udp_bind(struct tern_udp *s, uint32_t addr, uint16_t port)
 {
 	struct tern_net *net = s->net;
@@ -203,18 +207,8 @@ int tern_udp_bind(struct tern_udp *s, uint32_t addr, uint16_t port)
 	if (s->local_port)
 		return -TERN_EINVAL;
 	if (port == 0) {
-		uint32_t start =
-			(uint32_t)tern_rand_below(&net->rand, EPHEMERAL_COUNT);
-
-		for (uint32_t i = 0; i < EPHEMERAL_COUNT; i++) {
-			uint16_t p = (uint16_t)(TERN_UDP_EPHEMERAL_MIN +
-						(start + i) % EPHEMERAL_COUNT);
-
-			if (!port_taken(net, addr, p)) {
-				port = p;
-				break;
-			}
-		}
+		port = net_ephemeral_port(net, addr, 0, 0, udp_port_taken,
+					  &addr);
 		if (port == 0)
 			return -TERN_EADDRINUSE;
 	} else if (port_taken(net, addr, port)) {

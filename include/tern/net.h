@@ -81,6 +81,7 @@
 #include "tern/list.h"
 #include "tern/pkt.h"
 #include "tern/rand.h"
+#include "tern/siphash.h"
 #include "tern/timer.h"
 
 #define TERN_NET_MAX_IFS 4	 /* interfaces per stack */
@@ -314,6 +315,8 @@ struct tern_net {
 	unsigned batch_depth;
 	uint16_t ip_id;
 	struct tern_rand rand;
+	struct tern_siphash_key port_key; /* ports.c: ephemeral ports */
+	uint32_t port_counter;
 	uint64_t icmp_tokens; /* ns of credit */
 	uint64_t icmp_last;
 	unsigned arp_hint;

@@ -316,6 +316,53 @@ static void tsock_notify(struct tern_tcp *c, unsigned events, void *ctx)
 		tern_waitq_wake_all(s->loop->sched, &s->readers);
 	if (events & (TERN_TCP_EV_WRITE | TERN_TCP_EV_STATE))
 		tern_waitq_wake_all(s->loop->sched, &s->writers);
+	if (s->watch)
+		tern_waitq_wake_all(s->loop->sched, s->watch);
+}
+
+/* Fills every revents; returns how many are non-zero. */
+static int poll_scan(struct tern_tsock_poll *set, unsigned n)
+{
+	int ready = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct tern_tsock *s = set[i].sock;
+		unsigned ev = s->tcp ? tern_tcp_ready(s->tcp)
+				     : TERN_TCP_EV_STATE;
+
+		set[i].revents = ev & (set[i].events | TERN_TCP_EV_STATE);
+		if (ev & TERN_TCP_EV_STATE)
+			set[i].revents |= ev & TERN_TCP_EV_READ;
+		if (set[i].revents)
+			ready++;
+	}
+	return ready;
+}
+
+int tern_tsock_poll(struct tern_tsock_poll *set, unsigned n, uint64_t deadline)
+{
+	struct tern_waitq q;
+	int ready;
+
+	tern_waitq_init(&q);
+	while ((ready = poll_scan(set, n)) == 0) {
+		struct tern_sched *sched = NULL;
+		int err;
+
+		for (unsigned i = 0; i < n; i++) {
+			TERN_ASSERT(!set[i].sock->watch);
+			set[i].sock->watch = &q;
+			sched = set[i].sock->loop->sched;
+		}
+		if (!sched)
+			return 0;
+		err = tern_waitq_wait(sched, &q, deadline);
+		for (unsigned i = 0; i < n; i++)
+			set[i].sock->watch = NULL;
+		if (err == -TERN_ETIMEDOUT)
+			return poll_scan(set, n);
+	}
+	return ready;
 }
 
 /* Makes s the fiber side of core connection c. */
@@ -493,6 +540,8 @@ static void tsock_release(struct tern_tsock *s,
 	s->tcp = NULL;
 	tern_waitq_wake_all(s->loop->sched, &s->readers);
 	tern_waitq_wake_all(s->loop->sched, &s->writers);
+	if (s->watch)
+		tern_waitq_wake_all(s->loop->sched, s->watch);
 }
 
 void tern_tsock_close(struct tern_tsock *s)

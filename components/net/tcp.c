@@ -496,6 +496,25 @@ bool tern_tcp_at_eof(const struct tern_tcp *c)
 	return c->fin_received && c->rxq_bytes == 0;
 }
 
+unsigned tern_tcp_ready(const struct tern_tcp *c)
+{
+	unsigned ev = 0;
+
+	if (c->state == TERN_TCP_LISTEN)
+		return c->accept_len ? TERN_TCP_EV_READ : 0;
+	/* A read or write that would not wait: data, the end, an error. */
+	if (c->rxq_bytes || c->fin_received || c->error ||
+	    c->state == TERN_TCP_CLOSED)
+		ev |= TERN_TCP_EV_READ;
+	if ((can_send(c) && c->state != TERN_TCP_SYN_SENT &&
+	     c->state != TERN_TCP_SYN_RECEIVED && c->buf_len < c->buf_cap) ||
+	    !can_send(c))
+		ev |= TERN_TCP_EV_WRITE;
+	if (c->error || c->state == TERN_TCP_CLOSED)
+		ev |= TERN_TCP_EV_STATE;
+	return ev;
+}
+
 /* What a read returns when no data waits. */
 static int no_data(const struct tern_tcp *c)
 {

@@ -195,6 +195,16 @@ struct tern_tsock {
 	struct tern_tcp *tcp;
 	struct tern_net_loop *loop;
 	struct tern_waitq readers, writers;
+	struct tern_waitq *watch; /* tern_tsock_poll's, while it waits */
+};
+
+/* One socket of a tern_tsock_poll: what to wait for (TERN_TCP_EV_READ,
+ * TERN_TCP_EV_WRITE) and, on return, what it is ready for. */
+struct tern_tsock_poll {
+	struct tern_tsock *sock;
+	unsigned events;
+	unsigned revents; /* set by tern_tsock_poll; STATE and READ always
+			     count when the connection ended or failed */
 };
 
 /* Listens on addr:port (tern_tcp_listen) with s as the listener. Returns
@@ -246,5 +256,14 @@ TERN_API void tern_tsock_close(struct tern_tsock *s);
 
 /* Resets (tern_tcp_abort) and wakes every fiber blocked on s. */
 TERN_API void tern_tsock_abort(struct tern_tsock *s);
+
+/* Waits until one of the n sockets is ready for what its entry asks
+ * (tern_tcp_ready), or deadline: the readiness wait over many sockets
+ * (what poll(2) is for a thread). Sets every entry's revents. A socket
+ * takes part in one tern_tsock_poll at a time; a closed one (tcp NULL)
+ * reports TERN_TCP_EV_STATE. Returns how many entries are ready, 0 at
+ * the deadline. */
+TERN_API int tern_tsock_poll(struct tern_tsock_poll *set, unsigned n,
+			     uint64_t deadline);
 
 #endif

@@ -148,6 +148,13 @@ TERN_API size_t tern_tcp_writable(const struct tern_tcp *c);
 /* True once the peer's FIN arrived and every byte before it was read. */
 TERN_API bool tern_tcp_at_eof(const struct tern_tcp *c);
 
+/* What c is ready for now, as TERN_TCP_EV_* bits: READ if a recv (or, on
+ * a listener, an accept) would not return -TERN_EAGAIN - data, the end of
+ * the stream or an error; WRITE if a send would not - room in the ring,
+ * or an error or shutdown it would report; STATE if the connection
+ * ended. A connection still opening is ready for nothing. */
+TERN_API unsigned tern_tcp_ready(const struct tern_tcp *c);
+
 /* ---- Closing ------------------------------------------------------------ */
 
 /* Half-close: sends FIN after the queued data at time now; receiving goes

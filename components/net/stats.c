@@ -116,6 +116,7 @@ static const struct tern_counter_name names[] = {
 	S(tcp_timeouts),
 	S(tcp_retransmits),
 	S(tcp_rto_fired),
+	S(tcp_tlp_probes),
 	S(tcp_fast_retransmits),
 	S(tcp_sack_recoveries),
 	S(tcp_sack_retransmits),

@@ -254,8 +254,10 @@ static void ack_advance(struct tern_tcp *c, const struct tcp_seg *seg,
 			c->cc->on_ack(c, data);
 	}
 	/* RFC 6298 5.3: restart the timer on new data acknowledged. */
-	if (c->job == TJ_RTO)
+	if (c->job == TJ_RTO || c->job == TJ_TLP)
 		tcp_timer_set(c, TJ_NONE, 0);
+	if (c->tlp_out && tern_seq_geq(ack, c->tlp_high))
+		c->tlp_out = false; /* the probe was answered */
 	if (data > 0)
 		tcp_notify(c, TERN_TCP_EV_WRITE);
 }

@@ -33,6 +33,7 @@
 enum tcp_timer_job {
 	TJ_NONE,
 	TJ_RTO,	      /* SYN, SYN-ACK, data or FIN in flight */
+	TJ_TLP,	      /* data in flight: a tail-loss probe before the RTO */
 	TJ_PERSIST,   /* zero window probes */
 	TJ_TIME_WAIT, /* 2 * MSL */
 	TJ_KEEPALIVE, /* idle, nothing in flight, keepalive on */
@@ -64,6 +65,7 @@ struct tern_tcp {
 	bool rtt_timing;  /* rtt_seq is being timed (no timestamps) */
 	bool in_recovery; /* NewReno fast recovery */
 	bool timed_out;	  /* an RTO fired once: ts_rexmit is set */
+	bool tlp_out;	  /* a tail-loss probe is unanswered (tlp_high) */
 	int error;
 
 	uint32_t laddr, raddr;
@@ -121,6 +123,7 @@ struct tern_tcp {
 	uint8_t n_sacked;
 	uint32_t sacked_bytes;
 	uint32_t high_rxt; /* RFC 6675 HighRxt: resent up to here */
+	uint32_t tlp_high; /* snd_max when the last probe went */
 	uint32_t rxt_mark; /* snd_max when snd_una was last resent */
 	bool rxt_watch;	   /* ... and that resend is not yet known lost */
 

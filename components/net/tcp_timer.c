@@ -60,18 +60,45 @@ static bool keepalive_wanted(const struct tern_tcp *c)
 			      c->state == TERN_TCP_FIN_WAIT_2);
 }
 
+/* RFC 8985 7.2's PTO: two round trips, plus room for a delayed ACK when
+ * one segment is all there is (Linux's 200 ms TCP_DELACK_MAX). */
+static uint64_t tlp_timeout(const struct tern_tcp *c)
+{
+	uint64_t pto = TERN_MAX(2 * c->srtt, 10 * TERN_NSEC_PER_MSEC);
+
+	if (tcp_in_flight(c) <= c->mss)
+		pto = TERN_MAX(pto, c->srtt * 3 / 2 + 200 * TERN_NSEC_PER_MSEC);
+	return pto;
+}
+
+/* True if the next timer should be a tail-loss probe: data in flight
+ * with SACK, a round trip measured, no recovery or probe going on, and a
+ * probe that would come before the RTO (RFC 8985 7.2). */
+static bool tlp_wanted(const struct tern_tcp *c)
+{
+	return c->sack_ok && c->srtt && !c->in_recovery && !c->tlp_out &&
+	       c->backoff == 0 &&
+	       (c->state == TERN_TCP_ESTABLISHED ||
+		c->state == TERN_TCP_CLOSE_WAIT) &&
+	       tlp_timeout(c) < tcp_rto_now(c);
+}
+
 void tcp_timer_rto_check(struct tern_tcp *c)
 {
 	if (c->job == TJ_TIME_WAIT)
 		return;
 	if (tcp_in_flight(c) == 0) {
-		if (c->job == TJ_RTO)
+		if (c->job == TJ_RTO || c->job == TJ_TLP)
 			tcp_timer_set(c, TJ_NONE, 0);
 		if (c->job == TJ_NONE && keepalive_wanted(c))
 			tcp_timer_set(c, TJ_KEEPALIVE, keepalive_due(c));
 		return;
 	}
-	if (c->job != TJ_RTO)
+	if (c->job == TJ_RTO || c->job == TJ_TLP)
+		return;
+	if (tlp_wanted(c))
+		tcp_timer_set(c, TJ_TLP, c->net->now + tlp_timeout(c));
+	else
 		tcp_timer_set(c, TJ_RTO, c->net->now + tcp_rto_now(c));
 }
 
@@ -141,6 +168,7 @@ static void rto_fired(struct tern_tcp *c)
 	c->recover = c->snd_max;
 	c->rtt_timing = false; /* Karn: no sample from a resent segment */
 	c->timed_out = true;
+	c->tlp_out = false;
 	c->ts_rexmit = tcp_ts_now(c);
 	c->snd_nxt = handshake ? c->iss : c->snd_una;
 	/* A FIN-only state falls back to resending the FIN. */
@@ -156,6 +184,25 @@ static void rto_fired(struct tern_tcp *c)
 	}
 	c->job = TJ_NONE;
 	tcp_output(c);
+	tcp_timer_set(c, TJ_RTO, c->net->now + tcp_rto_now(c));
+}
+
+/* The probe timeout (RFC 8985 7.3): one segment, new data if the peer's
+ * window has room, else the last one sent again, so that its ACK (with
+ * SACK blocks) shows what the tail lost; then the RTO as usual. */
+static void tlp_fired(struct tern_tcp *c)
+{
+	NET_STAT(c->net, tcp_tlp_probes);
+	c->tlp_out = true;
+	if (tcp_output_new_segment(c) == 0) {
+		uint32_t end = c->buf_seq + c->buf_len;
+		uint32_t last = tern_seq_lt(c->snd_max, end) ? c->snd_max : end;
+		uint32_t len = TERN_MIN(last - c->snd_una, tcp_send_mss(c));
+
+		if (len > 0)
+			tcp_send_segment(c, TERN_TCP_ACK, last - len, len);
+	}
+	c->tlp_high = c->snd_max;
 	tcp_timer_set(c, TJ_RTO, c->net->now + tcp_rto_now(c));
 }
 
@@ -203,6 +250,9 @@ void tcp_timer_fired(struct tern_timer *t, uint64_t now)
 	switch (job) {
 	case TJ_RTO:
 		rto_fired(c);
+		break;
+	case TJ_TLP:
+		tlp_fired(c);
 		break;
 	case TJ_PERSIST:
 		if (c->snd_wnd == 0)

@@ -656,7 +656,8 @@ Test(tcp, ack_after_timeout_carries_the_highest_sequence_sent)
 	cr_assert_eq(sent_count(&p), 3);
 	first = sent_seg(&p, 0).h.seq;
 	tern_tcp_get_info(c, &info);
-	advance(&p, info.rto_ns);
+	advance(&p, info.rto_ns + 20 * MSEC); /* a tail-loss probe, the RTO */
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rto_fired"), 1);
 	cr_assert_eq(last_seg(&p).h.seq, first, "resent from snd_una");
 	clear(&p);
 	p.seq += 10; /* a hole: A acknowledges at once */
@@ -665,6 +666,38 @@ Test(tcp, ack_after_timeout_carries_the_highest_sequence_sent)
 	cr_assert_eq(s.len, 0);
 	cr_assert_eq(s.h.seq, first + sizeof(data), "seq %u, want %u", s.h.seq,
 		     first + (uint32_t)sizeof(data));
+	finish(&p, c, l);
+}
+
+/* RFC 8985 7: with several segments unanswered, a probe goes after two
+ * round trips instead of waiting for the RTO; one per flight. */
+Test(tcp, tail_loss_probe_resends_the_last_segment_before_the_rto)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	static uint8_t data[3 * 1448];
+	struct tern_tcp_info info;
+	uint32_t first;
+	struct seen s;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 31);
+	tern_tcp_send(c, data, sizeof(data), p.t->now);
+	first = sent_seg(&p, 0).h.seq;
+	clear(&p);
+	tern_tcp_get_info(c, &info);
+	advance(&p, 10 * MSEC);
+	cr_assert_eq(sent_count(&p), 1, "the probe at the 10 ms floor");
+	s = last_seg(&p);
+	cr_assert_eq(s.h.seq, first + 2 * 1448, "the last segment again");
+	cr_assert_eq(memcmp(s.data, data + 2 * 1448, 1448), 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_tlp_probes"), 1);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rto_fired"), 0);
+	advance(&p, info.rto_ns - MSEC);
+	cr_assert_eq(sent_count(&p), 1, "one probe; then the RTO's turn");
+	advance(&p, 2 * MSEC);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rto_fired"), 1);
+	cr_assert_eq(last_seg(&p).h.seq, first);
 	finish(&p, c, l);
 }
 

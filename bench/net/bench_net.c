@@ -27,10 +27,7 @@
  * memlink copies per frame). pps metrics are 1e9 / median ns.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +37,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include "netns.h"
 #include "runner.h"
 #include "support/frame_ipv4.h"
 #include "tern/byteorder.h"
@@ -367,50 +365,13 @@ static void bench_duo(void *ctx, uint64_t iters)
 /* ---- Linux over a veth pair ---------------------------------------------- */
 
 struct veth {
-	char ns_a[32], ns_b[32];
-	bool up;
+	struct bench_netns ns;
 	int client;
 	pthread_t server;
 	struct sockaddr_in to;
 };
 
 static struct veth veth;
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static void veth_teardown(void)
-{
-	if (!veth.up)
-		return;
-	veth.up = false;
-	sh("ip netns del %s 2>/dev/null", veth.ns_a);
-	sh("ip netns del %s 2>/dev/null", veth.ns_b);
-}
-
-/* Moves the calling thread into namespace name. */
-static int enter_ns(const char *name)
-{
-	char path[64];
-	int fd, rc;
-
-	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	rc = setns(fd, CLONE_NEWNET);
-	close(fd);
-	return rc;
-}
 
 static void *veth_server(void *arg)
 {
@@ -433,52 +394,24 @@ static void *veth_server(void *arg)
 	return NULL;
 }
 
-/* Two namespaces, a veth pair (10.99.P.1 <-> 10.99.P.2), an echo thread in
- * one, a client socket in the other. Returns 0 or -1 (not root...). */
+/* Two namespaces and a veth pair (netns.h), an echo thread in b, a client
+ * socket in a. Returns 0 or -1 (not root...). */
 static int veth_setup(void)
 {
-	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int srv;
-	struct sockaddr_in a;
 	struct timeval tv = { 1, 0 };
-	unsigned p = (unsigned)getpid();
-	unsigned sub = p % 250;
+	struct sockaddr_in a;
+	int srv;
 
-	if (geteuid() != 0 || home < 0)
+	if (bench_netns_up(&veth.ns, 'u') < 0)
 		return -1;
-	snprintf(veth.ns_a, sizeof(veth.ns_a), "ternbna-%u", p);
-	snprintf(veth.ns_b, sizeof(veth.ns_b), "ternbnb-%u", p);
-	veth.up = true;
-	atexit(veth_teardown);
-	if (sh("ip netns add %s && ip netns add %s", veth.ns_a, veth.ns_b) ||
-	    sh("ip link add bva%u netns %s type veth peer name bvb%u netns %s",
-	       p, veth.ns_a, p, veth.ns_b) ||
-	    sh("ip -n %s addr add 10.99.%u.2/24 dev bva%u && "
-	       "ip -n %s link set bva%u up && ip -n %s link set lo up",
-	       veth.ns_a, sub, p, veth.ns_a, p, veth.ns_a) ||
-	    sh("ip -n %s addr add 10.99.%u.1/24 dev bvb%u && "
-	       "ip -n %s link set bvb%u up && ip -n %s link set lo up",
-	       veth.ns_b, sub, p, veth.ns_b, p, veth.ns_b))
-		goto fail;
-
-	/* Sockets belong to the namespace they were created in. */
-	if (enter_ns(veth.ns_b) < 0)
-		goto fail;
-	srv = socket(AF_INET, SOCK_DGRAM, 0);
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
 	a.sin_port = htons(ECHO_PORT);
-	a.sin_addr.s_addr = htonl(0x0a630001u | sub << 8);
-	if (srv < 0 || bind(srv, (struct sockaddr *)&a, sizeof(a)) < 0)
-		goto back;
-	if (enter_ns(veth.ns_a) < 0)
-		goto back;
-	veth.client = socket(AF_INET, SOCK_DGRAM, 0);
-	if (setns(home, CLONE_NEWNET) < 0)
-		abort(); /* cannot get back: nothing is safe now */
-	close(home);
-	home = -1;
-	if (veth.client < 0)
+	a.sin_addr.s_addr = htonl(veth.ns.addr_b);
+	srv = bench_netns_socket(veth.ns.ns_b, SOCK_DGRAM);
+	veth.client = bench_netns_socket(veth.ns.ns_a, SOCK_DGRAM);
+	if (srv < 0 || veth.client < 0 ||
+	    bind(srv, (struct sockaddr *)&a, sizeof(a)) < 0)
 		goto fail;
 	setsockopt(veth.client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	veth.to = a;
@@ -486,13 +419,12 @@ static int veth_setup(void)
 			   (void *)(intptr_t)srv) != 0)
 		goto fail;
 	return 0;
-back:
-	if (setns(home, CLONE_NEWNET) < 0)
-		abort();
 fail:
-	if (home >= 0)
-		close(home);
-	veth_teardown();
+	if (srv >= 0)
+		close(srv);
+	if (veth.client >= 0)
+		close(veth.client);
+	bench_netns_down(&veth.ns);
 	return -1;
 }
 
@@ -530,7 +462,7 @@ static void veth_stop(void)
 	       sizeof(veth.to));
 	pthread_join(veth.server, NULL);
 	close(veth.client);
-	veth_teardown();
+	bench_netns_down(&veth.ns);
 }
 
 /* ---- main ------------------------------------------------------------- */

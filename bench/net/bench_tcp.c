@@ -133,8 +133,8 @@ static int duo_setup(void)
 	tern_net_loop_start(&duo.lb, &duo.b, &duo.sched);
 	if (tern_tsock_listen(&duo.la, &duo.listener, 0, PORT, 4) < 0)
 		return -1;
-	return tern_fiber_spawn(&duo.sched, &duo.fs, "reader", duo_reader,
-				&duo, 0);
+	return tern_fiber_spawn(&duo.sched, &duo.fs, "reader", duo_reader, &duo,
+				0);
 }
 
 static void bench_duo(void *ctx, uint64_t iters)

@@ -106,6 +106,8 @@ static const struct tern_counter_name names[] = {
 	S(tcp_ooo_rx),
 	S(tcp_ooo_full),
 	S(tcp_rcvq_full),
+	S(tcp_pool_low),
+	S(tcp_ooo_pruned),
 	S(tcp_after_wnd),
 	S(tcp_listen_overflow),
 	S(tcp_conn_table_full),

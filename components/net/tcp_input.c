@@ -378,13 +378,46 @@ static void fin_input(struct tern_tcp *c)
 	tcp_notify(c, TERN_TCP_EV_READ | TERN_TCP_EV_STATE);
 }
 
+/* Whether holding pkt would leave fewer than 1/div of its pool free
+ * (counted in tcp_pool_low). The free part carries ACKs and sends: without
+ * it, buffers queued for applications busy writing could starve the device
+ * of the frames carrying the ACKs those writers wait for - a deadlock once
+ * enough connections each hold a window's worth. Refused data is resent by
+ * the peer. */
+static bool pool_low(struct tern_tcp *c, const struct tern_pkt *pkt,
+		     uint32_t div)
+{
+	const struct tern_pkt_pool *pool = pkt->pool;
+
+	if (pool->count - pool->used >= pool->count / div)
+		return false;
+	NET_STAT(c->net, tcp_pool_low);
+	return true;
+}
+
+/* Frees c's out-of-order queue (RFC 2018 lets a receiver renege on what
+ * it SACKed; the sender keeps data until it is cumulatively acked). */
+static void prune_ooo(struct tern_tcp *c)
+{
+	c->net->stats.tcp_ooo_pruned += tern_pkt_free_list(&c->ooo);
+	c->ooo_pkts = 0;
+	c->ooo_bytes = 0;
+}
+
 /* Appends the in-order pkt (data at rcv_nxt, len bytes). Returns false
- * (pkt not taken) if the connection holds too many buffers. */
+ * (pkt not taken) if the connection or the pool holds too many buffers. */
 static bool queue_in_order(struct tern_tcp *c, struct tern_pkt *pkt)
 {
 	if (c->rxq_pkts >= c->net->cfg.tcp_rcv_pkts_max) {
 		NET_STAT(c->net, tcp_rcvq_full);
 		return false;
+	}
+	if (pool_low(c, pkt, TCP_POOL_RESERVE_DIV)) {
+		/* Out-of-order data waits for this very segment: let it go
+		 * first, or every connection could hold its queue for good. */
+		prune_ooo(c);
+		if (pool_low(c, pkt, TCP_POOL_RESERVE_DIV))
+			return false;
 	}
 	tern_list_add_tail(&c->rxq, &pkt->link);
 	c->rxq_pkts++;
@@ -435,6 +468,8 @@ static bool queue_ooo(struct tern_tcp *c, struct tern_pkt *pkt, uint32_t seq,
 		NET_STAT(c->net, tcp_ooo_full);
 		return false;
 	}
+	if (pool_low(c, pkt, TCP_POOL_RESERVE_DIV / 2))
+		return false;
 	tern_list_for_each(it, &c->ooo) {
 		struct tern_pkt *p = tern_list_entry(it, struct tern_pkt, link);
 		uint32_t start = (uint32_t)p->cb[0];

@@ -225,6 +225,10 @@ struct tern_net_stats {
 	uint64_t tcp_ooo_rx;		/* segments queued out of order */
 	uint64_t tcp_ooo_full;		/* drop: out-of-order queue full */
 	uint64_t tcp_rcvq_full;		/* drop: receive buffers full */
+	uint64_t tcp_pool_low;		/* drop: data not queued, the packet
+					   pool is down to its reserve */
+	uint64_t tcp_ooo_pruned;	/* out-of-order segments freed to
+					   make room when the pool ran low */
 	uint64_t tcp_after_wnd;		/* bytes trimmed past the window */
 	uint64_t tcp_listen_overflow;	/* drop: SYN, listen queues full */
 	uint64_t tcp_conn_table_full;	/* no connection left in the pool */

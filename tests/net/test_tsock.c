@@ -5,6 +5,7 @@
  * stacks over a perfect memlink under the virtual clock.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tern/err.h"
@@ -115,4 +116,178 @@ Test(tsock, poll_waits_on_many_connections)
 	cr_assert(r.revents[3][1] & TERN_TCP_EV_STATE);
 	cr_assert_eq(r.waited[3], 0);
 	duo_close(r.d);
+}
+
+/* The pool-starvation rig: CONNS echo connections over a stack whose frame
+ * pool is smaller than what the connections' receive queues could hold. */
+#define CONNS 8
+#define ECHO_BYTES (512u * 1024u)
+#define CHUNK 4096u
+
+struct starve;
+
+struct starve_arg {
+	struct starve *s;
+	unsigned i;
+};
+
+struct starve {
+	struct duo *d;
+	struct starve_arg args[CONNS];
+	uint8_t data[CONNS][ECHO_BYTES]; /* what each client writes */
+	struct tern_tsock listener, served[CONNS], clients[CONNS];
+	struct tern_fiber echoers[CONNS], writers[CONNS];
+	struct tern_fiber readers[CONNS];
+	uint64_t echoed[CONNS], checked[CONNS];
+	int write_err[CONNS], read_err[CONNS];
+};
+
+static uint8_t pattern(unsigned conn, uint64_t off)
+{
+	return (uint8_t)(off * 7 + conn * 31 + (off >> 9));
+}
+
+/* A's side: reads a chunk, writes it back, until the end of the stream. */
+static void echoer_fiber(void *arg)
+{
+	struct starve_arg *a = arg;
+	struct starve *s = a->s;
+	struct tern_tsock *c = &s->served[a->i];
+	uint8_t buf[CHUNK];
+	int n;
+
+	while ((n = tern_tsock_read(c, buf, sizeof(buf),
+				    tern_sched_now(&s->d->sched) +
+					    60 * TERN_NSEC_PER_SEC)) > 0) {
+		cr_assert_eq(tern_tsock_write(c, buf, (size_t)n,
+					      tern_sched_now(&s->d->sched) +
+						      60 * TERN_NSEC_PER_SEC),
+			     n);
+		s->echoed[a->i] += (uint64_t)n;
+	}
+	cr_assert_eq(n, 0, "connection %u: %d", a->i, n);
+	tern_tsock_close(c);
+}
+
+static void acceptor_fiber(void *arg)
+{
+	struct starve *s = arg;
+
+	cr_assert_eq(tern_tsock_listen(&s->d->la, &s->listener, 0, PORT, CONNS),
+		     0);
+	for (unsigned i = 0; i < CONNS; i++) {
+		cr_assert_eq(tern_tsock_accept(&s->listener, &s->served[i],
+					       tern_sched_now(&s->d->sched) +
+						       10 * TERN_NSEC_PER_SEC),
+			     0);
+		cr_assert_eq(tern_fiber_spawn(&s->d->sched, &s->echoers[i],
+					      "echoer", echoer_fiber,
+					      &s->args[i], 0),
+			     0);
+	}
+	tern_tsock_close(&s->listener);
+}
+
+/* B's side, one per connection: writes ECHO_BYTES of the pattern in one
+ * call, then half-closes. */
+static void writer_fiber(void *arg)
+{
+	struct starve_arg *a = arg;
+	struct starve *s = a->s;
+
+	for (uint64_t off = 0; off < ECHO_BYTES; off++)
+		s->data[a->i][off] = pattern(a->i, off);
+	s->write_err[a->i] = tern_tsock_write(
+		&s->clients[a->i], s->data[a->i], ECHO_BYTES,
+		tern_sched_now(&s->d->sched) + 60 * TERN_NSEC_PER_SEC);
+	tern_tsock_shutdown(&s->clients[a->i]);
+}
+
+/* B's side: reads the echo back, checking each byte, to the end. */
+static void reader_fiber(void *arg)
+{
+	struct starve_arg *a = arg;
+	struct starve *s = a->s;
+	uint8_t buf[CHUNK];
+	int n;
+
+	while ((n = tern_tsock_read(&s->clients[a->i], buf, sizeof(buf),
+				    tern_sched_now(&s->d->sched) +
+					    60 * TERN_NSEC_PER_SEC)) > 0) {
+		for (int k = 0; k < n; k++)
+			if (buf[k] != pattern(a->i, s->checked[a->i] + k))
+				cr_assert_fail(
+					"connection %u: byte %llu differs",
+					a->i,
+					(unsigned long long)s->checked[a->i] +
+						k);
+		s->checked[a->i] += (uint64_t)n;
+	}
+	s->read_err[a->i] = n;
+	tern_tsock_close(&s->clients[a->i]);
+}
+
+static void connector_fiber(void *arg)
+{
+	struct starve *s = arg;
+
+	for (unsigned i = 0; i < CONNS; i++) {
+		cr_assert_eq(tern_tsock_connect(&s->d->lb, &s->clients[i],
+						DUO_A_IP, PORT,
+						tern_sched_now(&s->d->sched) +
+							TERN_NSEC_PER_SEC),
+			     0);
+		cr_assert_eq(tern_fiber_spawn(&s->d->sched, &s->writers[i],
+					      "writer", writer_fiber,
+					      &s->args[i], 0),
+			     0);
+		cr_assert_eq(tern_fiber_spawn(&s->d->sched, &s->readers[i],
+					      "reader", reader_fiber,
+					      &s->args[i], 0),
+			     0);
+	}
+}
+
+/* Regression: echo servers blocked in write held every frame of the pool
+ * in their receive queues, so the ACKs their writes waited for had no
+ * buffer to arrive in and every connection stalled for good (found by
+ * test_interop_tcp_echo.sh with 16 connections). Received data now stops
+ * being queued when the pool is down to its reserve (tcp_pool_low), and
+ * out-of-order data goes first (tcp_ooo_pruned). */
+Test(tsock, echo_servers_blocked_in_write_never_starve_the_pool, .timeout = 60)
+{
+	struct tern_net_config cfg;
+	struct starve *s = calloc(1, sizeof(*s));
+	struct tern_fiber acc, conn;
+
+	cr_assert_not_null(s);
+	for (unsigned i = 0; i < CONNS; i++)
+		s->args[i] = (struct starve_arg){ s, i };
+	tern_net_config_default(&cfg);
+	cfg.pkt_count = 128; /* fewer than CONNS * tcp_rcv_pkts_max */
+	s->d = duo_open(NULL, &cfg, 3);
+	cr_assert_eq(tern_fiber_spawn(&s->d->sched, &acc, "acceptor",
+				      acceptor_fiber, s, 0),
+		     0);
+	cr_assert_eq(tern_fiber_spawn(&s->d->sched, &conn, "connector",
+				      connector_fiber, s, 0),
+		     0);
+	cr_assert_eq(tern_sched_run(&s->d->sched), 0);
+	cr_assert_eq(tern_fiber_join(&s->d->sched, &acc), 0);
+	cr_assert_eq(tern_fiber_join(&s->d->sched, &conn), 0);
+	for (unsigned i = 0; i < CONNS; i++) {
+		cr_assert_eq(tern_fiber_join(&s->d->sched, &s->echoers[i]), 0);
+		cr_assert_eq(tern_fiber_join(&s->d->sched, &s->writers[i]), 0);
+		cr_assert_eq(tern_fiber_join(&s->d->sched, &s->readers[i]), 0);
+		cr_assert_eq(s->write_err[i], (int)ECHO_BYTES, "conn %u: %d", i,
+			     s->write_err[i]);
+		cr_assert_eq(s->read_err[i], 0, "conn %u: %d", i,
+			     s->read_err[i]);
+		cr_assert_eq(s->echoed[i], ECHO_BYTES);
+		cr_assert_eq(s->checked[i], ECHO_BYTES);
+	}
+	cr_assert_gt(s->d->a.stats.tcp_pool_low + s->d->b.stats.tcp_pool_low, 0,
+		     "the pool never ran low: the test tests nothing");
+	duo_close(s->d);
+	free(s);
 }

@@ -1,7 +1,10 @@
 /*
  * main.c - the echo unikernel: the network stack on fibers, answering ICMP
- * echo requests (the stack does that by itself) and echoing every UDP
- * datagram sent to --port back to its sender.
+ * echo requests (the stack does that by itself), echoing every UDP
+ * datagram sent to --port back to its sender and, with --tcp-port, every
+ * byte of every TCP connection to that port (tcp_echo.h: up to 16 at once,
+ * more wait in the listen backlog; each is echoed until the peer
+ * half-closes, then our side is shut down and closed).
  *
  * One fiber serves the port with the zero-copy calls: a received datagram's
  * buffer is sent straight back, its headers rebuilt in the space the old
@@ -11,14 +14,17 @@
  * --net device is added to the stack), or --dhcp: the DHCP client
  * (include/tern/dhcp.h) configures the first interface and keeps its lease
  * renewed. Once configured it prints "echo: ready ip=A.B.C.D/N udp=PORT"
- * on the console - the line that scripts and boot-time benchmarks wait
- * for. On exit (SIGINT/SIGTERM hosted) the platform calls the report:
- * datagrams echoed, the DHCP client's state and counters (with --dhcp),
- * and every non-zero counter of the stack.
+ * (followed by " tcp=PORT" with --tcp-port) on the console - the line
+ * that scripts and boot-time benchmarks wait for. On exit (SIGINT/SIGTERM
+ * hosted) the platform calls the report: datagrams echoed, TCP
+ * connections served and bytes echoed (with --tcp-port), the DHCP
+ * client's state and counters (with --dhcp), and every non-zero counter
+ * of the stack.
  *
  * Exit status: 0 after a stop request (or when a replayed capture has run
  * out, --net pcap:FILE); 2 for a usage error (no device, no address, a bad
- * port or address); 1 if the stack or DHCP could not start.
+ * port or address); 1 if the stack, DHCP or the TCP listener could not
+ * start.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,11 +38,14 @@
 #include "tern/print.h"
 #include "tern/sched.h"
 #include "tern/udp.h"
+#include "tcp_echo.h"
 
 #define DEFAULT_PORT 7
 
 static const struct tern_flag echo_flags[] = {
 	{ "port", TERN_FLAG_U64, "PORT", "UDP port to echo on (default 7)" },
+	{ "tcp-port", TERN_FLAG_U64, "PORT",
+	  "also echo TCP connections to PORT (default: no TCP)" },
 	{ NULL, TERN_FLAG_BOOL, NULL, NULL },
 };
 
@@ -44,7 +53,7 @@ static int echo_main(struct tern_boot *boot);
 
 const struct tern_app tern_app = {
 	.name = "echo",
-	.summary = "answers ping and echoes UDP datagrams",
+	.summary = "answers ping and echoes UDP datagrams and TCP streams",
 	.flags = echo_flags,
 	.main = echo_main,
 };
@@ -58,8 +67,10 @@ struct echo {
 	struct tern_fiber fiber;
 	struct tern_dhcp dhcp;	       /* with --dhcp */
 	struct tern_fiber ready_fiber; /* prints the ready line after DHCP */
+	struct tcp_echo tcp;	       /* with --tcp-port */
 	bool use_dhcp;
 	uint16_t port;
+	uint16_t tcp_port; /* 0: no TCP */
 	uint64_t echoed;   /* datagrams sent back */
 	uint64_t not_sent; /* echoes the stack refused */
 };
@@ -73,6 +84,8 @@ static void report(void *ctx)
 	tern_printf("echo: %llu datagrams echoed, %llu not sent\n",
 		    (unsigned long long)e->echoed,
 		    (unsigned long long)e->not_sent);
+	if (e->tcp_port)
+		tcp_echo_print(&e->tcp);
 	if (e->use_dhcp)
 		tern_dhcp_print(&e->dhcp);
 	tern_net_stats_print(&e->net);
@@ -104,8 +117,11 @@ static void print_ready(struct echo *e)
 	unsigned prefix;
 
 	tern_net_if_get_addr(&e->net, 0, &addr, &prefix, NULL);
-	tern_printf("echo: ready ip=%s/%u udp=%u\n", tern_ipv4_format(addr, ip),
+	tern_printf("echo: ready ip=%s/%u udp=%u", tern_ipv4_format(addr, ip),
 		    prefix, e->port);
+	if (e->tcp_port)
+		tern_printf(" tcp=%u", e->tcp_port);
+	tern_printf("\n");
 }
 
 /* The fiber that waits for the first lease, then prints the ready line. */
@@ -140,7 +156,7 @@ static int echo_main(struct tern_boot *boot)
 	const struct tern_args *args = boot->args;
 	struct echo *e = &echo;
 	struct tern_net_config cfg;
-	uint64_t port;
+	uint64_t port, tcp_port;
 	int err;
 
 	port = tern_args_u64(args, &tern_app, "port", DEFAULT_PORT);
@@ -149,6 +165,13 @@ static int echo_main(struct tern_boot *boot)
 		return 2;
 	}
 	e->port = (uint16_t)port;
+	tcp_port = tern_args_u64(args, &tern_app, "tcp-port", 0);
+	if (tern_args_given(args, &tern_app, "tcp-port") &&
+	    (tcp_port == 0 || tcp_port > 65535)) {
+		tern_printf("echo: --tcp-port must be 1..65535\n");
+		return 2;
+	}
+	e->tcp_port = (uint16_t)tcp_port;
 	if (boot->n_net == 0) {
 		tern_printf("echo: no network device (--net)\n");
 		return 2;
@@ -186,6 +209,14 @@ static int echo_main(struct tern_boot *boot)
 	if (err < 0) {
 		tern_printf("echo: port %u: %s\n", e->port, tern_strerror(err));
 		return 1;
+	}
+	if (e->tcp_port) {
+		err = tcp_echo_start(&e->tcp, &e->loop, &e->sched, e->tcp_port);
+		if (err < 0) {
+			tern_printf("echo: --tcp-port %u: %s\n", e->tcp_port,
+				    tern_strerror(err));
+			return 1;
+		}
 	}
 
 	if (args->dhcp) {

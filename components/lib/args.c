@@ -294,6 +294,15 @@ bool tern_args_bool(const struct tern_args *a, const struct tern_app *app,
 	return a->app_set[app_flag(app, name, TERN_FLAG_BOOL)];
 }
 
+bool tern_args_given(const struct tern_args *a, const struct tern_app *app,
+		     const char *name)
+{
+	int i = tern_args_app_index(app, name);
+
+	TERN_ASSERT(i >= 0 && i < TERN_MAX_APP_FLAGS);
+	return a->app_set[i];
+}
+
 int tern_args_split(char *cmdline, const char *prog, char **argv, int max)
 {
 	int argc = 0;

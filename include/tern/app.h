@@ -135,6 +135,11 @@ TERN_API const char *tern_args_str(const struct tern_args *args,
 				   const char *dflt);
 TERN_API bool tern_args_bool(const struct tern_args *args,
 			     const struct tern_app *app, const char *name);
+/* Whether app flag name (of any kind) was on the command line: for a flag
+ * with no default, whose absence turns a feature off. Asserts that name is
+ * in the app's table. */
+TERN_API bool tern_args_given(const struct tern_args *args,
+			      const struct tern_app *app, const char *name);
 
 /* Splits a command line in place into at most max words (separated by
  * spaces or tabs, no quoting). argv[0] is set to prog. Returns argc. Used

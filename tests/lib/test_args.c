@@ -112,8 +112,13 @@ Test(args, app_flags_of_each_kind)
 	cr_assert_eq(tern_args_u64(&args, &demo, "port", 80), 8080);
 	cr_assert_str_eq(tern_args_str(&args, &demo, "root", "/"), "/srv/www");
 	cr_assert(tern_args_bool(&args, &demo, "verbose"));
+	cr_assert(tern_args_given(&args, &demo, "port"));
+	cr_assert(tern_args_given(&args, &demo, "verbose"));
 
 	cr_assert_eq(PARSE("--port=0xFFff"), 0);
+	cr_assert(tern_args_given(&args, &demo, "port"));
+	cr_assert_not(tern_args_given(&args, &demo, "root"));
+	cr_assert_not(tern_args_given(&args, &demo, "verbose"));
 	cr_assert_eq(tern_args_u64(&args, &demo, "port", 80), 65535);
 	cr_assert_str_eq(tern_args_str(&args, &demo, "root", "/"), "/",
 			 "default");

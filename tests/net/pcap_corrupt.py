@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-# pcap_corrupt.py IN OUT [ip|udp|icmp] - copies a pcap (classic format, any
+# pcap_corrupt.py IN OUT [ip|udp|icmp|tcp] - copies a pcap (classic format, any
 # byte order or timestamp precision) and corrupts the first packet that
 # carries the chosen header: flips a bit of its IPv4 header checksum (ip),
-# its UDP payload (udp) or its ICMP payload (icmp). The interop test runs
+# its UDP payload (udp), its ICMP payload (icmp) or the payload of a TCP
+# segment that carries data (tcp). The interop test runs
 # its tshark filter over the result to prove the filter sees bad checksums.
 # Uses only the standard library. Exits 1 if no such packet was found.
 import struct
@@ -33,5 +34,11 @@ while pos + 16 <= len(data) and not done:
     elif what == "icmp" and proto == 1 and frag == 0 and caplen > 34 + 8:
         data[ip + ihl + 8] ^= 0x01
         done = True
+    elif what == "tcp" and proto == 6 and frag == 0 and caplen > 34 + 20:
+        doff = (data[ip + ihl + 12] >> 4) * 4
+        total = struct.unpack(">H", data[ip + 2:ip + 4])[0]
+        if total > ihl + doff and caplen > 14 + ihl + doff:
+            data[ip + ihl + doff] ^= 0x01
+            done = True
 open(dst, "wb").write(data)
 sys.exit(0 if done else 1)

@@ -91,13 +91,13 @@ stop_app() {
 TSHARK_BAD='_ws.malformed || _ws.expert.severity == error || ip.checksum.status == "Bad" || udp.checksum.status == "Bad"'
 
 # tshark_show PCAP FILTER: prints the packets of PCAP that FILTER matches,
-# with IPv4 and UDP checksums verified.
+# with IPv4, UDP and TCP checksums verified.
 tshark_show() {
     tshark -r "$1" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
-        -Y "$2" 2>/dev/null
+        -o tcp.check_checksum:TRUE -Y "$2" 2>/dev/null
 }
 
-# filter_not_blind PCAP FILTER KIND...: for each KIND (ip, udp, icmp),
+# filter_not_blind PCAP FILTER KIND...: for each KIND (ip, udp, icmp, tcp),
 # corrupts that checksum in a copy of PCAP (tests/net/pcap_corrupt.py,
 # into the work directory) and fails unless FILTER flags a packet of it.
 filter_not_blind() {

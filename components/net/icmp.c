@@ -180,6 +180,11 @@ static void ping_deliver(struct ip_rx *rx, struct tern_pkt *pkt,
 			tern_pkt_free(pkt);
 			return;
 		}
+		if (net_pool_low(pkt, NET_POOL_RESERVE)) {
+			NET_STAT(net, icmp_pool_low);
+			tern_pkt_free(pkt);
+			return;
+		}
 		pkt->cb[0] = rx->h.src;
 		pkt->cb[1] = (uint64_t)(ih->rest & 0xffff) | (uint64_t)rx->h.ttl
 								     << 16;

@@ -28,6 +28,21 @@
 
 #define NET_STAT(net, field) ((net)->stats.field++)
 
+/* Sockets stop holding received buffers once fewer than 1/NET_POOL_RESERVE
+ * of the pool would stay free, so the rest can carry ACKs, replies and
+ * sends: without it, applications that do not read (or are blocked
+ * writing) could take every frame, and the ACKs their writers wait for
+ * would find no buffer to arrive in - a stall for good. */
+#define NET_POOL_RESERVE 8
+
+/* Whether holding pkt would leave fewer than 1/div of its pool free. */
+static inline bool net_pool_low(const struct tern_pkt *pkt, uint32_t div)
+{
+	const struct tern_pkt_pool *pool = pkt->pool;
+
+	return pool->count - pool->used < pool->count / div;
+}
+
 /* ARP entry states. */
 enum { ARP_FREE = 0, ARP_INCOMPLETE, ARP_REACHABLE };
 

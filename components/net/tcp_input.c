@@ -378,18 +378,13 @@ static void fin_input(struct tern_tcp *c)
 	tcp_notify(c, TERN_TCP_EV_READ | TERN_TCP_EV_STATE);
 }
 
-/* Whether holding pkt would leave fewer than 1/div of its pool free
- * (counted in tcp_pool_low). The free part carries ACKs and sends: without
- * it, buffers queued for applications busy writing could starve the device
- * of the frames carrying the ACKs those writers wait for - a deadlock once
- * enough connections each hold a window's worth. Refused data is resent by
- * the peer. */
+/* Whether holding pkt would take c's stack below the pool's reserve
+ * (net_pool_low; out-of-order data keeps twice the reserve); counted in
+ * tcp_pool_low. Refused data is resent by the peer. */
 static bool pool_low(struct tern_tcp *c, const struct tern_pkt *pkt,
 		     uint32_t div)
 {
-	const struct tern_pkt_pool *pool = pkt->pool;
-
-	if (pool->count - pool->used >= pool->count / div)
+	if (!net_pool_low(pkt, div))
 		return false;
 	NET_STAT(c->net, tcp_pool_low);
 	return true;
@@ -412,11 +407,11 @@ static bool queue_in_order(struct tern_tcp *c, struct tern_pkt *pkt)
 		NET_STAT(c->net, tcp_rcvq_full);
 		return false;
 	}
-	if (pool_low(c, pkt, TCP_POOL_RESERVE_DIV)) {
+	if (pool_low(c, pkt, NET_POOL_RESERVE)) {
 		/* Out-of-order data waits for this very segment: let it go
 		 * first, or every connection could hold its queue for good. */
 		prune_ooo(c);
-		if (pool_low(c, pkt, TCP_POOL_RESERVE_DIV))
+		if (pool_low(c, pkt, NET_POOL_RESERVE))
 			return false;
 	}
 	tern_list_add_tail(&c->rxq, &pkt->link);
@@ -468,7 +463,7 @@ static bool queue_ooo(struct tern_tcp *c, struct tern_pkt *pkt, uint32_t seq,
 		NET_STAT(c->net, tcp_ooo_full);
 		return false;
 	}
-	if (pool_low(c, pkt, TCP_POOL_RESERVE_DIV / 2))
+	if (pool_low(c, pkt, NET_POOL_RESERVE / 2))
 		return false;
 	tern_list_for_each(it, &c->ooo) {
 		struct tern_pkt *p = tern_list_entry(it, struct tern_pkt, link);

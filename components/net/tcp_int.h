@@ -45,11 +45,6 @@ struct tcp_cc_ops;
  * for 12 bytes of timestamps and 28 of SACK blocks, and some data. */
 #define TCP_MIN_MSS 88
 
-/* Received data is not held when fewer than 1/TCP_POOL_RESERVE_DIV of
- * the packet pool would stay free (out-of-order data: twice that), so the
- * rest can carry ACKs and sends. */
-#define TCP_POOL_RESERVE_DIV 8
-
 /* Ranges the SACK scoreboard keeps per connection. */
 #define TCP_SACK_SCORE 8
 

@@ -128,6 +128,11 @@ void udp_input(struct ip_rx *rx, struct tern_pkt *pkt)
 		s->rx_dropped++;
 		goto drop;
 	}
+	if (net_pool_low(pkt, NET_POOL_RESERVE)) {
+		NET_STAT(net, udp_pool_low);
+		s->rx_dropped++;
+		goto drop;
+	}
 	tern_pkt_trim(pkt, h.len);
 	tern_pkt_pull(pkt, TERN_UDP_HLEN);
 	pkt->cb[0] = (uint64_t)rx->h.src << 32 | rx->h.dst;

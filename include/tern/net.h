@@ -193,6 +193,8 @@ struct tern_net_stats {
 	uint64_t icmp_ignored;	    /* drop: a type we do not act on */
 	uint64_t icmp_no_socket;    /* drop: echo reply nobody waits for */
 	uint64_t icmp_sock_full;    /* drop: ping socket queue full */
+	uint64_t icmp_pool_low;	    /* drop: not queued, the packet pool is
+				       down to its reserve */
 	uint64_t icmp_rate_limited; /* errors not sent (token bucket) */
 	uint64_t icmp_echo_rx, icmp_echo_reply_tx;
 	uint64_t icmp_unreach_rx, icmp_unreach_tx;
@@ -204,6 +206,8 @@ struct tern_net_stats {
 	uint64_t udp_bad_cksum; /* drop: checksum */
 	uint64_t udp_no_port;	/* drop: no socket (port unreachable) */
 	uint64_t udp_rxq_full;	/* drop: socket receive queue full */
+	uint64_t udp_pool_low;	/* drop: not queued, the packet pool is
+				   down to its reserve */
 
 	/* TCP */
 	uint64_t tcp_rx, tcp_tx;

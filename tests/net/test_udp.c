@@ -281,6 +281,42 @@ Test(udp, receive_queue_is_bounded)
 	close_all(&f);
 }
 
+/* Regression (the stall test_tsock.c found with TCP): sockets whose
+ * applications do not read may not take the frame pool's reserve, so the
+ * stack still answers a ping with every queue full. */
+Test(udp, unread_sockets_leave_the_pool_reserve)
+{
+	struct tnet *t = tnet_new(NULL, TNET_A_IP, TNET_GW_IP);
+	struct tern_udp socks[8];
+	uint8_t frame[TNET_FRAME_MAX];
+	uint32_t count = t->net.pool.count;
+	uint64_t sent;
+	size_t n;
+
+	tnet_learn_peers(t);
+	for (unsigned i = 0; i < 8; i++) {
+		tern_udp_open(&t->net, &socks[i]);
+		cr_assert_eq(tern_udp_bind(&socks[i], 0, (uint16_t)(100 + i)),
+			     0);
+	}
+	/* 8 queues of 64 could hold twice the pool. */
+	for (unsigned k = 0; k < 64; k++)
+		for (unsigned i = 0; i < 8; i++) {
+			n = tnet_udp(frame, TNET_B_IP, TNET_A_IP, 40000,
+				     (uint16_t)(100 + i), "data", 4);
+			tnet_input(t, frame, n);
+		}
+	cr_assert_gt(tnet_stat(&t->net, "udp_pool_low"), 0);
+	cr_assert_leq(tern_net_pkts_in_use(&t->net), count - count / 8);
+	sent = t->dev.sent_total;
+	n = tnet_icmp_echo(frame, TNET_B_IP, TNET_A_IP, 0x77, 1, "ping", 4);
+	tnet_input(t, frame, n);
+	cr_assert_eq(t->dev.sent_total, sent + 1, "the ping went unanswered");
+	for (unsigned i = 0; i < 8; i++)
+		tern_udp_close(&socks[i]);
+	tnet_free(t);
+}
+
 Test(udp, zero_copy_echo)
 {
 	struct fixture f;

@@ -625,6 +625,7 @@ static bool syn_received_ack(struct tern_tcp *c, const struct ip_rx *rx,
 		return false; /* the peer resends; maybe room then */
 	}
 	c->state = TERN_TCP_ESTABLISHED;
+	tcp_rto_after_handshake(c);
 	c->snd_wnd = seg->wnd << c->snd_wscale;
 	c->snd_wnd_max = c->snd_wnd;
 	c->snd_wl1 = seg->seq;
@@ -772,6 +773,7 @@ static void syn_sent_input(struct tern_tcp *c, const struct ip_rx *rx,
 		ack_advance(c, &s, seg->h.ack);
 		c->snd_wl2 = seg->h.ack;
 		c->state = TERN_TCP_ESTABLISHED;
+		tcp_rto_after_handshake(c);
 		c->ack_now = true;
 		tcp_notify(c, TERN_TCP_EV_STATE | TERN_TCP_EV_WRITE);
 		tcp_output(c);

@@ -45,6 +45,10 @@ struct tcp_cc_ops;
  * for 12 bytes of timestamps and 28 of SACK blocks, and some data. */
 #define TCP_MIN_MSS 88
 
+/* The RTO for data after a handshake that timed out without an RTT
+ * sample (RFC 6298 5.7). */
+#define TCP_RTO_FALLBACK_NS (3 * TERN_NSEC_PER_SEC)
+
 /* Ranges the SACK scoreboard keeps per connection. */
 #define TCP_SACK_SCORE 8
 
@@ -342,6 +346,11 @@ uint64_t tcp_rto_now(const struct tern_tcp *c);
 
 /* Feeds one RTT sample (ns) into srtt, rttvar and rto (RFC 6298 2). */
 void tcp_rtt_sample(struct tern_tcp *c, uint64_t rtt);
+
+/* Called as the handshake completes: if our SYN or SYN-ACK timed out and
+ * no RTT was measured, the RTO becomes at least TCP_RTO_FALLBACK_NS
+ * (RFC 6298 5.7). */
+void tcp_rto_after_handshake(struct tern_tcp *c);
 
 /* The delayed-ACK timer: arm if not armed. */
 void tcp_delack_arm(struct tern_tcp *c);

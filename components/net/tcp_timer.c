@@ -121,6 +121,12 @@ void tcp_rtt_sample(struct tern_tcp *c, uint64_t rtt)
 			  cfg->tcp_rto_max_ns);
 }
 
+void tcp_rto_after_handshake(struct tern_tcp *c)
+{
+	if (c->timed_out && c->srtt == 0)
+		c->rto = TERN_MAX(c->rto, TCP_RTO_FALLBACK_NS);
+}
+
 void tcp_delack_arm(struct tern_tcp *c)
 {
 	uint64_t at;

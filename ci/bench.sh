@@ -3,7 +3,8 @@
 # every bench_* program in build/release/bench, each measuring Tern against
 # its baselines in the same run, then the guest benchmarks
 # (bench/guest/run.sh: image size, boot time, ping RTT; builds the guest
-# preset, root for ping). JSON results go to build/bench/SUITE.json.
+# preset, root for ping) and iperf3 against the iperf app
+# (bench/iperf/run.sh, root). JSON results go to build/bench/SUITE.json.
 #
 #   ci/bench.sh            full runs (11 repetitions of ~50 ms per case)
 #   ci/bench.sh --quick    short smoke runs (what CI uses)
@@ -48,6 +49,20 @@ case guest in *"${TERN_BENCH_ONLY:-}"*)
         ran=$((ran + 1))
     else
         echo "=== bench/guest/run.sh FAILED"
+        failed=$((failed + 1))
+    fi
+    ;;
+esac
+# iperf3 from Linux to the hosted iperf app over a TAP, against Linux's
+# own iperf3 over a veth pair (root).
+case iperf in *"${TERN_BENCH_ONLY:-}"*)
+    echo "=== bench/iperf/run.sh"
+    quick=""
+    for a in "$@"; do [ "$a" = --quick ] && quick=--quick; done
+    if bash bench/iperf/run.sh $quick; then
+        ran=$((ran + 1))
+    else
+        echo "=== bench/iperf/run.sh FAILED"
         failed=$((failed + 1))
     fi
     ;;

@@ -49,6 +49,7 @@
 #include "tern/udp.h"
 #ifdef HAVE_LWIP
 #include "lwip_echo.h"
+#include "lwip_link.h"
 #endif
 
 #define US_IP 0x0a000001u /* the stack under test */
@@ -232,22 +233,22 @@ static void bench_tern_udp_batch(void *ctx, uint64_t iters)
 #ifdef HAVE_LWIP
 static void bench_lwip_icmp(void *ctx, uint64_t iters)
 {
-	uint64_t before = lwip_echo_sent();
+	uint64_t before = lwip_link_sent(LWIP_ECHO_IF);
 
 	(void)ctx;
 	for (uint64_t i = 0; i < iters; i++)
-		lwip_echo_input(ping_frame, sizeof(ping_frame));
-	check_sent(before, iters, lwip_echo_sent(), "lwip icmp");
+		lwip_link_input(LWIP_ECHO_IF, ping_frame, sizeof(ping_frame));
+	check_sent(before, iters, lwip_link_sent(LWIP_ECHO_IF), "lwip icmp");
 }
 
 static void bench_lwip_udp(void *ctx, uint64_t iters)
 {
-	uint64_t before = lwip_echo_sent();
+	uint64_t before = lwip_link_sent(LWIP_ECHO_IF);
 
 	(void)ctx;
 	for (uint64_t i = 0; i < iters; i++)
-		lwip_echo_input(udp_frame, sizeof(udp_frame));
-	check_sent(before, iters, lwip_echo_sent(), "lwip udp");
+		lwip_link_input(LWIP_ECHO_IF, udp_frame, sizeof(udp_frame));
+	check_sent(before, iters, lwip_link_sent(LWIP_ECHO_IF), "lwip udp");
 }
 #endif
 
@@ -486,7 +487,7 @@ int main(int argc, char **argv)
 #ifdef HAVE_LWIP
 	have_lwip = lwip_echo_init(us_mac, US_IP, ECHO_PORT) == 0;
 	if (have_lwip)
-		lwip_echo_input(arp_frame, sizeof(arp_frame));
+		lwip_link_input(LWIP_ECHO_IF, arp_frame, sizeof(arp_frame));
 	else
 		fprintf(stderr, "bench_net: lwIP would not start\n");
 #else

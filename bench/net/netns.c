@@ -86,19 +86,41 @@ int bench_netns_enter(const char *name)
 	return rc;
 }
 
-int bench_netns_socket(const char *name, int type)
+int bench_netns_push(const char *name)
 {
-	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int fd = -1;
+	int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 
 	if (home < 0)
 		return -1;
-	if (bench_netns_enter(name) == 0)
-		fd = socket(AF_INET, type, 0);
+	if (bench_netns_enter(name) < 0) {
+		close(home);
+		return -1;
+	}
+	return home;
+}
+
+void bench_netns_pop(int home)
+{
 	if (setns(home, CLONE_NEWNET) < 0)
 		abort(); /* cannot get back: nothing is safe now */
 	close(home);
+}
+
+int bench_netns_socket(const char *name, int type)
+{
+	int home = bench_netns_push(name);
+	int fd;
+
+	if (home < 0)
+		return -1;
+	fd = socket(AF_INET, type, 0);
+	bench_netns_pop(home);
 	return fd;
+}
+
+int bench_netns_sysctl(const char *name, const char *setting)
+{
+	return sh("ip netns exec %s sysctl -q -w %s", name, setting);
 }
 
 void bench_netns_down(struct bench_netns *n)

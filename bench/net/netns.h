@@ -29,6 +29,18 @@ int bench_netns_enter(const char *name);
  * thread's own namespace. Returns the descriptor or -1. */
 int bench_netns_socket(const char *name, int type);
 
+/* Moves the calling thread into namespace name and returns a descriptor
+ * of the namespace it was in (for bench_netns_pop), or -1. */
+int bench_netns_push(const char *name);
+
+/* Moves the calling thread back to the namespace home (from
+ * bench_netns_push) and closes home. */
+void bench_netns_pop(int home);
+
+/* Runs "sysctl -w setting" inside namespace name ("net.ipv4.x=1").
+ * Returns 0 or -1. */
+int bench_netns_sysctl(const char *name, const char *setting);
+
 /* Deletes both namespaces (idempotent). */
 void bench_netns_down(struct bench_netns *n);
 

@@ -23,9 +23,9 @@
  * connection each, opened before the clock starts. Every sender turns
  * Nagle off (TCP_NODELAY): the writes are 64 KiB, so all segments but a
  * repetition's last are full anyway, and that last one is then not held
- * until the receiver's delayed ACK (Tern's 40 ms, lwIP's 250 ms timer;
- * Tern's Nagle is RFC 896's, holding a short segment while anything is
- * unacknowledged, so the stall came back once per repetition).
+ * until the receiver's delayed ACK (lwIP's 250 ms timer; Tern's Nagle
+ * has followed Minshall's rule since this bench found the stall, so it no
+ * longer holds a short tail behind full segments).
  *
  * Tern against lwIP is like for like: the same memlink (MTU 1500, frames
  * received straight into the stack's buffers, one copy into the link's

@@ -421,6 +421,7 @@ int tern_tcp_connect(struct tern_net *net, uint32_t dst, uint16_t dport,
 	c->rt = rt;
 	c->iss = tcp_isn(net, rt.src, lport, dst, dport, now);
 	c->snd_una = c->snd_nxt = c->snd_max = c->recover = c->iss;
+	c->snd_sml = c->iss;
 	c->buf_seq = c->iss + 1;
 	c->cc->init(c);
 	tcp_conn_hash(c, rt.src, lport, dst, dport);

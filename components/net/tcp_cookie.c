@@ -153,6 +153,7 @@ struct tern_tcp *tcp_cookie_open(struct tern_tcp *l, const struct ip_rx *rx,
 	c->rcv_adv = c->rcv_nxt + TERN_MIN(c->rcvbuf, 0xffffu);
 	c->iss = iss;
 	c->snd_una = c->snd_nxt = c->snd_max = c->recover = iss + 1;
+	c->snd_sml = iss + 1;
 	c->buf_seq = iss + 1;
 	c->snd_wnd = c->snd_wnd_max = seg->wnd;
 	c->snd_wl1 = seg->seq;

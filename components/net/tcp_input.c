@@ -155,6 +155,7 @@ static void listen_input(struct tern_tcp *l, const struct ip_rx *rx,
 	c->iss = tcp_isn(net, seg->dst, seg->h.dport, seg->src, seg->h.sport,
 			 net->now);
 	c->snd_una = c->snd_nxt = c->snd_max = c->recover = c->iss;
+	c->snd_sml = c->iss;
 	c->buf_seq = c->iss + 1;
 	c->snd_wnd = seg->wnd; /* never scaled on a SYN */
 	c->snd_wnd_max = c->snd_wnd;
@@ -229,7 +230,9 @@ static void ack_advance(struct tern_tcp *c, const struct tcp_seg *seg,
 	c->snd_una = ack;
 	if (tern_seq_lt(c->snd_nxt, ack))
 		c->snd_nxt = ack;
-	c->rxt_watch = false; /* the resend of the old snd_una arrived */
+	if (tern_seq_lt(c->snd_sml, ack))
+		c->snd_sml = ack; /* never 2^31 behind: comparisons hold */
+	c->rxt_watch = false;	  /* the resend of the old snd_una arrived */
 	if (c->n_sacked)
 		tcp_sack_prune(c);
 	c->backoff = 0;

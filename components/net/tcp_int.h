@@ -79,6 +79,7 @@ struct tern_tcp {
 	/* Send side. */
 	uint32_t iss;
 	uint32_t snd_una, snd_nxt, snd_max;
+	uint32_t snd_sml;     /* end of the last short segment sent (Nagle) */
 	uint32_t snd_wnd;     /* scaled */
 	uint32_t snd_wnd_max; /* largest window seen (SWS avoidance) */
 	uint32_t snd_wl1, snd_wl2;

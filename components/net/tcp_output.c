@@ -5,8 +5,11 @@
  *
  * Sending is decided in one place, tcp_output: as many segments as the
  * smaller of the peer's window and the congestion window leaves room for,
- * full-sized unless the data ends there; a small segment waits while data
- * is in flight (Nagle, unless nodelay) and a small window is not filled
+ * full-sized unless the data ends there; a small segment waits while an
+ * earlier small one is unacknowledged (Nagle with Minshall's refinement,
+ * as in Linux: the short tail of a write never waits for the ACK of the
+ * full segments before it, which the peer may delay; unless nodelay) and
+ * a small window is not filled
  * with a small segment unless it is at least half the largest window the
  * peer ever offered (sender silly-window avoidance, RFC 9293 3.8.6.2.1).
  * The FIN rides on the last data segment when it can.
@@ -348,9 +351,11 @@ static uint32_t next_len(struct tern_tcp *c, uint32_t unsent)
 		/* The window cuts it short: only if that is a fair share. */
 		return len >= c->snd_wnd_max / 2 ? len : 0;
 	}
-	/* The last of the data: Nagle holds it while data is in flight,
+	/* The last of the data: Nagle holds it while a short segment is in
+	 * flight (sent, unacknowledged, not being resent from before it),
 	 * unless a FIN goes with it. */
-	if (!c->nodelay && flight > 0 && !c->fin_queued)
+	if (!c->nodelay && tern_seq_gt(c->snd_sml, c->snd_una) &&
+	    tern_seq_leq(c->snd_sml, c->snd_nxt) && !c->fin_queued)
 		return 0;
 	return len;
 }
@@ -385,6 +390,8 @@ static void send_new_data(struct tern_tcp *c)
 			c, TERN_TCP_ACK | (len == unsent ? TERN_TCP_PSH : 0),
 			c->snd_nxt, len);
 		c->snd_nxt += len;
+		if (len < tcp_send_mss(c))
+			c->snd_sml = c->snd_nxt;
 	}
 }
 

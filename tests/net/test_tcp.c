@@ -767,21 +767,55 @@ Test(tcp, send_segments_and_acks_free_the_ring)
 		data[i] = (uint8_t)i;
 	cr_assert_eq(tern_tcp_send(c, data, sizeof(data), p.t->now),
 		     (int)sizeof(data));
-	/* 3 full segments; the last 656 bytes wait for an ACK (Nagle). */
-	cr_assert_eq(sent_count(&p), 3);
+	/* 3 full segments and the short tail at once: no short segment is
+	 * in flight, so Nagle (Minshall's rule) does not hold it. */
+	cr_assert_eq(sent_count(&p), 4);
 	s = sent_seg(&p, 0);
 	first = s.h.seq;
 	cr_assert_eq(s.len, 1448);
 	cr_assert_eq(memcmp(s.data, data, 1448), 0);
 	cr_assert_eq(sent_seg(&p, 2).h.seq, first + 2 * 1448);
-	clear(&p);
-	p.ack = first + 3 * 1448;
-	peer_send(&p, TERN_TCP_ACK, NULL, 0);
-	s = last_seg(&p);
+	s = sent_seg(&p, 3);
+	cr_assert_eq(s.h.seq, first + 3 * 1448);
 	cr_assert_eq(s.len, sizeof(data) - 3 * 1448);
 	cr_assert(s.h.flags & TERN_TCP_PSH);
 	cr_assert_eq(memcmp(s.data, data + 3 * 1448, s.len), 0);
+	/* ACKs free the ring. */
+	clear(&p);
+	p.ack = first + 3 * 1448;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
 	cr_assert_eq(tern_tcp_writable(c), 64 * 1024 - s.len);
+	p.ack = first + sizeof(data);
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tern_tcp_writable(c), 64 * 1024);
+	finish(&p, c, l);
+}
+
+Test(tcp, nagle_holds_a_short_segment_only_behind_another)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	static uint8_t data[3000];
+	uint32_t first;
+
+	/* Full segments in flight do not hold the short tail... */
+	cr_assert_eq(tern_tcp_send(c, data, 2000, p.t->now), 2000);
+	cr_assert_eq(sent_count(&p), 2);
+	first = sent_seg(&p, 0).h.seq;
+	/* ... but that short tail in flight holds the next short write. */
+	cr_assert_eq(tern_tcp_send(c, data, 100, p.t->now), 100);
+	cr_assert_eq(sent_count(&p), 2, "held behind the short segment");
+	/* Acknowledging the full segment alone does not release it. */
+	p.ack = first + 1448;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(sent_count(&p), 2);
+	/* The ACK of the short one does. */
+	p.ack = first + 2000;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(sent_count(&p), 3);
+	cr_assert_eq(last_seg(&p).len, 100);
+	p.ack = first + 2100;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
 	finish(&p, c, l);
 }
 

@@ -19,16 +19,19 @@
  * the server and in TIME_WAIT on the client: for Tern when stack a holds
  * only its listener, for Linux when the namespaces' /proc/net/sockstat
  * count no TCP socket but the listener (orphans in LAST_ACK or FIN_WAIT
- * still count there; TIME_WAIT does not). Both clients reuse TIME_WAIT
- * ports: Tern takes its oldest TIME_WAIT entry when its pool of 64 is
- * full; the client namespace gets net.ipv4.tcp_tw_reuse=1 and the port
- * range 1024-65535, or Linux would run out of ports in TIME_WAIT.
+ * still count there; TIME_WAIT does not). Tern's released connections
+ * wait out TIME_WAIT in its compact table (the oldest cut short when it
+ * is full); the Linux client namespace gets net.ipv4.tcp_tw_reuse=1 and
+ * the port range 1024-65535, or Linux would run out of ports in
+ * TIME_WAIT.
  *
  * Memory, as metrics (bytes):
  *   tern: sizeof(struct tern_tcp) plus the send ring plus a hash bucket,
- *   the pool entry that every connection - idle, established or in
- *   TIME_WAIT - holds from tern_net_init on (the stack reserves
- *   cfg.tcp_conns of them); and the frame buffers that N idle established
+ *   the pool entry that every open connection - idle or established -
+ *   holds from tern_net_init on (the stack reserves cfg.tcp_conns of
+ *   them); a released one in TIME_WAIT holds a table entry instead
+ *   (sizeof(struct tcp_tw) plus a hash bucket, cfg.tcp_time_wait_max of
+ *   them reserved); and the frame buffers that N idle established
  *   connections hold (measured from the pools; received data lives there,
  *   up to the receive window).
  *   linux: the growth of the TCP and sock_inode_cache slabs
@@ -210,7 +213,9 @@ static int tern_memory(struct tern_bench *b)
 			  sizeof(struct tern_tcp), "B");
 	tern_bench_metric(b, "tern tcp send ring (default)", cfg->tcp_sndbuf,
 			  "B");
-	tern_bench_metric(b, "tern tcp bytes per conn end, any state", entry,
+	tern_bench_metric(b, "tern tcp bytes per open conn end", entry, "B");
+	tern_bench_metric(b, "tern tcp bytes per TIME_WAIT end",
+			  sizeof(struct tcp_tw) + sizeof(struct tern_list),
 			  "B");
 	tern_bench_metric(b, "tern tcp frame bytes per idle established end",
 			  frames, "B");

@@ -113,6 +113,7 @@ static const struct tern_counter_name names[] = {
 	S(tcp_after_wnd),
 	S(tcp_listen_overflow),
 	S(tcp_conn_table_full),
+	S(tcp_tw_evicted),
 	S(tcp_tw_reused),
 	S(tcp_active_opens),
 	S(tcp_passive_opens),

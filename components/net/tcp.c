@@ -8,8 +8,8 @@
  * its connections at one bucket. Listeners sit on their own short list.
  *
  * Ephemeral ports come from the stack's allocator (ports.c, RFC 6056
- * algorithm 3, shared with UDP): free means no connection or listener on
- * the 4-tuple.
+ * algorithm 3, shared with UDP): free means no connection, TIME_WAIT
+ * entry (tcp_tw.c) or listener on the 4-tuple.
  */
 #include <string.h>
 
@@ -89,6 +89,10 @@ int tcp_init(struct tern_net *net)
 	draw_key(net, &t->isn_key);
 	draw_key(net, &t->cookie_key);
 	net->tcp = t;
+	if (tcp_tw_init(net) < 0) {
+		tcp_fini(net);
+		return -TERN_ENOMEM;
+	}
 	return 0;
 }
 
@@ -112,6 +116,7 @@ void tcp_fini(struct tern_net *net)
 			tcp_conn_done(c, 0);
 		}
 	}
+	tcp_tw_fini(net);
 	if (t->conns)
 		tern_mem_free(t->conns, t->conns_size);
 	if (t->rings)
@@ -162,24 +167,6 @@ struct tern_tcp *tcp_lookup_listener(struct tern_net *net, uint32_t laddr,
 	return wild;
 }
 
-/* The TIME_WAIT connection whose handle was released and whose timer ends
- * soonest, or NULL. O(n): only when the pool is empty. */
-static struct tern_tcp *oldest_time_wait(struct tcp_core *t)
-{
-	struct tern_tcp *best = NULL;
-
-	for (uint32_t i = 0; i < t->n_conns; i++) {
-		struct tern_tcp *c = &t->conns[i];
-
-		if (c->in_use && c->user_closed &&
-		    c->state == TERN_TCP_TIME_WAIT &&
-		    (!best || tern_timer_deadline(&c->timer) <
-				      tern_timer_deadline(&best->timer)))
-			best = c;
-	}
-	return best;
-}
-
 struct tern_tcp *tcp_conn_alloc(struct tern_net *net)
 {
 	struct tcp_core *t = net->tcp;
@@ -187,13 +174,8 @@ struct tern_tcp *tcp_conn_alloc(struct tern_net *net)
 	uint8_t *buf;
 
 	if (tern_list_empty(&t->free)) {
-		c = oldest_time_wait(t);
-		if (!c) {
-			NET_STAT(net, tcp_conn_table_full);
-			return NULL;
-		}
-		NET_STAT(net, tcp_tw_reused);
-		tcp_conn_done(c, 0);
+		NET_STAT(net, tcp_conn_table_full);
+		return NULL;
 	}
 	c = tern_list_entry(tern_list_pop(&t->free), struct tern_tcp, link);
 	buf = c->buf;
@@ -377,6 +359,7 @@ static bool tuple_taken(struct tern_net *net, uint32_t laddr, uint16_t lport,
 			uint32_t raddr, uint16_t rport)
 {
 	return tcp_lookup(net, laddr, lport, raddr, rport) != NULL ||
+	       tcp_tw_lookup(net, laddr, lport, raddr, rport) != NULL ||
 	       tcp_lookup_listener(net, laddr, lport) != NULL;
 }
 
@@ -666,6 +649,8 @@ void tern_tcp_close(struct tern_tcp *c, uint64_t now)
 	c->user_closed = true;
 	if (c->state == TERN_TCP_CLOSED)
 		tcp_conn_done(c, 0);
+	else if (c->state == TERN_TCP_TIME_WAIT)
+		tcp_tw_enter(c);
 }
 
 /* ---- State and options -------------------------------------------------- */

@@ -801,7 +801,9 @@ static bool time_wait_reusable(const struct tern_tcp *c,
 	return !seg->has_opts_ts && tern_seq_gt(seg->seq, c->rcv_nxt);
 }
 
-/* Returns true if the segment should go on to the listener. */
+/* TIME_WAIT on a connection whose handle is still held (the released
+ * ones are in tcp_tw.c, which answers the same way). Returns true if the
+ * segment should go on to the listener. */
 static bool time_wait_input(struct tern_tcp *c, const struct tcp_seg *seg)
 {
 	uint8_t f = seg->h.flags;
@@ -838,6 +840,13 @@ void tcp_input(struct ip_rx *rx, struct tern_pkt *pkt)
 		c = NULL;
 	}
 	if (!c) {
+		struct tcp_tw *tw = tcp_tw_lookup(net, seg.dst, seg.h.dport,
+						  seg.src, seg.h.sport);
+
+		if (tw && !tcp_tw_input(net, tw, rx, &seg))
+			goto drop;
+	}
+	if (!c) {
 		l = tcp_lookup_listener(net, seg.dst, seg.h.dport);
 		/* The ACK of a SYN-ACK that a cookie stood for. */
 		if (l && (seg.h.flags & (SYN | RST | ACK)) == ACK)
@@ -856,6 +865,10 @@ void tcp_input(struct ip_rx *rx, struct tern_pkt *pkt)
 		syn_sent_input(c, rx, &seg);
 	else
 		taken = synchronized_input(c, rx, &seg, pkt);
+	/* A released connection that just reached TIME_WAIT moves to the
+	 * table now that everything it had to send is out. */
+	if (c->in_use && c->user_closed && c->state == TERN_TCP_TIME_WAIT)
+		tcp_tw_enter(c);
 drop:
 	if (!taken)
 		tern_pkt_free(pkt);

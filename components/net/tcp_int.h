@@ -156,6 +156,22 @@ struct tern_tcp {
 };
 
 /* The stack's TCP part (net->tcp), allocated at tern_net_init. */
+/* A connection in TIME_WAIT whose handle was released, reduced to what
+ * TIME_WAIT needs (tcp_tw.c): its 4-tuple, where both sequence spaces
+ * stand, the timestamps to echo and judge a new SYN by, and when 2 MSL
+ * ends. */
+struct tcp_tw {
+	struct tern_list link; /* hash bucket, or the free list */
+	struct tern_list age;  /* the table's entries by expiry */
+	uint64_t expires;
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	uint32_t snd_nxt, rcv_nxt;
+	uint32_t ts_recent, ts_offset;
+	uint16_t win; /* the window field of our ACKs, scaled */
+	bool ts_ok;
+};
+
 struct tcp_core {
 	struct tern_tcp *conns;
 	uint8_t *rings;
@@ -167,6 +183,13 @@ struct tcp_core {
 	struct tern_list *hash; /* by 4-tuple, keyed with hash_key */
 	size_t hash_size;
 	struct tern_siphash_key hash_key, isn_key, cookie_key;
+	/* The TIME_WAIT table (tcp_tw.c). */
+	struct tcp_tw *tw;
+	struct tern_list *tw_hash;
+	size_t tw_size, tw_hash_size;
+	uint32_t n_tw, tw_in_use, tw_hash_mask;
+	struct tern_list tw_free, tw_age;
+	struct tern_timer tw_timer;
 };
 
 /* A parsed segment, as tcp_input hands it around. */
@@ -203,8 +226,8 @@ struct tern_tcp *tcp_lookup(struct tern_net *net, uint32_t laddr,
 struct tern_tcp *tcp_lookup_listener(struct tern_net *net, uint32_t laddr,
 				     uint16_t lport);
 
-/* A connection from the pool (reusing the oldest TIME_WAIT one when it is
- * empty), cleared, with its ring and timers ready; NULL if none (counted). */
+/* A connection from the pool, cleared, with its ring and timers ready;
+ * NULL if none (counted). */
 struct tern_tcp *tcp_conn_alloc(struct tern_net *net);
 
 /* Sets the 4-tuple of c and puts it in the hash. */
@@ -226,6 +249,29 @@ uint32_t tcp_isn(struct tern_net *net, uint32_t laddr, uint16_t lport,
 /* Prepares the per-connection defaults that a new connection (active or
  * passive) starts from: windows, RTO, congestion control. */
 void tcp_conn_defaults(struct tern_tcp *c);
+
+/* ---- tcp_tw.c ----------------------------------------------------------- */
+
+/* Allocates the TIME_WAIT table for net->cfg; 0 or -TERN_ENOMEM. */
+int tcp_tw_init(struct tern_net *net);
+
+/* Frees the table (what is in it is dropped). */
+void tcp_tw_fini(struct tern_net *net);
+
+/* Moves c - in TIME_WAIT, its handle released - into the table (cutting
+ * the oldest entry short if it is full: tcp_tw_evicted) and frees c. */
+void tcp_tw_enter(struct tern_tcp *c);
+
+/* The entry for a 4-tuple, or NULL. */
+struct tcp_tw *tcp_tw_lookup(struct tern_net *net, uint32_t laddr,
+			     uint16_t lport, uint32_t raddr, uint16_t rport);
+
+/* A segment for entry tw: returns true (tw freed) if it is a SYN that may
+ * open a new connection over it (RFC 6191), for the listener to take;
+ * else answers as TIME_WAIT does (an ACK, a FIN re-acked with 2 MSL
+ * again, a RST ignored per RFC 1337) and returns false. */
+bool tcp_tw_input(struct tern_net *net, struct tcp_tw *tw,
+		  const struct ip_rx *rx, const struct tcp_seg *seg);
 
 /* ---- tcp_input.c -------------------------------------------------------- */
 

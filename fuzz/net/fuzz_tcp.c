@@ -100,9 +100,22 @@ static void check_all(struct target *t)
 {
 	struct tcp_core *core = t->s.net.tcp;
 
+	uint64_t last = 0;
+	uint32_t n = 0;
+
 	for (uint32_t i = 0; i < core->n_conns; i++)
 		if (core->conns[i].in_use)
 			check_conn(&core->conns[i]);
+	/* The TIME_WAIT table: bounded, its age list in expiry order. */
+	tern_list_for_each(it, &core->tw_age) {
+		const struct tcp_tw *tw =
+			tern_list_entry(it, struct tcp_tw, age);
+
+		TERN_ASSERT(tw->expires >= last);
+		last = tw->expires;
+		n++;
+	}
+	TERN_ASSERT(n == core->tw_in_use && n <= core->n_tw);
 }
 
 /* Builds and inputs a segment from the peer as op 0 describes. */

@@ -63,10 +63,16 @@
  *   tcp_syn_retries     6       ... for a SYN or SYN-ACK
  *   tcp_delack_ns       40 ms   longest an ACK is delayed
  *   tcp_msl_ns          30 s    TIME_WAIT lasts 2 * MSL
+ *   tcp_time_wait_max   1024    closed connections kept in TIME_WAIT (a
+ *                               compact entry each; when full, the
+ *                               oldest is cut short, counted)
  *   tcp_challenge_max   10      challenge ACKs per connection per second
  *
  * Memory for TCP: tcp_conns * (sizeof(struct tern_tcp) + tcp_sndbuf) from
- * tern_mem_alloc at init, plus a hash of tcp_conns buckets; received data
+ * tern_mem_alloc at init, plus a hash of tcp_conns buckets, plus the
+ * TIME_WAIT table (tcp_time_wait_max entries of 72 bytes and a hash of as
+ * many buckets): a connection whose handle was released leaves its entry
+ * and ring for one of those as it enters TIME_WAIT; received data
  * lives in the frame pool.
  */
 #ifndef TERN_NET_H
@@ -127,6 +133,7 @@ struct tern_net_config {
 	uint32_t tcp_syn_retries;
 	uint64_t tcp_delack_ns;
 	uint64_t tcp_msl_ns;
+	uint32_t tcp_time_wait_max;
 	uint32_t tcp_challenge_max;
 };
 
@@ -236,6 +243,7 @@ struct tern_net_stats {
 	uint64_t tcp_after_wnd;		/* bytes trimmed past the window */
 	uint64_t tcp_listen_overflow;	/* drop: SYN, listen queues full */
 	uint64_t tcp_conn_table_full;	/* no connection left in the pool */
+	uint64_t tcp_tw_evicted;	/* TIME_WAIT cut short: table full */
 	uint64_t tcp_tw_reused;		/* TIME_WAIT entries taken for new */
 	uint64_t tcp_active_opens, tcp_passive_opens;
 	uint64_t tcp_resets;		/* connections ended by a reset */

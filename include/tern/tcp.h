@@ -5,10 +5,12 @@
  * Connections and listeners are the stack's memory: a pool of
  * cfg.tcp_conns entries, each with a send ring of cfg.tcp_sndbuf bytes,
  * sized and allocated at tern_net_init. A call that needs one when the pool
- * is empty fails with -TERN_ENOSPC (counted in tcp_conn_table_full); a
- * TIME_WAIT connection is reused first. A struct tern_tcp * stays valid
- * until tern_tcp_close or tern_tcp_abort; after that the stack finishes
- * the connection on its own (FIN handshake, TIME_WAIT) and frees it.
+ * is empty fails with -TERN_ENOSPC (counted in tcp_conn_table_full). A
+ * struct tern_tcp * stays valid until tern_tcp_close or tern_tcp_abort;
+ * after that the stack finishes the connection on its own (the FIN
+ * handshake) and frees it - into the compact TIME_WAIT table
+ * (cfg.tcp_time_wait_max entries, tern_tcp_time_wait_count) when it is
+ * the side that closed first, so TIME_WAIT never holds a connection.
  *
  * Data path: tern_tcp_send copies into the send ring once; segments are
  * cut from the ring, and rebuilt from it on retransmission. Received
@@ -238,8 +240,12 @@ struct tern_tcp_info {
 TERN_API void tern_tcp_get_info(const struct tern_tcp *c,
 				struct tern_tcp_info *info);
 
-/* Connections in use (listeners included): 0 once everything closed and
- * TIME_WAIT ran out. */
+/* Connections in use (listeners included, and TIME_WAIT ones whose
+ * handle is still held): 0 once everything is closed and released. */
 TERN_API uint32_t tern_tcp_conns_in_use(const struct tern_net *net);
+
+/* Released connections waiting out TIME_WAIT in the compact table (at
+ * most cfg.tcp_time_wait_max): 0 once 2 MSL passed after the last. */
+TERN_API uint32_t tern_tcp_time_wait_count(const struct tern_net *net);
 
 #endif

@@ -40,18 +40,17 @@ struct seen {
 	size_t len;
 };
 
-static struct peer peer_new(void)
+/* A peer for a stack configured by cfg (its seed and ARP lifetime are
+ * set here). */
+static struct peer peer_new_cfg(struct tern_net_config *cfg)
 {
 	struct peer p;
 
-	struct tern_net_config cfg;
-
 	/* ARP entries outlive the longest test: B never answers ARP. */
-	tern_net_config_default(&cfg);
-	cfg.seed = 1;
-	cfg.arp_timeout_ns = 100000 * TERN_NSEC_PER_SEC;
+	cfg->seed = 1;
+	cfg->arp_timeout_ns = 100000 * TERN_NSEC_PER_SEC;
 	memset(&p, 0, sizeof(p));
-	p.t = tnet_new(&cfg, TNET_A_IP, 0);
+	p.t = tnet_new(cfg, TNET_A_IP, 0);
 	tnet_learn_peers(p.t);
 	p.seq = B_ISN;
 	p.win = 65535;
@@ -59,6 +58,14 @@ static struct peer peer_new(void)
 	p.ts = true;
 	p.ts_val = 5000;
 	return p;
+}
+
+static struct peer peer_new(void)
+{
+	struct tern_net_config cfg;
+
+	tern_net_config_default(&cfg);
+	return peer_new_cfg(&cfg);
 }
 
 /* B sends a segment with flags, payload and (on a SYN) options. */
@@ -235,6 +242,7 @@ static void finish(struct peer *p, struct tern_tcp *c, struct tern_tcp *l)
 		tern_tcp_close(l, p->t->now);
 	advance(p, 200 * TERN_NSEC_PER_SEC);
 	cr_assert_eq(tern_tcp_conns_in_use(&p->t->net), 0);
+	cr_assert_eq(tern_tcp_time_wait_count(&p->t->net), 0);
 	tnet_free(p->t);
 }
 
@@ -1237,17 +1245,87 @@ Test(tcp, active_close_through_time_wait)
 	cr_assert_eq(tern_tcp_recv(c, buf, sizeof(buf), p.t->now), 3);
 	cr_assert_eq(tern_tcp_recv(c, buf, sizeof(buf), p.t->now), 0, "EOF");
 	cr_assert(tern_tcp_at_eof(c));
+	/* Released, the connection leaves its entry for the table. */
 	tern_tcp_close(c, p.t->now);
-	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 2, "TIME_WAIT stays");
-	/* A retransmitted FIN is acked again. */
+	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 1, "the listener");
+	cr_assert_eq(tern_tcp_time_wait_count(&p.t->net), 1);
+	/* A retransmitted FIN is acked again, with the same numbers and
+	 * the timestamp echoed. */
 	clear(&p);
 	p.seq--;
+	p.ts_val += 10;
 	peer_send(&p, TERN_TCP_FIN | TERN_TCP_ACK, NULL, 0);
 	p.seq++;
 	cr_assert_eq(sent_count(&p), 1);
-	advance(&p, 60 * TERN_NSEC_PER_SEC);
-	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 1, "2 MSL later");
+	s = last_seg(&p);
+	cr_assert_eq(s.h.flags, TERN_TCP_ACK);
+	cr_assert_eq(s.h.seq, p.ack);
+	cr_assert_eq(s.h.ack, p.seq);
+	cr_assert(s.o.present & TERN_TCP_HAS_TS);
+	cr_assert_eq(s.o.ts_ecr, p.ts_val);
+	/* ... and that restarted the 2 MSL. */
+	advance(&p, 50 * TERN_NSEC_PER_SEC);
+	cr_assert_eq(tern_tcp_time_wait_count(&p.t->net), 1, "restarted");
+	/* A RST is ignored (RFC 1337); other segments draw an ACK. */
+	clear(&p);
+	peer_send(&p, TERN_TCP_RST, NULL, 0);
+	cr_assert_eq(sent_count(&p), 0);
+	cr_assert_eq(tern_tcp_time_wait_count(&p.t->net), 1);
+	peer_send(&p, TERN_TCP_ACK, "late", 4);
+	cr_assert_eq(sent_count(&p), 1);
+	cr_assert_eq(last_seg(&p).h.ack, p.seq);
+	advance(&p, 11 * TERN_NSEC_PER_SEC);
+	cr_assert_eq(tern_tcp_time_wait_count(&p.t->net), 0, "2 MSL later");
+	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 1);
 	finish(&p, NULL, l);
+}
+
+/* Closes an accepted connection through TIME_WAIT (our FIN first, then
+ * the peer's). */
+static void close_through_time_wait(struct peer *p, struct tern_tcp *c)
+{
+	struct seen s;
+
+	tern_tcp_shutdown(c, p->t->now);
+	s = last_seg(p);
+	p->ack = s.h.seq + 1;
+	peer_send(p, TERN_TCP_FIN | TERN_TCP_ACK, NULL, 0);
+	p->seq++;
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_TIME_WAIT);
+	tern_tcp_close(c, p->t->now);
+}
+
+Test(tcp, time_wait_table_is_bounded_and_evicts_the_oldest)
+{
+	struct tern_net_config cfg;
+	struct peer p;
+	struct tern_tcp *l, *c;
+
+	tern_net_config_default(&cfg);
+	cfg.tcp_time_wait_max = 2;
+	cfg.tcp_conns = 4;
+	p = peer_new_cfg(&cfg);
+	/* More closes than connections and table entries: none fails. */
+	for (int i = 0; i < 6; i++) {
+		p.port = (uint16_t)(B_PORT + i);
+		p.seq = B_ISN;
+		c = open_passive(&p, &l);
+		close_through_time_wait(&p, c);
+		tern_tcp_close(l, p.t->now);
+		advance(&p, TERN_NSEC_PER_SEC);
+	}
+	cr_assert_eq(tern_tcp_time_wait_count(&p.t->net), 2);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_tw_evicted"), 4);
+	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 0);
+	/* The newest two are still answered; an evicted one is not known. */
+	clear(&p);
+	p.port = B_PORT + 5;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(last_seg(&p).h.flags, TERN_TCP_ACK);
+	p.port = B_PORT;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert(last_seg(&p).h.flags & TERN_TCP_RST, "no port any more");
+	finish(&p, NULL, NULL);
 }
 
 Test(tcp, passive_close_through_last_ack)

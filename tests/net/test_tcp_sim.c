@@ -186,7 +186,9 @@ static void settle_fiber(void *arg)
 	while (tern_sched_now(s) < end) {
 		if (m->a.done && m->b.done &&
 		    tern_tcp_conns_in_use(&m->d->a) == 0 &&
-		    tern_tcp_conns_in_use(&m->d->b) == 0)
+		    tern_tcp_conns_in_use(&m->d->b) == 0 &&
+		    tern_tcp_time_wait_count(&m->d->a) == 0 &&
+		    tern_tcp_time_wait_count(&m->d->b) == 0)
 			return;
 		tern_sleep(s, TERN_NSEC_PER_SEC);
 	}
@@ -249,6 +251,8 @@ static bool run_ok(const struct sim *m, uint64_t max_stall)
 	return m->a.rc == 0 && m->b.rc == 0 && m->max_gap <= max_stall &&
 	       tern_tcp_conns_in_use(&m->d->a) == 0 &&
 	       tern_tcp_conns_in_use(&m->d->b) == 0 &&
+	       tern_tcp_time_wait_count(&m->d->a) == 0 &&
+	       tern_tcp_time_wait_count(&m->d->b) == 0 &&
 	       tern_net_stat(&m->d->a, "tcp_resets") +
 			       tern_net_stat(&m->d->b, "tcp_resets") +
 			       tern_net_stat(&m->d->a, "tcp_timeouts") +
@@ -296,6 +300,9 @@ static void run_one(const struct tern_memlink_faults *faults, uint64_t seed,
 		      s, (unsigned long long)(m->max_gap / TERN_NSEC_PER_MSEC));
 	cr_assert_eq(tern_tcp_conns_in_use(&m->d->a), 0, "seed %llu", s);
 	cr_assert_eq(tern_tcp_conns_in_use(&m->d->b), 0, "seed %llu", s);
+	cr_assert_eq(tern_tcp_time_wait_count(&m->d->a) +
+			     tern_tcp_time_wait_count(&m->d->b),
+		     0, "seed %llu: TIME_WAIT never ran out", s);
 	/* Every connection ended cleanly: no reset, no give-up. */
 	cr_assert_eq(tern_net_stat(&m->d->a, "tcp_resets") +
 			     tern_net_stat(&m->d->b, "tcp_resets") +

@@ -104,6 +104,7 @@ static bool drain(struct pd *pd)
 		pd_advance(pd, d);
 	}
 	return tern_tcp_conns_in_use(&pd->net) == 0 &&
+	       tern_tcp_time_wait_count(&pd->net) == 0 &&
 	       tern_net_pkts_in_use(&pd->net) == 0;
 }
 
@@ -125,8 +126,9 @@ static void pd_free(void *userdata)
 	if (!clean) {
 		fprintf(stderr,
 			"tern_packetdrill: stack not empty at the end: %u "
-			"connections, %u packet buffers\n",
+			"connections, %u in TIME_WAIT, %u packet buffers\n",
 			tern_tcp_conns_in_use(&pd->net),
+			tern_tcp_time_wait_count(&pd->net),
 			tern_net_pkts_in_use(&pd->net));
 		_exit(3);
 	}

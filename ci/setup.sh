@@ -10,7 +10,7 @@ clang clang-format lld libclang-rt-14-dev libfuzzer-14-dev
 libcriterion-dev libpcap-dev liblwip-dev
 valgrind gdb linux-perf
 qemu-system-x86 qemu-utils iproute2 iputils-ping netcat-openbsd dnsmasq-base
-tshark tcpdump iperf3 curl socat ethtool
+tshark tcpdump iperf3 curl socat ethtool wrk apache2-utils nginx-light
 tar python3 python3-scapy bison flex
 "
 

@@ -93,7 +93,7 @@ static void put_string(struct sink *s, const struct spec *sp, const char *str)
 
 	if (!str)
 		str = "(null)";
-	while (str[n] && (sp->prec < 0 || n < sp->prec))
+	while ((sp->prec < 0 || n < sp->prec) && str[n])
 		n++;
 	if (!sp->left)
 		put_n(s, ' ', sp->width - n);

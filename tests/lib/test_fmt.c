@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tern/fmt.h"
@@ -228,6 +229,21 @@ Test(fmt, strings_and_characters_match_libc)
 	CMP("%%%s%%", "x");
 	CMP("100%% %d%%", 5);
 	CMP("%s=%d,%s=%u;%c", "a", -3, "b", 4u, 'z');
+}
+
+/* A precision bounds the bytes read, so %.*s may print an array with no
+ * NUL (found by httpd's Date field under ASan: the byte after it was read). */
+Test(fmt, a_precision_reads_no_byte_past_it)
+{
+	char *exact = malloc(5);
+	char out[16];
+
+	cr_assert_not_null(exact);
+	memcpy(exact, "abcde", 5);
+	cr_assert_eq(tern_snprintf(out, sizeof(out), "[%.*s]", 5, exact), 7);
+	cr_assert_str_eq(out, "[abcde]");
+	cr_assert_eq(tern_snprintf(out, sizeof(out), "[%.5s]", exact), 7);
+	free(exact);
 }
 
 Test(fmt, pointers_match_libc)

@@ -243,6 +243,10 @@ static int read_head(struct httpd_conn *c, struct http_req *req, bool first)
 				h->stats.peer_closed++;
 			return 0;
 		}
+		if (n == -TERN_ECONNRESET) {
+			h->stats.peer_reset++;
+			return 0;
+		}
 		if (n < 0) {
 			h->stats.read_error++;
 			return 0;
@@ -419,6 +423,7 @@ void httpd_print_stats(const struct httpd *h)
 	tern_counter_line_add(&l, "header_timeout", s->header_timeout);
 	tern_counter_line_add(&l, "idle_timeout", s->idle_timeout);
 	tern_counter_line_add(&l, "peer_closed", s->peer_closed);
+	tern_counter_line_add(&l, "peer_reset", s->peer_reset);
 	tern_counter_line_add(&l, "incomplete_head", s->incomplete_head);
 	tern_counter_line_add(&l, "send_error", s->send_error);
 	tern_counter_line_add(&l, "read_error", s->read_error);

@@ -48,7 +48,8 @@ struct httpd_config {
 /* Connection-level counters; request outcomes are by reason. */
 struct httpd_stats {
 	uint64_t accepted, refused_cap, requests, bytes_tx;
-	uint64_t header_timeout, idle_timeout, peer_closed, incomplete_head;
+	uint64_t header_timeout, idle_timeout, peer_closed, peer_reset;
+	uint64_t incomplete_head;
 	uint64_t send_error, read_error, file_error;
 	uint64_t reasons[HTTP_R_COUNT];
 	uint64_t status_2xx, status_3xx, status_4xx, status_5xx;

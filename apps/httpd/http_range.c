@@ -15,9 +15,11 @@ static bool number(const char *s, size_t len, size_t *i, uint64_t *v)
 
 	*v = 0;
 	while (*i < len && s[*i] >= '0' && s[*i] <= '9') {
-		if (*v > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(s[*i] - '0');
+
+		if (*v > (UINT64_MAX - d) / 10)
 			return false;
-		*v = *v * 10 + (uint64_t)(s[*i] - '0');
+		*v = *v * 10 + d;
 		(*i)++;
 	}
 	return *i > start;

@@ -175,7 +175,10 @@ static void serve_file(const struct http_req *req, const uint8_t *buf,
 		       int64_t now, struct http_resp *r, bool http10)
 {
 	const struct http_file *f = &r->file;
-	char etag[40], lm[HTTP_DATE_LEN], cr[64] = "";
+	/* Content-Range: "bytes FIRST-LAST/SIZE" with three 20-digit numbers
+	 * is 85 bytes with its CRLF (64 cut the field short for ranges
+	 * past 10^12 bytes, gluing the rest onto the next field). */
+	char etag[40], lm[HTTP_DATE_LEN], cr[21 + 3 * 20 + 4 + 1] = "";
 	uint64_t first = 0, last = 0;
 	int elen, rng = 0;
 	bool not_mod = false;

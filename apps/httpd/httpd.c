@@ -257,11 +257,13 @@ static int read_head(struct httpd_conn *c, struct http_req *req, bool first)
 	}
 }
 
-/* Drops len bytes of request content after the head (head bytes). */
+/* Drops len bytes of request content after the head (head bytes), all
+ * within one header timeout: a body trickled a byte at a time cannot hold
+ * the connection longer than a head could. */
 static bool skip_body(struct httpd_conn *c, size_t head, uint64_t len)
 {
 	size_t have = c->rlen - head;
-	uint64_t need;
+	uint64_t need, deadline = now(c->h) + c->h->cfg.header_timeout_ns;
 
 	if (have >= len) {
 		memmove(c->rbuf + head, c->rbuf + head + len,
@@ -274,8 +276,7 @@ static bool skip_body(struct httpd_conn *c, size_t head, uint64_t len)
 	while (need) {
 		int n = tern_tsock_read(
 			&c->sock, c->chunk,
-			(size_t)TERN_MIN(need, sizeof(c->chunk)),
-			now(c->h) + c->h->cfg.header_timeout_ns);
+			(size_t)TERN_MIN(need, sizeof(c->chunk)), deadline);
 
 		if (n <= 0) {
 			c->h->stats.read_error++;

@@ -269,3 +269,36 @@ Test(http, dates)
 	http_date_format(951782400, d); /* leap day 2000 */
 	cr_assert_str_eq(d, "Tue, 29 Feb 2000 00:00:00 GMT");
 }
+
+/* A file past 10^12 bytes: a Content-Range of three 19-digit numbers
+ * fits whole; it used to be cut at 63 bytes, gluing the rest of the head
+ * onto it (found by fuzz_httpd_request). */
+static int huge_lookup(void *ctx, const char *rel, struct http_file *f)
+{
+	(void)ctx;
+	(void)rel;
+	f->id = 2;
+	f->size = 1ull << 62; /* 4611686018427387904 */
+	f->mtime = MTIME;
+	return 0;
+}
+
+Test(http, range_of_a_huge_file)
+{
+	static const struct http_fs huge = { huge_lookup, NULL };
+	const char *req = "GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: "
+			  "bytes=4611686018427387000-\r\n\r\n";
+	struct http_req r;
+	int n = http_parse((const uint8_t *)req, strlen(req), &r);
+
+	cr_assert_gt(n, 0);
+	http_respond(&r, (const uint8_t *)req, &huge, NOW, &resp);
+	resp.head[resp.head_len] = '\0';
+	cr_assert_eq(resp.status, 206);
+	cr_assert_eq(resp.body_off, 4611686018427387000ull);
+	cr_assert_eq(resp.body_len, 904);
+	cr_assert(strstr(resp.head, "\r\nContent-Range: bytes "
+				    "4611686018427387000-4611686018427387903/"
+				    "4611686018427387904\r\nLast-Modified: "),
+		  "%s", resp.head);
+}

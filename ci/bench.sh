@@ -3,8 +3,10 @@
 # every bench_* program in build/release/bench, each measuring Tern against
 # its baselines in the same run, then the guest benchmarks
 # (bench/guest/run.sh: image size, boot time, ping RTT; builds the guest
-# preset, root for ping) and iperf3 against the iperf app
-# (bench/iperf/run.sh, root). JSON results go to build/bench/SUITE.json.
+# preset, root for ping), iperf3 against the iperf app
+# (bench/iperf/run.sh, root) and wrk against the httpd app, hosted and as
+# a guest, next to nginx (bench/http/run.sh; builds the guest preset,
+# root). JSON results go to build/bench/SUITE.json.
 #
 #   ci/bench.sh            full runs (11 repetitions of ~50 ms per case)
 #   ci/bench.sh --quick    short smoke runs (what CI uses)
@@ -28,6 +30,9 @@ if [ -z "$benches" ]; then
 fi
 failed=0
 ran=0
+# The scripted benchmarks take --quick only.
+quick=""
+for a in "$@"; do [ "$a" = --quick ] && quick=--quick; done
 for b in $benches; do
     name=$(basename "$b")
     case $name in *"${TERN_BENCH_ONLY:-}"*) ;; *) continue ;; esac
@@ -43,8 +48,6 @@ done
 # are a script over the guest preset's images; the ping part needs root.
 case guest in *"${TERN_BENCH_ONLY:-}"*)
     echo "=== bench/guest/run.sh"
-    quick=""
-    for a in "$@"; do [ "$a" = --quick ] && quick=--quick; done
     if build_preset guest && bash bench/guest/run.sh $quick; then
         ran=$((ran + 1))
     else
@@ -57,12 +60,22 @@ esac
 # own iperf3 over a veth pair (root).
 case iperf in *"${TERN_BENCH_ONLY:-}"*)
     echo "=== bench/iperf/run.sh"
-    quick=""
-    for a in "$@"; do [ "$a" = --quick ] && quick=--quick; done
     if bash bench/iperf/run.sh $quick; then
         ran=$((ran + 1))
     else
         echo "=== bench/iperf/run.sh FAILED"
+        failed=$((failed + 1))
+    fi
+    ;;
+esac
+# wrk from Linux to the httpd app, hosted on a TAP and as a guest under
+# QEMU, against Debian's nginx over a veth pair (root; the guest image).
+case http in *"${TERN_BENCH_ONLY:-}"*)
+    echo "=== bench/http/run.sh"
+    if build_preset guest && bash bench/http/run.sh $quick; then
+        ran=$((ran + 1))
+    else
+        echo "=== bench/http/run.sh FAILED"
         failed=$((failed + 1))
     fi
     ;;

@@ -182,20 +182,8 @@ static int echo_main(struct tern_boot *boot)
 	}
 
 	tern_net_config_default(&cfg);
-	cfg.seed = args->seed;
-	err = tern_net_init(&e->net, &cfg);
-	if (err < 0) {
-		tern_printf("echo: stack: %s\n", tern_strerror(err));
+	if (tern_net_boot(&e->net, &cfg, boot) < 0)
 		return 1;
-	}
-	for (unsigned i = 0; i < boot->n_net; i++) {
-		err = tern_net_add_if(&e->net, boot->net[i]);
-		if (err < 0) {
-			tern_printf("echo: %s: %s\n", boot->net[i]->name,
-				    tern_strerror(err));
-			return 1;
-		}
-	}
 	boot->report = report;
 	boot->report_ctx = e;
 

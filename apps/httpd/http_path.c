@@ -15,17 +15,7 @@
 
 #include "http.h"
 #include "tern/err.h"
-
-static int hex(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "tern/fmt.h"
 
 /* Decodes the next byte of in at *i into *c, advancing *i. Returns 0 and
  * whether it was escaped in *esc, or -TERN_EBADMSG with *reason set. */
@@ -39,8 +29,8 @@ static int next_byte(const char *in, size_t len, size_t *i, uint8_t *c,
 		*c = (uint8_t)in[(*i)++];
 		return 0;
 	}
-	if (len - *i < 3 || (hi = hex((uint8_t)in[*i + 1])) < 0 ||
-	    (lo = hex((uint8_t)in[*i + 2])) < 0) {
+	if (len - *i < 3 || (hi = tern_hex_digit((uint8_t)in[*i + 1])) < 0 ||
+	    (lo = tern_hex_digit((uint8_t)in[*i + 2])) < 0) {
 		*reason = HTTP_R_BAD_ESCAPE;
 		return -TERN_EBADMSG;
 	}

@@ -93,38 +93,15 @@ static void report(void *ctx)
  * code (with a message said). */
 static int open_disk(struct app *a, struct tern_blkdev *dev)
 {
-	struct tern_bcache_config cc = { CACHE_BLOCK, CACHE_BLOCKS,
-					 CACHE_READAHEAD };
-	struct tern_tarfs_config tc;
-	size_t size;
-	void *mem;
-	int err;
+	static const struct tern_bcache_config cc = { CACHE_BLOCK, CACHE_BLOCKS,
+						      CACHE_READAHEAD };
+	int err = tern_tarfs_mount(&a->fs, &a->cache, dev, &cc);
 
-	if (dev->sector_size > cc.block_size)
-		cc.block_size = dev->sector_size;
-	size = tern_bcache_mem_size(&cc);
-	mem = size ? tern_mem_alloc(size) : NULL;
-	if (!mem) {
-		tern_printf("httpd: %s: no memory for the block cache\n",
-			    dev->name);
-		return -TERN_ENOMEM;
-	}
-	err = tern_bcache_init(&a->cache, dev, &cc, mem, size);
-	if (err == 0)
-		err = tern_tarfs_measure(&a->fs, &a->cache, &tc);
-	if (err == 0) {
-		size = tern_tarfs_mem_size(&tc);
-		mem = size ? tern_mem_alloc(size) : NULL;
-		err = mem ? tern_tarfs_open(&a->fs, &a->cache, &tc, mem, size)
-			  : -TERN_ENOMEM;
-	}
-	if (err < 0) {
+	if (err < 0)
 		tern_printf("httpd: %s: not a readable tar image: %s (make one "
 			    "with `tar cf IMAGE -C DIR .`)\n",
 			    dev->name, tern_strerror(err));
-		return err;
-	}
-	return 0;
+	return err;
 }
 
 /* Reads the app flags into cfg. Returns 0, or 2 (usage). */
@@ -159,25 +136,10 @@ static int start_net(struct app *a, struct tern_boot *boot,
 		     const struct httpd_config *hc)
 {
 	struct tern_net_config cfg;
-	int err;
 
 	tern_net_config_default(&cfg);
-	cfg.seed = boot->args->seed;
 	cfg.tcp_conns = hc->max_conns + HTTPD_SPARE + HTTPD_BACKLOG + 1;
-	err = tern_net_init(&a->net, &cfg);
-	if (err < 0) {
-		tern_printf("httpd: stack: %s\n", tern_strerror(err));
-		return err;
-	}
-	for (unsigned i = 0; i < boot->n_net; i++) {
-		err = tern_net_add_if(&a->net, boot->net[i]);
-		if (err < 0) {
-			tern_printf("httpd: %s: %s\n", boot->net[i]->name,
-				    tern_strerror(err));
-			return err;
-		}
-	}
-	return 0;
+	return tern_net_boot(&a->net, &cfg, boot);
 }
 
 static int httpd_main(struct tern_boot *boot)

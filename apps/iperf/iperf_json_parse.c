@@ -13,6 +13,7 @@
 
 #include "iperf_json.h"
 #include "tern/err.h"
+#include "tern/fmt.h"
 
 #define KEY_MAX 32 /* longer keys are none of ours: kept cut, never matched */
 
@@ -43,17 +44,6 @@ static int expect(struct cur *c, char ch)
 		return -TERN_EBADMSG;
 	c->p++;
 	return 0;
-}
-
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
 }
 
 /* Parses a string (the cursor on its opening quote) and keeps up to
@@ -109,7 +99,7 @@ static int string(struct cur *c, char *out, size_t cap, bool *cut)
 				int v = 0;
 
 				for (int i = 0; i < 4; i++) {
-					int h = hexval(peek(c));
+					int h = tern_hex_digit(peek(c));
 
 					if (h < 0)
 						return -TERN_EBADMSG;

@@ -95,30 +95,15 @@ static void print_ready(struct app *a)
 static int start_stack(struct app *a, struct tern_boot *boot)
 {
 	struct tern_net_config cfg;
-	int err;
 
 	tern_net_config_default(&cfg);
-	cfg.seed = boot->args->seed;
 	cfg.pkt_count = PKT_COUNT;
 	cfg.tcp_sndbuf = TCP_BUF;
 	cfg.tcp_rcvbuf = TCP_BUF;
 	cfg.tcp_rcv_pkts_max = RCV_PKTS;
 	cfg.tcp_ooo_max = OOO_MAX;
 	cfg.tcp_conns = TCP_CONNS;
-	err = tern_net_init(&a->net, &cfg);
-	if (err < 0) {
-		tern_printf("iperf: stack: %s\n", tern_strerror(err));
-		return err;
-	}
-	for (unsigned i = 0; i < boot->n_net; i++) {
-		err = tern_net_add_if(&a->net, boot->net[i]);
-		if (err < 0) {
-			tern_printf("iperf: %s: %s\n", boot->net[i]->name,
-				    tern_strerror(err));
-			return err;
-		}
-	}
-	return 0;
+	return tern_net_boot(&a->net, &cfg, boot);
 }
 
 static int iperf_main(struct tern_boot *boot)

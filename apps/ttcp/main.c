@@ -86,14 +86,8 @@ static int start_stack(struct ttcp *t, struct tern_boot *boot)
 	int err;
 
 	tern_net_config_default(&cfg);
-	cfg.seed = args->seed;
-	err = tern_net_init(&t->net, &cfg);
-	for (unsigned i = 0; err == 0 && i < boot->n_net; i++)
-		err = tern_net_add_if(&t->net, boot->net[i]);
-	if (err < 0) {
-		tern_printf("ttcp: stack: %s\n", tern_strerror(err));
+	if (tern_net_boot(&t->net, &cfg, boot) < 0)
 		return 1;
-	}
 	err = tern_net_if_set_addr(&t->net, 0, args->ip, args->prefix,
 				   args->has_gw ? args->gw : 0,
 				   tern_clock_monotonic());

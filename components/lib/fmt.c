@@ -87,6 +87,17 @@ static void put_number(struct sink *s, const struct spec *sp, uintmax_t v,
 		put_n(s, ' ', pad);
 }
 
+int tern_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static void put_string(struct sink *s, const struct spec *sp, const char *str)
 {
 	int n = 0;

@@ -71,17 +71,6 @@ char *tern_ipv4_format(uint32_t addr, char buf[TERN_IPV4_STR_MAX])
 	return buf;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int tern_mac_parse(const char *s, uint8_t mac[6])
 {
 	uint8_t m[6];
@@ -91,8 +80,8 @@ int tern_mac_parse(const char *s, uint8_t mac[6])
 
 		if (i > 0 && *s++ != ':')
 			return -TERN_EINVAL;
-		hi = hex_digit(s[0]);
-		lo = hi < 0 ? -1 : hex_digit(s[1]);
+		hi = tern_hex_digit((unsigned char)s[0]);
+		lo = hi < 0 ? -1 : tern_hex_digit((unsigned char)s[1]);
 		if (lo < 0)
 			return -TERN_EINVAL;
 		m[i] = (uint8_t)(hi << 4 | lo);

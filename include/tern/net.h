@@ -358,6 +358,15 @@ TERN_API void tern_net_config_default(struct tern_net_config *cfg);
 TERN_API int tern_net_init(struct tern_net *net,
 			   const struct tern_net_config *cfg);
 
+struct tern_boot;
+
+/* tern_net_init with cfg (its seed set from --seed), then every network
+ * device of boot added as an interface in order. On failure prints
+ * "APP: stack: REASON" or "APP: DEVICE: REASON" and returns the error of
+ * tern_net_init or tern_net_add_if. */
+TERN_API int tern_net_boot(struct tern_net *net, struct tern_net_config *cfg,
+			   const struct tern_boot *boot);
+
 /* Releases everything: queued frames, ARP queues, reassembly buffers, and
  * both pools. Sockets must be closed first (asserted): their queued
  * packets would point into the freed pools. */

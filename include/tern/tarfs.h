@@ -183,6 +183,15 @@ TERN_API int tern_tarfs_open(struct tern_tarfs *fs, struct tern_bcache *c,
 			     const struct tern_tarfs_config *cfg, void *mem,
 			     size_t mem_size);
 
+/* Opens a block cache over dev with cache_cfg (its block size raised to
+ * the device's sector size if smaller) and the tar index of the image on
+ * it, both in memory from tern_mem_alloc that is never freed (a server's
+ * lifetime). Returns 0, -TERN_ENOMEM, or an error of tern_bcache_init,
+ * tern_tarfs_measure or tern_tarfs_open (-TERN_EBADMSG: not a tar image). */
+TERN_API int tern_tarfs_mount(struct tern_tarfs *fs, struct tern_bcache *cache,
+			      struct tern_blkdev *dev,
+			      const struct tern_bcache_config *cache_cfg);
+
 /* Resolves path (following symlinks, also in the last component unless
  * TERN_TARFS_NOFOLLOW) to *ino. Returns 0, -TERN_ENOENT, -TERN_ENOTDIR (a
  * component is not a directory), -TERN_ELOOP (more than

@@ -329,3 +329,17 @@ Test(fmt, unknown_and_truncated_conversions_print_as_written)
 	cr_assert_eq(tern_snprintf(buf, sizeof(buf), lf, 3), 5);
 	cr_assert_str_eq(buf, "%lf|3");
 }
+
+Test(fmt, hex_digit_reads_both_cases_and_refuses_the_rest)
+{
+	for (int c = 0; c < 256; c++) {
+		char s[2] = { (char)c, 0 };
+		char *end;
+		long v = strtol(s, &end, 16);
+		bool hex = c != 0 && strchr("0123456789abcdefABCDEF", c);
+
+		cr_assert_eq(tern_hex_digit(c), hex ? (int)v : -1, "byte %d",
+			     c);
+	}
+	cr_assert_eq(tern_hex_digit(-1), -1);
+}

@@ -90,6 +90,11 @@ stop_app() {
 # checksum (a display filter).
 TSHARK_BAD='_ws.malformed || _ws.expert.severity == error || ip.checksum.status == "Bad" || udp.checksum.status == "Bad"'
 
+# The same plus a bad TCP checksum. Linux's incremental checksum update
+# sometimes sends 0xffff where 0x0000 is computed: the same value in one's
+# complement (RFC 1624), which tshark flags; only other values count.
+TSHARK_BAD_TCP="$TSHARK_BAD"' || (tcp.checksum.status == "Bad" && tcp.checksum != 0xffff)'
+
 # tshark_show PCAP FILTER: prints the packets of PCAP that FILTER matches,
 # with IPv4, UDP and TCP checksums verified.
 tshark_show() {
@@ -109,4 +114,22 @@ filter_not_blind() {
         [ "$(tshark_show "$work/bad-$_what.pcap" "$_filter" | wc -l)" -ge 1 ] ||
             fail "the tshark filter missed a corrupted $_what packet"
     done
+}
+
+# tshark_clean PCAP FILTER MIN KIND...: fails unless PCAP holds at least MIN
+# packets and FILTER matches none of them (showing the first that do), then
+# proves FILTER flags a corrupted packet of each KIND (filter_not_blind).
+tshark_clean() {
+    _clean_pcap=$1 _clean_filter=$2 _clean_min=$3
+    shift 3
+    _total=$(tshark -r "$_clean_pcap" 2>/dev/null | wc -l)
+    [ "$_total" -ge "$_clean_min" ] || fail "only $_total packets recorded"
+    _bad=$(tshark_show "$_clean_pcap" "$_clean_filter" | wc -l)
+    [ "$_bad" -eq 0 ] || {
+        tshark_show "$_clean_pcap" "$_clean_filter" | head
+        fail "$_bad malformed or bad-checksum packets"
+    }
+    echo "tshark: $_total packets, none malformed, no bad checksums"
+    filter_not_blind "$_clean_pcap" "$_clean_filter" "$@"
+    echo "tshark filter flags corrupted $* packets: ok"
 }

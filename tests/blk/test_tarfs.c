@@ -432,6 +432,47 @@ Test(tarfs, a_corrupt_header_fails_the_checksum)
 	cr_assert_eq(open_file_image(), -TERN_EBADMSG);
 }
 
+/* tern_tarfs_mount over the file disk: the cache and the index in one
+ * call, then every file and directory as with a hand-made open; a corrupt
+ * header fails it like tern_tarfs_open. */
+static int mount_file_image(void)
+{
+	static const struct tern_bcache_config cc = { BS, CACHE_BLOCKS, 4 };
+	struct tern_filedisk_opts o = { .read_only = true };
+	int r;
+
+	cr_assert_eq(tern_filedisk_open(&fdisk, img, &o), 0);
+	fdisk_open = true;
+	r = tern_tarfs_mount(fs, &cache, &fdisk.dev, &cc);
+	/* The cache is up unless its own memory or init failed. */
+	cache_open = r == 0 || r == -TERN_EBADMSG;
+	return r;
+}
+
+Test(tarfs, mount_opens_the_cache_and_the_index_in_one_call)
+{
+	make_common_tree();
+	make_archive("gnu");
+	cr_assert_eq(mount_file_image(), 0);
+	cr_assert_eq(tern_bcache_block_size(&cache), BS);
+	check_tree(false);
+}
+
+Test(tarfs, mount_refuses_a_corrupt_image)
+{
+	int fd;
+	uint8_t c;
+
+	make_common_tree();
+	make_archive("ustar");
+	fd = open(img, O_RDWR);
+	cr_assert_eq(pread(fd, &c, 1, 3), 1);
+	c ^= 0x20;
+	cr_assert_eq(pwrite(fd, &c, 1, 3), 1);
+	close(fd);
+	cr_assert_eq(mount_file_image(), -TERN_EBADMSG);
+}
+
 Test(tarfs, a_small_index_is_enospc_and_measure_is_enough)
 {
 	struct tern_filedisk_opts o = { .read_only = true };

@@ -17,19 +17,50 @@ endif()
 # tern_guest_image() and the guest preset's extra flags.
 include(${CMAKE_CURRENT_LIST_DIR}/guest.cmake)
 
+# tern_sealed_library(NAME SOURCES src... [LINK lib...])
+# The static library NAME holding a single object: its sources linked into
+# one with `ld -r`, then every hidden symbol made local (objcopy
+# --localize-hidden). Only TERN_API functions stay global (STYLE.md 5), so a
+# program can link Tern beside another library with the same internal names
+# (lwIP's tcp_input, ip_output, arp_input), and a call across libraries to an
+# unexported function fails the link. The sources compile in the object
+# library NAME_objects, which white-box tests and fuzz targets link instead.
+# LINK names the libraries that users of NAME (or of NAME_objects) link
+# after it.
+function(tern_sealed_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
+  add_library(${name}_objects OBJECT ${ARG_SOURCES})
+  target_include_directories(${name}_objects PUBLIC ${PROJECT_SOURCE_DIR}/include)
+  # INTERFACE: a user of the objects links these; the objects compile
+  # without waiting for them (the platform and lib depend on each other).
+  target_link_libraries(${name}_objects INTERFACE ${ARG_LINK})
+  set(sealed ${CMAKE_CURRENT_BINARY_DIR}/${name}.sealed.o)
+  add_custom_command(
+    OUTPUT ${sealed}
+    COMMAND ${CMAKE_LINKER} -r -o ${sealed} $<TARGET_OBJECTS:${name}_objects>
+    COMMAND ${CMAKE_OBJCOPY} --localize-hidden ${sealed}
+    DEPENDS $<TARGET_OBJECTS:${name}_objects>
+    COMMAND_EXPAND_LISTS
+    COMMENT "Sealing ${name}: one object, only TERN_API symbols global")
+  add_library(${name} STATIC ${sealed})
+  set_target_properties(${name} PROPERTIES LINKER_LANGUAGE C)
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/include)
+  target_link_libraries(${name} PUBLIC ${ARG_LINK})
+endfunction()
+
 # tern_component(NAME SOURCES src... [DEPS component...])
-# Declares components/NAME as the static library tern_NAME. Its sources are
-# also fed to the freestanding check (see tern_freestanding_check).
+# Declares components/NAME as the sealed static library tern_NAME (see
+# tern_sealed_library). Its sources are also fed to the freestanding check
+# (see tern_freestanding_check).
 function(tern_component name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
-  add_library(tern_${name} STATIC ${ARG_SOURCES})
-  target_include_directories(tern_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include)
   # Components call the platform services of dev.h; the platform library
   # uses components/lib in turn (a cycle CMake resolves for static libs).
-  target_link_libraries(tern_${name} PUBLIC ${TERN_PLATFORM_LIB})
+  set(link ${TERN_PLATFORM_LIB})
   foreach(dep IN LISTS ARG_DEPS)
-    target_link_libraries(tern_${name} PUBLIC tern_${dep})
+    list(APPEND link tern_${dep})
   endforeach()
+  tern_sealed_library(tern_${name} SOURCES ${ARG_SOURCES} LINK ${link})
   foreach(src IN LISTS ARG_SOURCES)
     get_filename_component(abs ${src} ABSOLUTE)
     set_property(GLOBAL APPEND PROPERTY TERN_COMPONENT_SOURCES ${abs})

@@ -3,7 +3,6 @@
  */
 #include "lwip_tcp.h"
 
-#include <dlfcn.h>
 #include <stdbool.h>
 
 #include "lwip/ip_addr.h"
@@ -23,12 +22,6 @@ static uint64_t received;
 static bool failed;
 static uint8_t rx_buf[CHUNK_MAX]; /* the server application's buffer */
 static struct lwip_tcp_params params;
-
-/* lwIP's tcp_output. Tern's core has an internal function of that name
- * (hidden, so lwIP's own calls still reach lwIP's), and a direct call from
- * this statically linked program would bind to Tern's; the dynamic linker
- * finds lwIP's, the only one exported. */
-static err_t (*output)(struct tcp_pcb *pcb);
 
 /* tcp_recv on the server: copies the data out as a reader would, then
  * opens the window and frees the pbufs. */
@@ -96,8 +89,7 @@ int lwip_tcp_open(struct tern_netdev *a, struct tern_netdev *b,
 	struct tcp_pcb *pcb;
 	u32_t start;
 
-	output = (err_t(*)(struct tcp_pcb *))dlsym(RTLD_DEFAULT, "tcp_output");
-	if (!output || lwip_link_add(SERVER_IF, mac_a, ip_a, a) < 0 ||
+	if (lwip_link_add(SERVER_IF, mac_a, ip_a, a) < 0 ||
 	    lwip_link_add(CLIENT_IF, mac_b, ip_b, b) < 0)
 		return -1;
 	ip4_of(&addr_a, ip_a);
@@ -158,7 +150,7 @@ int lwip_tcp_bulk(uint64_t chunks, size_t chunk)
 					chunks--;
 				}
 			}
-			output(client);
+			tcp_output(client);
 		}
 		drive();
 		if (received != before)

@@ -35,19 +35,19 @@
 /* Monotonic time in nanoseconds since an arbitrary origin; never goes back.
  * Under the hosted virtual clock it changes only when a test advances it or
  * tern_wait() jumps it to a deadline. */
-uint64_t tern_clock_monotonic(void);
+TERN_API uint64_t tern_clock_monotonic(void);
 
 /* Wall-clock time in nanoseconds since 1970-01-01 UTC; may jump. */
-uint64_t tern_clock_wall(void);
+TERN_API uint64_t tern_clock_wall(void);
 
 /* Fills buf with len random bytes suitable for keys (ISNs, DNS ids, ports).
  * Returns 0, or -TERN_EIO if the source failed (buf is then unspecified). */
-int tern_entropy(void *buf, size_t len);
+TERN_API int tern_entropy(void *buf, size_t len);
 
 /* Writes len bytes to the console (stderr hosted, COM1 guest). Never fails
  * from the caller's point of view; bytes may be dropped if the console is
  * gone. Not for bulk data. */
-void tern_console_write(const char *buf, size_t len);
+TERN_API void tern_console_write(const char *buf, size_t len);
 
 /* Blocks until a device may have work or the monotonic clock reaches
  * deadline, whichever is first; returns early on a stop request. Spurious
@@ -55,17 +55,17 @@ void tern_console_write(const char *buf, size_t len);
  * Returns 0, or -TERN_EDEADLK if nothing can ever wake the caller (deadline
  * is TERN_NO_DEADLINE and no device can produce work: the virtual clock with
  * only idle in-memory devices). */
-int tern_wait(uint64_t deadline);
+TERN_API int tern_wait(uint64_t deadline);
 
 /* True once the platform was asked to stop (SIGINT or SIGTERM hosted). The
  * event loop returns when it sees it. */
-bool tern_stop_requested(void);
+TERN_API bool tern_stop_requested(void);
 
 /* Whole pages for pools sized at start-up. Returns zeroed, page-aligned
  * memory of at least size bytes, or NULL when memory is exhausted. Not for
  * per-packet or per-block use. tern_mem_free() takes the same size. */
-void *tern_mem_alloc(size_t size);
-void tern_mem_free(void *mem, size_t size);
+TERN_API void *tern_mem_alloc(size_t size);
+TERN_API void tern_mem_free(void *mem, size_t size);
 
 /* A fiber stack. base..base+size is usable; overflow below base is caught:
  * by a guard page hosted (the process dies with a message), by a canary at
@@ -80,20 +80,20 @@ struct tern_stack {
 
 /* Allocates a stack of at least size usable bytes. Returns 0 or
  * -TERN_ENOMEM. tern_stack_free() releases it; the stack must not be in use. */
-int tern_stack_alloc(struct tern_stack *stack, size_t size);
-void tern_stack_free(struct tern_stack *stack);
+TERN_API int tern_stack_alloc(struct tern_stack *stack, size_t size);
+TERN_API void tern_stack_free(struct tern_stack *stack);
 
 /* The value stored in the lowest word of every stack; a different value
  * means the stack overflowed. */
 #define TERN_STACK_CANARY 0x5465726e53746b21ull /* "Tern Stk!" */
 
 /* Ends the image: exit(status) hosted, isa-debug-exit (then halt) guest. */
-_Noreturn void tern_halt(int status);
+TERN_API _Noreturn void tern_halt(int status);
 
 /* Ends the image after a fatal error (a failed assertion, a stack overflow):
  * abort() hosted, so gdb and the sanitizers see where; a backtrace on the
  * console and a failing isa-debug-exit guest. */
-_Noreturn void tern_abort(void);
+TERN_API _Noreturn void tern_abort(void);
 
 /* ---------------------------------------------------------------------------
  * Network devices

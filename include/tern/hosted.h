@@ -23,20 +23,20 @@
 
 /* Switches to the virtual clock, starting at start_ns (monotonic); the wall
  * clock reads 1,700,000,000 s plus the same offset. */
-void tern_hosted_clock_use_virtual(uint64_t start_ns);
+TERN_API void tern_hosted_clock_use_virtual(uint64_t start_ns);
 
 /* Switches back to the real clock. */
-void tern_hosted_clock_use_real(void);
+TERN_API void tern_hosted_clock_use_real(void);
 
 /* True while the virtual clock is in use. */
-bool tern_hosted_clock_is_virtual(void);
+TERN_API bool tern_hosted_clock_is_virtual(void);
 
 /* Moves the virtual clock to t (ignored if t is earlier than now: the clock
  * never goes back). Asserts the virtual clock is in use. */
-void tern_hosted_clock_set(uint64_t t);
+TERN_API void tern_hosted_clock_set(uint64_t t);
 
 /* Moves the virtual clock forward by ns. */
-void tern_hosted_clock_advance(uint64_t ns);
+TERN_API void tern_hosted_clock_advance(uint64_t ns);
 
 /* ---- Wake sources -------------------------------------------------------
  * Hosted devices register a waker so that tern_wait() returns when they may
@@ -54,17 +54,17 @@ struct tern_waker {
 
 /* Registers w (its fd and next must be set). w must stay valid until
  * removed. */
-void tern_hosted_waker_add(struct tern_waker *w);
+TERN_API void tern_hosted_waker_add(struct tern_waker *w);
 
 /* Unregisters w; a no-op if it is not registered. */
-void tern_hosted_waker_remove(struct tern_waker *w);
+TERN_API void tern_hosted_waker_remove(struct tern_waker *w);
 
 /* ---- Stop ---------------------------------------------------------------*/
 
 /* Installs SIGINT/SIGTERM handlers that make tern_stop_requested() true. */
-void tern_hosted_handle_signals(void);
+TERN_API void tern_hosted_handle_signals(void);
 
 /* Sets or clears the stop request (tests). */
-void tern_hosted_request_stop(bool stop);
+TERN_API void tern_hosted_request_stop(bool stop);
 
 #endif

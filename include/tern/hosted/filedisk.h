@@ -152,25 +152,26 @@ struct tern_filedisk {
  *   -TERN_ENOMEM   the undo log or buffers could not be allocated;
  *   -TERN_EIO      any other host error (permissions, extending the file).
  * On error nothing needs to be closed. */
-int tern_filedisk_open(struct tern_filedisk *disk, const char *path,
-		       const struct tern_filedisk_opts *opts);
+TERN_API int tern_filedisk_open(struct tern_filedisk *disk, const char *path,
+				const struct tern_filedisk_opts *opts);
 
 /* Closes the file and frees the buffers. No request may be in flight
  * (asserted). Unflushed writes stay in the file (closing is not a power
  * cut). Also reached through tern_blkdev_close(&disk->dev). */
-void tern_filedisk_close(struct tern_filedisk *disk);
+TERN_API void tern_filedisk_close(struct tern_filedisk *disk);
 
 /* Replaces the fault rates from the next request on. Returns 0 or
  * -TERN_EINVAL (a probability above 1,000,000). */
-int tern_filedisk_set_faults(struct tern_filedisk *disk,
-			     const struct tern_filedisk_faults *faults);
+TERN_API int
+tern_filedisk_set_faults(struct tern_filedisk *disk,
+			 const struct tern_filedisk_faults *faults);
 
 /* Makes sector a bad sector for ops (TERN_FILEDISK_FAIL_READ and/or
  * _WRITE; 0 heals it). Returns 0, -TERN_EINVAL (sector outside the disk,
  * unknown ops bits) or -TERN_ENOSPC (TERN_FILEDISK_BAD_MAX bad sectors
  * already). */
-int tern_filedisk_fail_sector(struct tern_filedisk *disk, uint64_t sector,
-			      unsigned ops);
+TERN_API int tern_filedisk_fail_sector(struct tern_filedisk *disk,
+				       uint64_t sector, unsigned ops);
 
 /* Simulates a power cut (see above): rolls back every sector write that is
  * not durable, keeping each with probability keep_ppm, makes the result
@@ -179,9 +180,10 @@ int tern_filedisk_fail_sector(struct tern_filedisk *disk, uint64_t sector,
  * disk was opened with undo_sectors 0, -TERN_EINVAL if keep_ppm is above
  * 1,000,000, or -TERN_EIO if the file could not be restored (the disk is
  * then in an unspecified state). */
-int tern_filedisk_power_cut(struct tern_filedisk *disk, uint32_t keep_ppm);
+TERN_API int tern_filedisk_power_cut(struct tern_filedisk *disk,
+				     uint32_t keep_ppm);
 
 /* Sector writes held in the undo log: written but not yet durable. */
-unsigned tern_filedisk_unflushed(const struct tern_filedisk *disk);
+TERN_API unsigned tern_filedisk_unflushed(const struct tern_filedisk *disk);
 
 #endif

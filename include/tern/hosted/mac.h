@@ -16,6 +16,6 @@
 /* Fills mac with a random locally administered unicast address. Returns 0,
  * or -TERN_EIO if the entropy source failed (mac is then 02:00:00:00:00:01
  * plus the low bits of the process id, still a valid local address). */
-int tern_hosted_mac_random(uint8_t mac[TERN_ETH_ALEN]);
+TERN_API int tern_hosted_mac_random(uint8_t mac[TERN_ETH_ALEN]);
 
 #endif

@@ -187,35 +187,36 @@ struct tern_memlink {
  * characters, or
  * frames is above 1,000,000; -TERN_ENOMEM if the slots cannot be
  * allocated. On error nothing needs to be destroyed. */
-int tern_memlink_create(struct tern_memlink *link,
-			const struct tern_memlink_opts *opts);
+TERN_API int tern_memlink_create(struct tern_memlink *link,
+				 const struct tern_memlink_opts *opts);
 
 /* Releases the slots and unregisters the waker. Frames still in flight are
  * discarded. The ends' close op does nothing: the link owns them. */
-void tern_memlink_destroy(struct tern_memlink *link);
+TERN_API void tern_memlink_destroy(struct tern_memlink *link);
 
 /* Replaces the faults of direction dir (TERN_MEMLINK_AB or _BA) from now
  * on; frames already in flight keep their schedule. Returns 0 or
  * -TERN_EINVAL (as for create). */
-int tern_memlink_set_faults(struct tern_memlink *link, unsigned dir,
-			    const struct tern_memlink_faults *faults);
+TERN_API int tern_memlink_set_faults(struct tern_memlink *link, unsigned dir,
+				     const struct tern_memlink_faults *faults);
 
 /* The counters of direction dir. */
-const struct tern_memlink_stats *
+TERN_API const struct tern_memlink_stats *
 tern_memlink_stats(const struct tern_memlink *link, unsigned dir);
 
 /* Frames of direction dir held in slots (in flight or waiting for recv). */
-unsigned tern_memlink_in_flight(const struct tern_memlink *link, unsigned dir);
+TERN_API unsigned tern_memlink_in_flight(const struct tern_memlink *link,
+					 unsigned dir);
 
 /* The earliest deliver_at of any frame not yet received, in either
  * direction, or TERN_NO_DEADLINE if there is none (what the waker gives
  * tern_wait()). */
-uint64_t tern_memlink_next(const struct tern_memlink *link);
+TERN_API uint64_t tern_memlink_next(const struct tern_memlink *link);
 
 /* The 64-bit FNV-1a hash of len bytes, as used in trace events. */
-uint64_t tern_memlink_hash(const void *data, size_t len);
+TERN_API uint64_t tern_memlink_hash(const void *data, size_t len);
 
 /* A short name for an event kind ("send", "loss", ...). */
-const char *tern_memlink_event_name(enum tern_memlink_event_kind kind);
+TERN_API const char *tern_memlink_event_name(enum tern_memlink_event_kind kind);
 
 #endif

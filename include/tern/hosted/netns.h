@@ -29,6 +29,8 @@
 
 #include <stdbool.h>
 
+#include "tern/base.h"
+
 #define TERN_NETNS_NAME_MAX 48
 #define TERN_NETNS_PREFIX_MAX 24
 
@@ -41,7 +43,7 @@ struct tern_netns {
  * digits, '-' or '_', at most TERN_NETNS_PREFIX_MAX - 1 characters) with
  * its loopback up. Returns 0, or -TERN_EINVAL for a bad prefix, or
  * -TERN_EIO if `ip netns add` failed (not root, iproute2 missing). */
-int tern_netns_create(struct tern_netns *ns, const char *prefix);
+TERN_API int tern_netns_create(struct tern_netns *ns, const char *prefix);
 
 /* Creates TAP interface ifname (at most 15 characters) inside ns, gives
  * the kernel side the address cidr ("10.0.0.1/24"; NULL for none), brings
@@ -49,36 +51,37 @@ int tern_netns_create(struct tern_netns *ns, const char *prefix);
  * (IFF_TAP | IFF_NO_PI; pass it to tern_tap_adopt()). The calling thread is
  * back in its own namespace on return. Returns 0, or -TERN_EINVAL (bad
  * ifname or cidr), -TERN_ENODEV (/dev/net/tun unusable), -TERN_EIO. */
-int tern_netns_tap(struct tern_netns *ns, const char *ifname, const char *cidr,
-		   int *fd);
+TERN_API int tern_netns_tap(struct tern_netns *ns, const char *ifname,
+			    const char *cidr, int *fd);
 
 /* Moves the calling thread into ns. *saved receives a descriptor of the
  * namespace it was in, for tern_netns_leave(). Returns 0 or -TERN_EIO. */
-int tern_netns_enter(const struct tern_netns *ns, int *saved);
+TERN_API int tern_netns_enter(const struct tern_netns *ns, int *saved);
 
 /* Moves the calling thread back to the namespace saved by
  * tern_netns_enter() and closes saved. Returns 0 or -TERN_EIO (the thread
  * is then still inside; the caller should abort). */
-int tern_netns_leave(int saved);
+TERN_API int tern_netns_leave(int saved);
 
 /* Opens socket(domain, type, protocol) inside ns; the descriptor keeps
  * working from any namespace (an AF_PACKET socket bound to the TAP's kernel
  * side, for example). Returns the descriptor, or -TERN_EIO. */
-int tern_netns_socket(const struct tern_netns *ns, int domain, int type,
-		      int protocol);
+TERN_API int tern_netns_socket(const struct tern_netns *ns, int domain,
+			       int type, int protocol);
 
 /* Runs argv (argv[0] looked up in PATH) inside ns through `ip netns exec`,
  * with the caller's stdin, stdout and stderr, and waits for it. Returns its
  * exit status (0..255), or -TERN_EIO if it could not be started or was
  * killed by a signal. */
-int tern_netns_run(const struct tern_netns *ns, const char *const argv[]);
+TERN_API int tern_netns_run(const struct tern_netns *ns,
+			    const char *const argv[]);
 
 /* Deletes ns (`ip netns del`). Safe to call twice, and on a namespace whose
  * creation failed. */
-void tern_netns_destroy(struct tern_netns *ns);
+TERN_API void tern_netns_destroy(struct tern_netns *ns);
 
 /* Deletes every namespace named "PREFIX-PID-N" whose PID is not a live
  * process. Returns the number deleted. */
-int tern_netns_reap(const char *prefix);
+TERN_API int tern_netns_reap(const char *prefix);
 
 #endif

@@ -74,8 +74,8 @@ struct tern_pcap_rec {
  * wrapper copies inner's name, MAC and MTU at this call; set the MAC
  * before wrapping. Returns 0, or -TERN_EIO if the file cannot be created
  * (the reason is logged); inner is left open on failure. */
-int tern_pcap_rec_open(struct tern_pcap_rec *rec, struct tern_netdev *inner,
-		       const char *path);
+TERN_API int tern_pcap_rec_open(struct tern_pcap_rec *rec,
+				struct tern_netdev *inner, const char *path);
 
 /* ---- Replay ------------------------------------------------------------- */
 
@@ -134,10 +134,10 @@ struct tern_pcap_replay {
  *   -TERN_ENOMEM   keep_sent frames do not fit in memory
  *   -TERN_EIO      sent_path cannot be created
  * The reason is logged. */
-int tern_pcap_replay_open(struct tern_pcap_replay *rp,
-			  const struct tern_pcap_replay_cfg *cfg);
+TERN_API int tern_pcap_replay_open(struct tern_pcap_replay *rp,
+				   const struct tern_pcap_replay_cfg *cfg);
 
 /* True once every frame of the file has been delivered (or skipped). */
-bool tern_pcap_replay_done(const struct tern_pcap_replay *rp);
+TERN_API bool tern_pcap_replay_done(const struct tern_pcap_replay *rp);
 
 #endif

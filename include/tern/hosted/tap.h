@@ -75,14 +75,14 @@ struct tern_tap {
  *                  non-tun device, or a single-queue TAP already open)
  *   -TERN_ENODEV   /dev/net/tun is missing or not permitted
  *   -TERN_EIO      any other failure */
-int tern_tap_open(struct tern_tap *tap, const char *ifname, unsigned flags,
-		  const char *name);
+TERN_API int tern_tap_open(struct tern_tap *tap, const char *ifname,
+			   unsigned flags, const char *name);
 
 /* Adopts fd, a TAP descriptor already attached with TUNSETIFF (IFF_TAP |
  * IFF_NO_PI), for example one opened inside another network namespace by
  * tern_netns_tap(). Takes ownership of fd on success and on failure. mtu 0
  * means 1500. Returns 0, or -TERN_EINVAL if fd is not such a descriptor. */
-int tern_tap_adopt(struct tern_tap *tap, int fd, uint16_t mtu,
-		   const char *name);
+TERN_API int tern_tap_adopt(struct tern_tap *tap, int fd, uint16_t mtu,
+			    const char *name);
 
 #endif

@@ -111,38 +111,44 @@ struct tern_wire {
  * longer than TERN_WIRE_PATH_MAX - 1, a bad port), or -TERN_ENOTSUP for an
  * IPv4 address outside 127.0.0.0/8 or a host name (network safety: a wire
  * stays on this machine). */
-int tern_wire_addr_parse(const char *s, struct tern_wire_addr *addr);
+TERN_API int tern_wire_addr_parse(const char *s, struct tern_wire_addr *addr);
 
 /* Listens on UNIX stream socket path (a stale socket file there is
  * replaced). name NULL: "wire". Returns 0, or -TERN_EINVAL (path too long),
  * -TERN_EEXIST (path exists and is not a socket), -TERN_EADDRINUSE,
  * -TERN_EIO. */
-int tern_wire_listen(struct tern_wire *w, const char *path, const char *name);
+TERN_API int tern_wire_listen(struct tern_wire *w, const char *path,
+			      const char *name);
 
 /* Connects to UNIX stream socket path. Returns 0, or -TERN_EINVAL,
  * -TERN_ENOENT (no such socket), -TERN_ECONNREFUSED (nobody listening),
  * -TERN_EIO. */
-int tern_wire_connect(struct tern_wire *w, const char *path, const char *name);
+TERN_API int tern_wire_connect(struct tern_wire *w, const char *path,
+			       const char *name);
 
 /* Adopts a connected stream socket (socketpair(AF_UNIX, SOCK_STREAM) in
  * tests). Takes ownership of fd. Returns 0 or -TERN_EINVAL. */
-int tern_wire_stream_adopt(struct tern_wire *w, int fd, const char *name);
+TERN_API int tern_wire_stream_adopt(struct tern_wire *w, int fd,
+				    const char *name);
 
 /* Opens a datagram wire between local and remote, both UNIX paths or both
  * loopback UDP endpoints. Returns 0, or -TERN_EINVAL (mixed kinds, remote
  * port 0), -TERN_ENOTSUP (not loopback), -TERN_EEXIST (local path exists
  * and is not a socket), -TERN_EADDRINUSE, -TERN_EIO. */
-int tern_wire_dgram(struct tern_wire *w, const struct tern_wire_addr *local,
-		    const struct tern_wire_addr *remote, const char *name);
+TERN_API int tern_wire_dgram(struct tern_wire *w,
+			     const struct tern_wire_addr *local,
+			     const struct tern_wire_addr *remote,
+			     const char *name);
 
 /* Adopts a connected datagram socket (socketpair(AF_UNIX, SOCK_DGRAM), or a
  * connected UDP socket). Takes ownership of fd. Returns 0 or -TERN_EINVAL. */
-int tern_wire_dgram_adopt(struct tern_wire *w, int fd, const char *name);
+TERN_API int tern_wire_dgram_adopt(struct tern_wire *w, int fd,
+				   const char *name);
 
 /* True if a stream wire has a peer (always true for dgram). */
-bool tern_wire_connected(const struct tern_wire *w);
+TERN_API bool tern_wire_connected(const struct tern_wire *w);
 
 /* The local UDP port of an inet dgram wire (after binding port 0), or 0. */
-uint16_t tern_wire_local_port(const struct tern_wire *w);
+TERN_API uint16_t tern_wire_local_port(const struct tern_wire *w);
 
 #endif

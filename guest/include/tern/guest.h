@@ -25,6 +25,7 @@ struct tern_guest_info {
 	uint64_t boot_ns;	    /* first instruction to the app's main */
 	uint64_t irqs;		    /* interrupts taken so far */
 	unsigned pci_functions;	    /* PCI functions found */
+	unsigned mmio_devices;	    /* virtio_mmio.device= entries */
 };
 
 /* Fills info with the guest's current state. */

@@ -149,6 +149,11 @@ bool mem_is_ram(uint64_t addr, uint64_t len);
 /* True if any byte of [addr, addr + len) is RAM. */
 bool mem_overlaps_ram(uint64_t addr, uint64_t len);
 
+/* Like tern_mem_alloc() but not zeroed (zeroing a MiB costs milliseconds
+ * under TCG): for buffers a device or the driver writes before anything
+ * reads them. */
+void *mem_alloc_buffers(size_t size);
+
 /* Page-aligned, zeroed memory below 4 GiB for page tables (never freed);
  * NULL if none. */
 void *mem_alloc_low_page(void);
@@ -205,6 +210,10 @@ void lapic_disarm(void);
 
 /* Acknowledges the interrupt being handled. */
 void lapic_eoi(void);
+
+/* Under QEMU's TCG, the TSC frequency measured against the APIC timer,
+ * which runs at exactly 1 GHz there (200 us); 0 elsewhere. */
+uint64_t lapic_tcg_tsc_hz(void);
 
 extern const char *lapic_timer_mode;
 

@@ -188,8 +188,9 @@ int virtio_net_probe(const struct virtio_dev *v, const char *name,
 	if (rc == 0)
 		rc = virtq_init(&n->vio, &n->tx, Q_TX, QUEUE_MAX);
 	if (rc == 0) {
-		n->rx_bufs = tern_mem_alloc((size_t)n->rx.size * BUF_SIZE);
-		n->tx_bufs = tern_mem_alloc((size_t)n->tx.size * BUF_SIZE);
+		/* The device fills RX buffers, send() TX ones: no zeroing. */
+		n->rx_bufs = mem_alloc_buffers((size_t)n->rx.size * BUF_SIZE);
+		n->tx_bufs = mem_alloc_buffers((size_t)n->tx.size * BUF_SIZE);
 		if (!n->rx_bufs || !n->tx_bufs)
 			rc = -TERN_ENOMEM;
 	}

@@ -12,7 +12,9 @@
  *      an invariant TSC and vmware-cpuid-freq);
  *   3. the kvmclock page (KVM): its tsc_to_system_mul and tsc_shift are the
  *      exact scale KVM itself uses for this vCPU;
- *   4. a calibration against the 8254 PIT (channel 2, 10 ms), which every
+ *   4. under QEMU's TCG, a 200 us measurement against the APIC timer,
+ *      which counts at exactly 1 GHz there (lapic.c);
+ *   5. a calibration against the 8254 PIT (channel 2, 10 ms), which every
  *      PC and every QEMU accelerator has (TCG, or KVM without kvmclock);
  *      accurate to about 0.1% even when the vCPU thread is descheduled
  *      (see pit_sample()).
@@ -216,6 +218,8 @@ void clock_init(void)
 		clock_tsc_source = "hypervisor-leaf";
 	else if (plausible(hz = from_kvmclock()))
 		clock_tsc_source = "kvmclock";
+	else if (plausible(hz = lapic_tcg_tsc_hz()))
+		clock_tsc_source = "tcg-apic";
 	else if (plausible(hz = from_pit()))
 		clock_tsc_source = "pit-calibrated";
 	else {

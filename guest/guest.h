@@ -34,7 +34,7 @@ static inline uint64_t align_down(uint64_t v, uint64_t a)
 
 /* Interrupt vectors. */
 #define VEC_TIMER 0x20	  /* LAPIC timer */
-#define VEC_DEVICE 0x30	  /* every virtio MSI-X message */
+#define VEC_DEVICE 0x30	  /* every virtio MSI-X message and MMIO line */
 #define VEC_SERIAL 0x31	  /* COM1 received a byte (IRQ 4 via the IOAPIC) */
 #define VEC_PIC_BASE 0xe0 /* the masked 8259s, remapped out of the way */
 #define VEC_SPURIOUS 0xff
@@ -58,8 +58,10 @@ void serial_rx_init(void);
 bool serial_poll_stop(void);
 
 /* ---- ioapic.c ---- */
-/* Routes ISA interrupt irq to vector on the boot CPU (edge, high). */
-void ioapic_route_isa(unsigned irq, uint8_t vector);
+/* Routes global system interrupt gsi (ISA IRQ n is GSI n) to vector on the
+ * boot CPU (edge, high). Returns 0, or -TERN_EINVAL if no I/O APIC has
+ * that pin. */
+int ioapic_route(unsigned gsi, uint8_t vector);
 
 /* ---- halt.c ---- */
 /* Ends the VM through isa-debug-exit with code (QEMU exits with
@@ -147,6 +149,11 @@ bool mem_is_ram(uint64_t addr, uint64_t len);
 /* True if any byte of [addr, addr + len) is RAM. */
 bool mem_overlaps_ram(uint64_t addr, uint64_t len);
 
+/* Like tern_mem_alloc() but not zeroed (zeroing a MiB costs milliseconds
+ * under TCG): for buffers a device or the driver writes before anything
+ * reads them. */
+void *mem_alloc_buffers(size_t size);
+
 /* Page-aligned, zeroed memory below 4 GiB for page tables (never freed);
  * NULL if none. */
 void *mem_alloc_low_page(void);
@@ -203,6 +210,10 @@ void lapic_disarm(void);
 
 /* Acknowledges the interrupt being handled. */
 void lapic_eoi(void);
+
+/* Under QEMU's TCG, the TSC frequency measured against the APIC timer,
+ * which runs at exactly 1 GHz there (200 us); 0 elsewhere. */
+uint64_t lapic_tcg_tsc_hz(void);
 
 extern const char *lapic_timer_mode;
 
@@ -269,17 +280,33 @@ uint8_t pci_find_cap(const struct guest_pci_dev *d, uint8_t cap_id,
  * the device has no MSI-X. */
 int pci_msix_enable(const struct guest_pci_dev *d, uint8_t vector);
 
-/* ---- virtio_net.c, virtio_blk.c ---- */
-/* Drive the virtio-net / virtio-blk function d under the given stable
- * name. Return 0 with *out set, or a negative -TERN_E* (reason logged). */
-int virtio_net_probe(const struct guest_pci_dev *d, const char *name,
-		     struct tern_netdev **out);
-int virtio_blk_probe(const struct guest_pci_dev *d, const char *name,
-		     struct tern_blkdev **out);
+/* ---- devices.c ---- */
+struct tern_args;
+struct tern_boot;
 
-/* True if d is a virtio-net / virtio-blk function these drivers take
- * (modern or transitional IDs). */
-bool virtio_is_net(const struct guest_pci_dev *d);
-bool virtio_is_blk(const struct guest_pci_dev *d);
+/* Takes the virtio_mmio.device= words out of argv[1..argc) (the kernel
+ * command line, split), keeping their devices for devices_attach(); halts
+ * with a message on a malformed one. Returns the new argc. */
+int devices_take_mmio_args(int argc, char **argv);
+
+/* Finds the virtio devices (PCI, then the virtio-mmio list in command-line
+ * order) and gives the app those its --net and --disk flags ask for (all
+ * of a kind when none are given); halts if it asked for more than there
+ * are. */
+void devices_attach(struct tern_boot *boot, const struct tern_args *a);
+
+/* PCI functions found and virtio-mmio devices listed, for tern_guest_info. */
+extern unsigned devices_pci_functions, devices_mmio;
+
+/* ---- virtio_net.c, virtio_blk.c ---- */
+struct virtio_dev;
+
+/* Drive the virtio-net / virtio-blk device whose transport v was set up
+ * (virtio_pci_init, virtio_mmio_init) under the given stable name. Return
+ * 0 with *out set, or a negative -TERN_E* (reason logged). */
+int virtio_net_probe(const struct virtio_dev *v, const char *name,
+		     struct tern_netdev **out);
+int virtio_blk_probe(const struct virtio_dev *v, const char *name,
+		     struct tern_blkdev **out);
 
 #endif

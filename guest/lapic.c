@@ -11,6 +11,13 @@
  *                 counter's reach (about 4 s at QEMU's 1 GHz) fires early,
  *                 which tern_wait()'s callers accept as a spurious return.
  *
+ * Under QEMU's TCG the one-shot counter needs no calibration: QEMU's APIC
+ * counts QEMU_CLOCK_VIRTUAL nanoseconds, so at divide 1 it runs at exactly
+ * 1 GHz. It is also the best clock there to measure the TSC against
+ * (lapic_tcg_tsc_hz): 1 ns resolution and reads that cost no I/O exit,
+ * where the PIT's counts are 838 ns and each read goes through QEMU's
+ * global lock (so 1000 ppm there takes about 2 ms, here 200 us).
+ *
  * Registers are reached through MMIO (xAPIC) or MSRs when firmware left
  * the APIC in x2APIC mode.
  */
@@ -39,6 +46,8 @@
 #define LVT_TSC_DEADLINE (2u << 17)
 #define DIV_BY_1 0xb
 #define CALIBRATE_NS (5 * TERN_NSEC_PER_MSEC)
+#define TCG_APIC_HZ 1000000000ull /* QEMU's APIC: 1 tick/ns, divide 1 */
+#define TCG_MEASURE_TICKS 200000u /* 200 us of the TCG APIC clock */
 
 const char *lapic_timer_mode = "none";
 
@@ -112,7 +121,8 @@ static void calibrate(void)
 	apic_mult = (apic_hz << 32) / TERN_NSEC_PER_SEC;
 }
 
-void lapic_init(void)
+/* Finds the registers and software-enables the APIC (idempotent). */
+static void enable(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 
@@ -121,6 +131,35 @@ void lapic_init(void)
 	if (!(base & APIC_BASE_ENABLE))
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
 	wr(REG_SVR, SVR_ENABLE | VEC_SPURIOUS);
+}
+
+uint64_t lapic_tcg_tsc_hz(void)
+{
+	uint64_t t0, t1;
+	uint32_t c0, c1;
+	unsigned long spins = 0;
+
+	if (!cpu_is_tcg())
+		return 0;
+	enable();
+	wr(REG_TIMER_DIV, DIV_BY_1);
+	wr(REG_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	wr(REG_TIMER_INIT, 0xffffffffu);
+	sample(&t0, &c0);
+	do {
+		sample(&t1, &c1);
+		if (++spins > 10000000ul)
+			break; /* the counter does not move */
+	} while (c0 - c1 < TCG_MEASURE_TICKS && c1 <= c0);
+	wr(REG_TIMER_INIT, 0);
+	if (c1 >= c0 || t1 <= t0)
+		return 0;
+	return (t1 - t0) * TCG_APIC_HZ / (c0 - c1);
+}
+
+void lapic_init(void)
+{
+	enable();
 	wr(REG_TPR, 0);
 	wr(REG_LVT_ERROR, LVT_MASKED | VEC_SPURIOUS);
 	tsc_deadline = cpu_has_tsc_deadline();
@@ -128,7 +167,12 @@ void lapic_init(void)
 		wr(REG_LVT_TIMER, LVT_TSC_DEADLINE | VEC_TIMER);
 		lapic_timer_mode = "tsc-deadline";
 	} else {
-		calibrate();
+		if (cpu_is_tcg()) {
+			apic_hz = TCG_APIC_HZ;
+			apic_mult = (apic_hz << 32) / TERN_NSEC_PER_SEC;
+		} else {
+			calibrate();
+		}
 		wr(REG_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
 		lapic_timer_mode = "one-shot";
 		tern_log_debug("guest: LAPIC one-shot timer at %llu kHz",

@@ -5,16 +5,11 @@
  * Order matters: the console first (so everything after can complain), the
  * descriptor tables (so a fault prints instead of resetting the VM), the
  * memory map and allocator, the uncached MMIO pages, then the clocks, the
- * LAPIC (its calibration needs the clock), entropy, and PCI.
+ * LAPIC (its calibration needs the clock), entropy, and the devices.
  *
- * Devices and flags. The command line takes the hosted runner's flags
- * (tern/app.h). In the guest the only device kind is "virtio":
- *   --net virtio   (repeatable) the next virtio-net device in PCI order;
- *   --disk virtio  (repeatable) the next virtio-blk device in PCI order.
- * Without any --net (--disk), every virtio-net (virtio-blk) device found is
- * handed to the application, in PCI order. Devices are named net0, net1,
- * ... and blk0, blk1, ... in PCI order (the order of -device options on
- * QEMU's command line). --pcap is hosted-only and rejected.
+ * The command line takes the hosted runner's flags (tern/app.h), after the
+ * virtio_mmio.device= words are taken out (devices.c, which also explains
+ * --net virtio and --disk virtio). --pcap is hosted-only and rejected.
  */
 #include <string.h>
 
@@ -28,8 +23,6 @@
 #define ARGV_MAX 64
 
 static struct guest_bootinfo bootinfo;
-static struct guest_pci_dev pci_devs[GUEST_PCI_MAX];
-static unsigned n_pci;
 static uint64_t boot_ns;
 
 void tern_guest_get_info(struct tern_guest_info *info)
@@ -42,7 +35,8 @@ void tern_guest_get_info(struct tern_guest_info *info)
 	info->free_bytes = mem_free_bytes();
 	info->boot_ns = boot_ns;
 	info->irqs = trap_irq_count;
-	info->pci_functions = n_pci;
+	info->pci_functions = devices_pci_functions;
+	info->mmio_devices = devices_mmio;
 }
 
 /* Logs why the guest cannot boot and halts with status 1. */
@@ -72,59 +66,6 @@ static void setup_memory(void)
 	}
 }
 
-/* Checks every --net/--disk spec is "virtio"; returns how many devices of
- * the kind the app asked for (UINT32_MAX: all). */
-static unsigned wanted(const char *const *specs, unsigned n, const char *flag)
-{
-	for (unsigned i = 0; i < n; i++) {
-		if (strcmp(specs[i], "virtio") != 0) {
-			char msg[96];
-
-			tern_snprintf(msg, sizeof(msg),
-				      "--%s %s: the guest has only "
-				      "'--%s virtio'",
-				      flag, specs[i], flag);
-			boot_fail(msg);
-		}
-	}
-	return n ? n : UINT32_MAX;
-}
-
-/* Finds the virtio devices on PCI and gives the app those its --net and
- * --disk flags ask for (all of a kind when none are given); halts if it
- * asked for more than there are. */
-static void attach_devices(struct tern_boot *boot, const struct tern_args *a)
-{
-	unsigned want_net = wanted(a->net, a->n_net, "net");
-	unsigned want_blk = wanted(a->disk, a->n_disk, "disk");
-
-	n_pci = pci_scan(pci_devs, GUEST_PCI_MAX);
-	for (unsigned i = 0; i < n_pci; i++) {
-		const struct guest_pci_dev *d = &pci_devs[i];
-		char name[TERN_DEV_NAME_MAX];
-
-		if (virtio_is_net(d) && boot->n_net < want_net &&
-		    boot->n_net < TERN_MAX_NETDEVS) {
-			tern_snprintf(name, sizeof(name), "net%u", boot->n_net);
-			if (virtio_net_probe(d, name,
-					     &boot->net[boot->n_net]) == 0)
-				boot->n_net++;
-		} else if (virtio_is_blk(d) && boot->n_blk < want_blk &&
-			   boot->n_blk < TERN_MAX_BLKDEVS) {
-			tern_snprintf(name, sizeof(name), "blk%u", boot->n_blk);
-			if (virtio_blk_probe(d, name,
-					     &boot->blk[boot->n_blk]) == 0)
-				boot->n_blk++;
-		}
-	}
-	if (a->n_net && boot->n_net < a->n_net)
-		boot_fail("fewer virtio-net devices than --net flags");
-	if (a->n_disk && boot->n_blk < a->n_disk)
-		boot_fail("fewer virtio-blk devices than --disk flags");
-	if (a->has_mac && boot->n_net > 0)
-		memcpy(boot->net[0]->mac, a->mac, TERN_ETH_ALEN);
-}
-
 _Noreturn void tern_guest_main(uint32_t start_info);
 
 _Noreturn void tern_guest_main(uint32_t start_info)
@@ -146,6 +87,7 @@ _Noreturn void tern_guest_main(uint32_t start_info)
 	entropy_init();
 
 	argc = tern_args_split(bootinfo.cmdline, tern_app.name, argv, ARGV_MAX);
+	argc = devices_take_mmio_args(argc, argv);
 	if (tern_args_parse(&args, &tern_app, argc, argv, err, sizeof(err))) {
 		tern_log_error("guest: command line: %s", err);
 		tern_args_usage(&tern_app);
@@ -170,7 +112,7 @@ _Noreturn void tern_guest_main(uint32_t start_info)
 
 	boot.app = &tern_app;
 	boot.args = &args;
-	attach_devices(&boot, &args);
+	devices_attach(&boot, &args);
 
 	boot_ns = tern_clock_monotonic(); /* the origin is the first insn */
 	tern_log_info("guest: boot %llu us from first instruction to main",

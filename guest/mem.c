@@ -131,8 +131,8 @@ bool mem_overlaps_ram(uint64_t addr, uint64_t len)
 	return false;
 }
 
-/* First fit among extents ending at or below limit. */
-static void *alloc_below(size_t size, uint64_t limit)
+/* First fit among extents ending at or below limit, zeroed if asked. */
+static void *alloc_below(size_t size, uint64_t limit, bool zero)
 {
 	uint64_t need = align_up(size, PAGE_SIZE);
 
@@ -150,7 +150,8 @@ static void *alloc_below(size_t size, uint64_t limit)
 			n_free--;
 		}
 		free_bytes -= need;
-		memset(p, 0, need);
+		if (zero)
+			memset(p, 0, need);
 		return p;
 	}
 	return NULL;
@@ -160,7 +161,14 @@ void *tern_mem_alloc(size_t size)
 {
 	if (size == 0)
 		return NULL;
-	return alloc_below(size, UINT64_MAX);
+	return alloc_below(size, UINT64_MAX, true);
+}
+
+void *mem_alloc_buffers(size_t size)
+{
+	if (size == 0)
+		return NULL;
+	return alloc_below(size, UINT64_MAX, false);
 }
 
 void tern_mem_free(void *mem, size_t size)
@@ -179,7 +187,7 @@ void tern_mem_free(void *mem, size_t size)
 
 void *mem_alloc_low_page(void)
 {
-	return alloc_below(PAGE_SIZE, FOUR_GIB);
+	return alloc_below(PAGE_SIZE, FOUR_GIB, true);
 }
 
 uint64_t mem_total_bytes(void)

@@ -65,7 +65,7 @@ static void put(uint8_t c)
 
 void serial_rx_init(void)
 {
-	ioapic_route_isa(COM1_IRQ, VEC_SERIAL);
+	ioapic_route(COM1_IRQ, VEC_SERIAL);
 	outb(COM1 + UART_MCR, 0x03 | MCR_OUT2);
 	outb(COM1 + UART_IER, IER_RDA);
 }

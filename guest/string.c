@@ -37,12 +37,40 @@ void *memmove(void *dst, const void *src, size_t n)
 	return dst;
 }
 
+/* REP STOSB is the fastest form on hardware, but QEMU's TCG runs a REP
+ * string instruction one element per translated-block exit: about 25 ns a
+ * byte, so zeroing a 400 KiB pool took 10 ms. Large fills therefore store
+ * 64 bytes per loop iteration (one block each under TCG, at full speed
+ * elsewhere), with REP STOSB for the unaligned head and the tail. */
 void *memset(void *dst, int c, size_t n)
 {
-	void *ret = dst;
+	unsigned char *p = dst;
 
-	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
-	return ret;
+	if (n >= 256) {
+		size_t head = (8 - ((uintptr_t)p & 7)) & 7;
+		uint64_t v = 0x0101010101010101ull * (unsigned char)c;
+		uint64_t *q;
+
+		n -= head;
+		__asm__ volatile("rep stosb"
+				 : "+D"(p), "+c"(head)
+				 : "a"(c)
+				 : "memory");
+		q = (uint64_t *)(void *)p;
+		for (; n >= 64; n -= 64, q += 8) {
+			q[0] = v;
+			q[1] = v;
+			q[2] = v;
+			q[3] = v;
+			q[4] = v;
+			q[5] = v;
+			q[6] = v;
+			q[7] = v;
+		}
+		p = (unsigned char *)q;
+	}
+	__asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(c) : "memory");
+	return dst;
 }
 
 int memcmp(const void *a, const void *b, size_t n)

@@ -1,11 +1,9 @@
 /*
- * virtio.c - the virtio 1.x PCI transport and split virtqueues (see
- * virtio.h).
- *
- * Register offsets are from the virtio 1.x specification, section 4.1.4.3
- * (struct virtio_pci_common_cfg). 64-bit queue addresses are written as two
- * 32-bit halves, which the specification allows and QEMU requires (its
- * common-config region takes at most 4-byte accesses).
+ * virtio.c - the transport-independent virtio 1.x core (see virtio.h):
+ * device initialisation in the order of the specification (3.1.1), feature
+ * negotiation, split virtqueues and their notification suppression. The
+ * registers are reached through the device's transport ops (virtio_pci.c,
+ * virtio_mmio.c).
  *
  * The fence between publishing and reading the device's side (virtq_kick,
  * virtq_irq_enable) is MFENCE, confirmed under QEMU's TCG by io_fence():
@@ -25,86 +23,19 @@
 #include "virtio.h"
 #include "x86.h"
 
-#define CAP_VENDOR 0x09
-#define CFG_COMMON 1
-#define CFG_NOTIFY 2
-#define CFG_ISR 3
-#define CFG_DEVICE 4
-
-/* struct virtio_pci_common_cfg */
-#define C_DFSELECT 0x00
-#define C_DF 0x04
-#define C_GFSELECT 0x08
-#define C_GF 0x0c
-#define C_MSIX 0x10
-#define C_NUMQ 0x12
-#define C_STATUS 0x14
-#define C_CFGGEN 0x15
-#define C_Q_SELECT 0x16
-#define C_Q_SIZE 0x18
-#define C_Q_MSIX 0x1a
-#define C_Q_ENABLE 0x1c
-#define C_Q_NOFF 0x1e
-#define C_Q_DESCLO 0x20
-#define C_Q_DESCHI 0x24
-#define C_Q_AVAILLO 0x28
-#define C_Q_AVAILHI 0x2c
-#define C_Q_USEDLO 0x30
-#define C_Q_USEDHI 0x34
-
 #define S_ACKNOWLEDGE 1
 #define S_DRIVER 2
 #define S_DRIVER_OK 4
 #define S_FEATURES_OK 8
 #define S_FAILED 128
 
-#define NO_VECTOR 0xffff
 #define VRING_AVAIL_F_NO_INTERRUPT 1
 #define VRING_USED_F_NO_NOTIFY 1
-
-int virtio_pci_init(struct virtio_dev *v, const struct guest_pci_dev *pci)
-{
-	uint8_t cap = 0;
-
-	memset(v, 0, sizeof(*v));
-	v->pci = *pci;
-	v->io_fence = cpu_is_tcg();
-	pci_enable(pci);
-	while ((cap = pci_find_cap(pci, CAP_VENDOR, cap)) != 0) {
-		uint8_t type = pci_read8(pci, (uint8_t)(cap + 3));
-		uint8_t bar = pci_read8(pci, (uint8_t)(cap + 4));
-		uint32_t off = pci_read32(pci, (uint8_t)(cap + 8));
-		uint32_t len = pci_read32(pci, (uint8_t)(cap + 12));
-		uintptr_t *slot = NULL;
-		uint64_t base;
-
-		if (type == CFG_COMMON)
-			slot = &v->common;
-		else if (type == CFG_NOTIFY)
-			slot = &v->notify;
-		else if (type == CFG_DEVICE)
-			slot = &v->device;
-		if (!slot || *slot) /* unused type, or not the first one */
-			continue;
-		base = pci_bar_map(pci, bar, (uint64_t)off + len);
-		if (!base)
-			continue;
-		*slot = (uintptr_t)(base + off);
-		if (type == CFG_NOTIFY)
-			v->notify_mult = pci_read32(pci, (uint8_t)(cap + 16));
-	}
-	if (!v->common || !v->notify || !v->device)
-		return -TERN_ENOTSUP;
-	v->msix = pci_msix_enable(pci, VEC_DEVICE) > 0;
-	return 0;
-}
 
 /* Adds bits to the device status register. */
 static void set_status(struct virtio_dev *v, uint8_t bits)
 {
-	uint8_t s = mmio_read8(v->common + C_STATUS);
-
-	mmio_write8(v->common + C_STATUS, (uint8_t)(s | bits));
+	v->ops->set_status(v, (uint8_t)(v->ops->get_status(v) | bits));
 }
 
 void virtio_fail(struct virtio_dev *v)
@@ -116,27 +47,20 @@ int virtio_negotiate(struct virtio_dev *v, uint64_t wanted)
 {
 	uint64_t offered;
 
-	mmio_write8(v->common + C_STATUS, 0); /* reset */
-	for (int i = 0; i < 100000 && mmio_read8(v->common + C_STATUS); i++)
+	v->ops->set_status(v, 0); /* reset */
+	for (int i = 0; i < 100000 && v->ops->get_status(v); i++)
 		pause();
-	mmio_write16(v->common + C_MSIX, NO_VECTOR);
 	set_status(v, S_ACKNOWLEDGE);
 	set_status(v, S_DRIVER);
-	mmio_write32(v->common + C_DFSELECT, 0);
-	offered = mmio_read32(v->common + C_DF);
-	mmio_write32(v->common + C_DFSELECT, 1);
-	offered |= (uint64_t)mmio_read32(v->common + C_DF) << 32;
+	offered = v->ops->get_features(v);
 	if (!(offered & VIRTIO_F_VERSION_1)) {
 		virtio_fail(v);
 		return -TERN_ENOTSUP;
 	}
 	v->features = offered & (wanted | VIRTIO_F_VERSION_1);
-	mmio_write32(v->common + C_GFSELECT, 0);
-	mmio_write32(v->common + C_GF, (uint32_t)v->features);
-	mmio_write32(v->common + C_GFSELECT, 1);
-	mmio_write32(v->common + C_GF, (uint32_t)(v->features >> 32));
+	v->ops->set_features(v, v->features);
 	set_status(v, S_FEATURES_OK);
-	if (!(mmio_read8(v->common + C_STATUS) & S_FEATURES_OK)) {
+	if (!(v->ops->get_status(v) & S_FEATURES_OK)) {
 		virtio_fail(v);
 		return -TERN_EIO;
 	}
@@ -152,13 +76,11 @@ int virtq_init(struct virtio_dev *v, struct virtq *q, uint16_t index,
 	uint64_t desc, avail, used;
 
 	memset(q, 0, sizeof(*q));
-	mmio_write16(v->common + C_Q_SELECT, index);
-	size = mmio_read16(v->common + C_Q_SIZE);
+	size = v->ops->queue_max(v, index);
 	if (size == 0)
 		return -TERN_ENODEV;
 	while (size > max_size) /* both are powers of two */
 		size /= 2;
-	mmio_write16(v->common + C_Q_SIZE, size);
 
 	/* Descriptors and the avail ring in one block, the used ring in
 	 * the next page-aligned block (alignments 16, 2 and 4 suffice). */
@@ -171,6 +93,7 @@ int virtq_init(struct virtio_dev *v, struct virtq *q, uint16_t index,
 	avail = desc + 16ull * size;
 	used = desc + ring_bytes;
 
+	q->dev = v;
 	q->index = index;
 	q->size = size;
 	q->desc = (volatile struct vq_desc *)(uintptr_t)desc;
@@ -182,27 +105,9 @@ int virtq_init(struct virtio_dev *v, struct virtq *q, uint16_t index,
 		(volatile uint16_t *)(uintptr_t)(used + 4 + 8ull * size);
 	q->event_idx = v->features & VIRTIO_F_RING_EVENT_IDX;
 	q->io_fence = v->io_fence;
-
-	mmio_write32(v->common + C_Q_DESCLO, (uint32_t)desc);
-	mmio_write32(v->common + C_Q_DESCHI, (uint32_t)(desc >> 32));
-	mmio_write32(v->common + C_Q_AVAILLO, (uint32_t)avail);
-	mmio_write32(v->common + C_Q_AVAILHI, (uint32_t)(avail >> 32));
-	mmio_write32(v->common + C_Q_USEDLO, (uint32_t)used);
-	mmio_write32(v->common + C_Q_USEDHI, (uint32_t)(used >> 32));
-	if (v->msix) {
-		/* Every MSI-X table entry carries the same vector: use 0. */
-		mmio_write16(v->common + C_Q_MSIX, 0);
-		if (mmio_read16(v->common + C_Q_MSIX) != 0)
-			v->msix = false; /* the device could not map it */
-	} else {
-		mmio_write16(v->common + C_Q_MSIX, NO_VECTOR);
-	}
-	q->notify_addr =
-		v->notify +
-		(uintptr_t)mmio_read16(v->common + C_Q_NOFF) * v->notify_mult;
 	/* Interrupts stay suppressed until a tern_wait() asks for them. */
 	virtq_irq_disable(q);
-	mmio_write16(v->common + C_Q_ENABLE, 1);
+	v->ops->queue_enable(v, q, desc, avail, used);
 	return 0;
 }
 
@@ -215,13 +120,13 @@ void virtio_read_config(struct virtio_dev *v, uint32_t off, void *dst,
 			uint32_t len)
 {
 	uint8_t *p = dst;
-	uint8_t gen;
+	uint32_t gen;
 
 	do {
-		gen = mmio_read8(v->common + C_CFGGEN);
+		gen = v->ops->config_generation(v);
 		for (uint32_t i = 0; i < len; i++)
-			p[i] = mmio_read8(v->device + off + i);
-	} while (gen != mmio_read8(v->common + C_CFGGEN));
+			p[i] = v->ops->config_read8(v, off + i);
+	} while (gen != v->ops->config_generation(v));
 }
 
 /* True if the device asked to be notified of the chains published between
@@ -257,7 +162,7 @@ void virtq_kick(struct virtq *q)
 		notify = kick_wanted(q, old, new);
 	}
 	if (notify) {
-		mmio_write16(q->notify_addr, q->index);
+		q->dev->ops->notify(q->dev, q);
 		q->kicks++;
 	}
 }
@@ -283,6 +188,10 @@ bool virtq_pop(struct virtq *q, uint32_t *id, uint32_t *len)
 
 bool virtq_irq_enable(struct virtq *q)
 {
+	/* A level-triggered line (MMIO) must be low before we sleep, or the
+	 * edge-triggered I/O APIC pin never sees the next one. */
+	if (q->dev->ops->irq_ack)
+		q->dev->ops->irq_ack(q->dev);
 	if (q->event_idx)
 		*q->used_event = q->last_used;
 	else

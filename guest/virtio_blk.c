@@ -1,5 +1,6 @@
 /*
- * virtio_blk.c - a tern_blkdev over a virtio-blk PCI device.
+ * virtio_blk.c - a tern_blkdev over a virtio-blk device (PCI or MMIO:
+ * the transport is set up by the caller; virtio.h).
  *
  * One request queue. Each request uses a fixed slot s and one descriptor
  * chain: the 16-byte request header, the caller's buffers (used in place:
@@ -275,13 +276,7 @@ static const struct tern_blkdev_ops vblk_ops = {
 	.close = NULL,
 };
 
-bool virtio_is_blk(const struct guest_pci_dev *d)
-{
-	return d->vendor == 0x1af4 &&
-	       (d->device == 0x1042 || d->device == 0x1001);
-}
-
-int virtio_blk_probe(const struct guest_pci_dev *d, const char *name,
+int virtio_blk_probe(const struct virtio_dev *v, const char *name,
 		     struct tern_blkdev **out)
 {
 	struct vblk *b = tern_mem_alloc(sizeof(*b));
@@ -292,9 +287,8 @@ int virtio_blk_probe(const struct guest_pci_dev *d, const char *name,
 
 	if (!b)
 		return -TERN_ENOMEM;
-	rc = virtio_pci_init(&b->vio, d);
-	if (rc == 0)
-		rc = virtio_negotiate(
+	b->vio = *v;
+	rc = virtio_negotiate(
 			&b->vio,
 			VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX |
 				VIRTIO_F_RING_INDIRECT_DESC | VIRTIO_BLK_F_RO |
@@ -303,8 +297,8 @@ int virtio_blk_probe(const struct guest_pci_dev *d, const char *name,
 	if (rc == 0)
 		rc = virtq_init(&b->vio, &b->q, 0, QUEUE_MAX);
 	if (rc < 0) {
-		tern_log_error("%s: virtio-blk at %02x:%02x.%x: %s", name,
-			       d->bus, d->slot, d->fn, tern_strerror(rc));
+		tern_log_error("%s: virtio-blk at %s: %s", name, b->vio.where,
+			       tern_strerror(rc));
 		virtio_fail(&b->vio);
 		return rc;
 	}
@@ -340,16 +334,16 @@ int virtio_blk_probe(const struct guest_pci_dev *d, const char *name,
 
 	b->waker.arm = vblk_arm;
 	b->waker.disarm = vblk_disarm;
-	b->waker.polled = !b->vio.msix;
+	b->waker.polled = !b->vio.irq;
 	guest_waker_add(&b->waker);
-	tern_log_info("%s: virtio-blk at %02x:%02x.%x, %llu sectors of %u "
+	tern_log_info("%s: virtio-blk at %s, %llu sectors of %u "
 		      "bytes, %u in flight, %u segments each, %s%s%s%s",
-		      name, d->bus, d->slot, d->fn,
+		      name, b->vio.where,
 		      (unsigned long long)b->dev.sector_count, blk_size,
 		      b->n_slots, b->dev.max_segments,
 		      b->has_flush ? "flush" : "write-through",
 		      b->read_only ? ", read-only" : "",
-		      b->vio.msix ? ", msi-x" : ", polled",
+		      b->vio.irq ? ", irq" : ", polled",
 		      b->vio.io_fence ? ", io-fence" : "");
 	*out = &b->dev;
 	return 0;

@@ -1,5 +1,6 @@
 /*
- * virtio_net.c - a tern_netdev over a virtio-net PCI device.
+ * virtio_net.c - a tern_netdev over a virtio-net device (PCI or MMIO:
+ * the transport is set up by the caller; virtio.h).
  *
  * Queues: 0 receive, 1 transmit (one pair; no control queue, no offloads).
  * Every frame is preceded by the 12-byte struct virtio_net_hdr of virtio
@@ -170,13 +171,7 @@ static const struct tern_netdev_ops vnet_ops = {
 	.close = NULL, /* devices live as long as the image */
 };
 
-bool virtio_is_net(const struct guest_pci_dev *d)
-{
-	return d->vendor == 0x1af4 &&
-	       (d->device == 0x1041 || d->device == 0x1000);
-}
-
-int virtio_net_probe(const struct guest_pci_dev *d, const char *name,
+int virtio_net_probe(const struct virtio_dev *v, const char *name,
 		     struct tern_netdev **out)
 {
 	struct vnet *n = tern_mem_alloc(sizeof(*n));
@@ -185,23 +180,23 @@ int virtio_net_probe(const struct guest_pci_dev *d, const char *name,
 
 	if (!n)
 		return -TERN_ENOMEM;
-	rc = virtio_pci_init(&n->vio, d);
-	if (rc == 0)
-		rc = virtio_negotiate(&n->vio, VIRTIO_NET_F_MAC |
-						       VIRTIO_F_RING_EVENT_IDX);
+	n->vio = *v;
+	rc = virtio_negotiate(&n->vio,
+			      VIRTIO_NET_F_MAC | VIRTIO_F_RING_EVENT_IDX);
 	if (rc == 0)
 		rc = virtq_init(&n->vio, &n->rx, Q_RX, QUEUE_MAX);
 	if (rc == 0)
 		rc = virtq_init(&n->vio, &n->tx, Q_TX, QUEUE_MAX);
 	if (rc == 0) {
-		n->rx_bufs = tern_mem_alloc((size_t)n->rx.size * BUF_SIZE);
-		n->tx_bufs = tern_mem_alloc((size_t)n->tx.size * BUF_SIZE);
+		/* The device fills RX buffers, send() TX ones: no zeroing. */
+		n->rx_bufs = mem_alloc_buffers((size_t)n->rx.size * BUF_SIZE);
+		n->tx_bufs = mem_alloc_buffers((size_t)n->tx.size * BUF_SIZE);
 		if (!n->rx_bufs || !n->tx_bufs)
 			rc = -TERN_ENOMEM;
 	}
 	if (rc < 0) {
-		tern_log_error("%s: virtio-net at %02x:%02x.%x: %s", name,
-			       d->bus, d->slot, d->fn, tern_strerror(rc));
+		tern_log_error("%s: virtio-net at %s: %s", name, n->vio.where,
+			       tern_strerror(rc));
 		virtio_fail(&n->vio);
 		return rc; /* the pages are leaked: boot fails anyway */
 	}
@@ -224,14 +219,14 @@ int virtio_net_probe(const struct guest_pci_dev *d, const char *name,
 
 	n->waker.arm = vnet_arm;
 	n->waker.disarm = vnet_disarm;
-	n->waker.polled = !n->vio.msix;
+	n->waker.polled = !n->vio.irq;
 	guest_waker_add(&n->waker);
-	tern_log_info("%s: virtio-net at %02x:%02x.%x mac "
+	tern_log_info("%s: virtio-net at %s mac "
 		      "%02x:%02x:%02x:%02x:%02x:%02x, %u/%u ring entries, "
 		      "%s%s%s",
-		      name, d->bus, d->slot, d->fn, mac[0], mac[1], mac[2],
-		      mac[3], mac[4], mac[5], n->rx.size, n->tx.size,
-		      n->vio.msix ? "msi-x" : "polled",
+		      name, n->vio.where, mac[0], mac[1], mac[2], mac[3],
+		      mac[4], mac[5], n->rx.size, n->tx.size,
+		      n->vio.irq ? "irq" : "polled",
 		      n->rx.event_idx ? ", event-idx" : "",
 		      n->vio.io_fence ? ", io-fence" : "");
 	*out = &n->dev;

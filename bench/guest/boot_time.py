@@ -95,7 +95,9 @@ def main():
         "machine": a.machine,
         "accel": a.accel,
         "cpu": a.cpu or "default",
-        "firmware": os.path.basename(a.bios) if a.bios else "seabios",
+        "firmware": (os.path.basename(a.bios) if a.bios else
+                     "qboot" if a.machine.startswith("microvm") else
+                     "seabios"),
         "runs": a.runs,
         "ok_runs": len(to_ready),
     }

@@ -2,14 +2,22 @@
 # bench/guest/run.sh [--quick] - guest image benchmarks; JSON to
 # build/bench/guest.json.
 #
-#   size      bytes of the echo image (.elf file) and what it loads (the
-#             PT_LOAD segments: text, data, bss), next to the smallest
-#             image (tests/guest/boot) as the baseline;
+#   size      per app (echo, httpd, tftpd, iperf, ttcp): bytes of the
+#             .elf file, of the same without debug sections (what ships
+#             when the symbols go to a separate file made with objcopy
+#             --only-keep-debug) and that debug file, and what it loads
+#             (the PT_LOAD segments: text, data, bss), next to the smallest
+#             Tern image (tests/guest/boot) and the bare PVH stub
+#             (tests/guest/stub) as the baselines;
 #   boot      QEMU start to the app's ready line ("echo: ready"), and the
 #             guest's own first-instruction-to-main figure (TSC), for pc
 #             and q35, with SeaBIOS and with qboot (minimal firmware; the
 #             guest assigns the PCI BARs), under TCG; under KVM when KVM
-#             can run the image (tests/guest/accel.sh's probe decides).
+#             can run the image (tests/guest/accel.sh's probe decides);
+#             on microvm (virtio-mmio, ACPI off) too. The baseline on every
+#             machine is the bare PVH stub (tests/guest/stub: a ready line
+#             and isa-debug-exit, nothing else) timed in the same run;
+#             "boot_ratios" divides echo's medians by the stub's.
 #             Where /dev/kvm works but cannot run it, the smallest image
 #             built without SSE (build/guest-nosse, TERN_GUEST_SSE=OFF) is
 #             timed under KVM instead, to show what firmware and the PVH
@@ -42,9 +50,11 @@ cmake --preset guest > /dev/null && cmake --build build/guest -j "$jobs" > /dev/
     { echo "bench/guest: guest build failed"; exit 1; }
 echo=build/guest/apps/echo/echo.elf
 boot=build/guest/tests/guest/guest_boot.elf
+stub=build/guest/tests/guest/guest_stub.elf
 hosted_echo=$(find build/guest/hosted -name echo -type f -perm -u+x | head -n1)
 [ -f "$echo" ] || { echo "bench/guest: no $echo"; exit 1; }
 
+failures=0
 tmp=$(mktemp -d /tmp/tern-bench.XXXXXX)
 ns=tern-bench-$$
 cleanup() {
@@ -64,20 +74,25 @@ loaded() { # sum of PT_LOAD memsz
     echo "$sum"
 }
 size_json() {
+    local stripped=$tmp/stripped.elf dbg=$tmp/image.debug
     read -r text data bss _ < <(size "$1" | tail -n1)
-    printf '{"image": "%s", "file_bytes": %s, "loaded_bytes": %s, "text": %s, "data": %s, "bss": %s}' \
-        "$(basename "$1")" "$(stat -c %s "$1")" "$(loaded "$1")" "$text" "$data" "$bss"
+    objcopy --strip-debug "$1" "$stripped"
+    objcopy --only-keep-debug "$1" "$dbg"
+    printf '{"image": "%s", "file_bytes": %s, "stripped_bytes": %s, "debug_file_bytes": %s, "loaded_bytes": %s, "text": %s, "data": %s, "bss": %s}' \
+        "$(basename "$1")" "$(stat -c %s "$1")" "$(stat -c %s "$stripped")" \
+        "$(stat -c %s "$dbg")" "$(loaded "$1")" "$text" "$data" "$bss"
 }
 echo "=== size"
-size_echo=$(size_json "$echo")
-size_boot=$(size_json "$boot")
-echo "$size_echo"
-echo "$size_boot"
+sizes=()
+for img in "$echo" build/guest/apps/{httpd/httpd,tftpd/tftpd,iperf/iperf,ttcp/ttcp}.elf "$boot" "$stub"; do
+    [ -f "$img" ] || { echo "bench/guest: no $img"; failures=$((failures + 1)); continue; }
+    sizes+=("$(size_json "$img")")
+    echo "${sizes[-1]}"
+done
 
 # ---- accelerator: the guest tests' own probe (tests/guest/lib.sh, accel.sh)
 export TERN_GUEST_BUILD=$root/build/guest/tests/guest
 . tests/guest/lib.sh
-failures=0
 json_str() { python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$1"; }
 kvm_runs_echo=no
 if why=$(guest_kvm_usable); then
@@ -113,8 +128,20 @@ for m in pc q35; do
             --append "--ip 10.0.0.2/24" -- "${netargs[@]}"
         bt --image "$boot" --machine "$m" --accel tcg --cpu max ${fw:+--bios "$fw"} \
             --ready "boot: ready"
+        bt --image "$stub" --machine "$m" --accel tcg --cpu max ${fw:+--bios "$fw"} \
+            --ready "stub: ready"
     done
 done
+# microvm: virtio-mmio, listed on the command line by QEMU (tests/guest/lib.sh)
+mvm=(-global virtio-mmio.force-legacy=false)
+mnet=(-netdev "dgram,id=n0,local.type=unix,local.path=$tmp/gm,remote.type=unix,remote.path=$tmp/hm"
+      -device virtio-net-device,netdev=n0)
+bt --image "$echo" --machine microvm,acpi=off --accel tcg --cpu max \
+    --append "--ip 10.0.0.2/24" -- "${mvm[@]}" "${mnet[@]}"
+bt --image "$boot" --machine microvm,acpi=off --accel tcg --cpu max \
+    --ready "boot: ready" -- "${mvm[@]}"
+bt --image "$stub" --machine microvm,acpi=off --accel tcg --cpu max \
+    --ready "stub: ready"
 if [ "$kvm" != "unavailable: ${why:-}" ]; then
     if [ "$kvm_runs_echo" = yes ]; then
         for m in pc q35; do
@@ -212,7 +239,7 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "  \"qemu\": \"$(qemu-system-x86_64 --version | head -n1)\","
     echo "  \"host_loadavg\": \"$load\","
     echo "  \"kvm\": $(json_str "$kvm"),"
-    echo "  \"size\": [$size_echo, $size_boot],"
+    echo "  \"size\": [$(IFS=,; echo "${sizes[*]}")],"
     echo "  \"boot\": ["
     for i in "${!boots[@]}"; do
         sep=","
@@ -223,6 +250,30 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "  \"ping\": $ping_json"
     echo "}"
 } > "$out/guest.json"
-python3 -m json.tool "$out/guest.json" > /dev/null || { echo "bench/guest: bad JSON"; exit 1; }
+# boot_ratios: echo over the stub, per machine, accelerator and firmware.
+python3 - "$out/guest.json" <<'PY' || { echo "bench/guest: bad JSON"; exit 1; }
+import json, sys
+path = sys.argv[1]
+doc = json.load(open(path))
+def key(r):
+    return (r.get("machine"), r.get("accel"), r.get("firmware"))
+stubs = {key(r): r for r in doc["boot"] if r.get("image") == "guest_stub.elf"}
+ratios = []
+for r in doc["boot"]:
+    s = stubs.get(key(r))
+    if r.get("image") != "echo.elf" or not s:
+        continue
+    row = {"machine": r["machine"], "accel": r["accel"], "firmware": r["firmware"]}
+    try:
+        e, b = r["qemu_start_to_ready_ms"]["median"], s["qemu_start_to_ready_ms"]["median"]
+        row.update(echo_ready_ms=e, stub_ready_ms=b, ratio_echo_over_stub=round(e / b, 2))
+        row["echo_first_insn_to_main_ms"] = r["first_insn_to_main_ms"]["median"]
+    except KeyError:
+        row["failure"] = "a row has no median"
+    ratios.append(row)
+doc["boot_ratios"] = ratios
+json.dump(doc, open(path, "w"), indent=2)
+print(json.dumps(ratios, indent=1))
+PY
 echo "=== JSON in $out/guest.json"
 [ "$failures" -eq 0 ] || { echo "bench/guest: $failures rows failed"; exit 1; }

@@ -45,18 +45,63 @@ guest_accel_reason() {
 # default devices (no option ROMs to load), COM1 on stdio, isa-debug-exit,
 # 128 MiB. CPU defaults to max under TCG (RDRAND) and the default model
 # under KVM. GUEST_BIOS, if set, replaces SeaBIOS (qboot: the guest then
-# assigns the PCI BARs itself).
+# assigns the PCI BARs itself). GUEST_MACHINE, if set, replaces MACHINE:
+# that is the machine dimension of the tests (CMake's tern_guest_test
+# ALSO_ON runs a test once more with it). Machines: pc, q35 (virtio-pci),
+#   microvm     QEMU's microvm with ACPI off: QEMU then appends a
+#               virtio_mmio.device=512@BASE:IRQ word for each device to the
+#               command line (auto-kernel-cmdline), IRQs 5-12;
+#   microvm-fc  the same with auto-kernel-cmdline=off: the test passes the
+#               layout itself, as Firecracker does (guest_mmio_layout).
+# Both make virtio-mmio devices modern (version 2; QEMU 7.2 defaults to
+# legacy).
 guest_qemu_args() {
-    local accel=$1 machine=$2 cpu=${3:-}
+    local accel=$1 machine=${GUEST_MACHINE:-$2} cpu=${3:-}
     if [ -z "$cpu" ] && [ "$accel" = tcg ]; then
         cpu=max
     fi
+    case $machine in
+    microvm) machine="microvm,acpi=off -global virtio-mmio.force-legacy=false" ;;
+    microvm-fc) machine="microvm,acpi=off,auto-kernel-cmdline=off -global virtio-mmio.force-legacy=false" ;;
+    esac
     echo -n "-machine $machine -accel $accel -m 128 -nodefaults -no-reboot"
     echo -n " -display none -serial stdio -monitor none"
     echo -n " -device isa-debug-exit,iobase=0xf4,iosize=0x04"
     [ -n "$cpu" ] && echo -n " -cpu $cpu"
     [ -n "${GUEST_BIOS:-}" ] && echo -n " -bios $GUEST_BIOS"
     echo
+}
+
+# guest_machine DEFAULT: the machine a test runs on (GUEST_MACHINE wins).
+guest_machine() {
+    echo "${GUEST_MACHINE:-$1}"
+}
+
+# guest_dev net|blk: the QEMU device model of a modern virtio-net or
+# virtio-blk on the test's machine (virtio-mmio on microvm, virtio-pci
+# elsewhere); append ,netdev=... or ,drive=... and device properties.
+guest_dev() {
+    case ${GUEST_MACHINE:-pc} in
+    microvm*) echo "virtio-$1-device" ;;
+    *) if [ "$1" = net ]; then
+           echo "virtio-net-pci,disable-legacy=on,romfile="
+       else
+           echo "virtio-blk-pci,disable-legacy=on"
+       fi ;;
+    esac
+}
+
+# guest_mmio_layout N: on microvm-fc, the virtio_mmio.device= words for
+# the first N devices, in the form Firecracker passes (SIZE@BASE:IRQ with
+# a 4K size): QEMU puts the first -device on the last of its eight
+# transports (0xfeb00e00, IRQ 12), the next one below it, 512 bytes
+# apart. Prints nothing on other machines (microvm adds its own).
+guest_mmio_layout() {
+    local i
+    [ "${GUEST_MACHINE:-}" = microvm-fc ] || return 0
+    for ((i = 0; i < $1; i++)); do
+        printf ' virtio_mmio.device=4K@0x%x:%d' $((0xfeb00e00 - 512 * i)) $((12 - i))
+    done
 }
 
 # guest_start LOG QEMU-ARGS...: starts QEMU in the background with its
@@ -209,7 +254,7 @@ guest_netns_tap() {
     ip netns exec "$1" ip addr add "$3" dev "$2"
     ip netns exec "$1" ip link set "$2" up
     GUEST_NET+=(-netdev "tap,id=n$4,ifname=$2,script=no,downscript=no"
-                -device "virtio-net-pci,netdev=n$4,disable-legacy=on,romfile=")
+                -device "$(guest_dev net),netdev=n$4")
 }
 
 # guest_await LOG REGEX SECONDS: waits until the console LOG of the guest

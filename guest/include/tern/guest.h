@@ -17,7 +17,7 @@
 struct tern_guest_info {
 	uint64_t tsc_hz;	    /* TSC frequency the clocks use */
 	const char *tsc_source;	    /* "cpuid-15h", "hypervisor-leaf",
-	                               "kvmclock", "pit-calibrated" */
+	                               "kvmclock", "tcg-apic", "pit-calibrated" */
 	const char *timer_mode;	    /* "tsc-deadline" or "one-shot" */
 	const char *entropy_source; /* "rdrand" or "tsc-jitter" */
 	uint64_t ram_bytes;	    /* RAM given to the page allocator */
@@ -25,6 +25,7 @@ struct tern_guest_info {
 	uint64_t boot_ns;	    /* first instruction to the app's main */
 	uint64_t irqs;		    /* interrupts taken so far */
 	unsigned pci_functions;	    /* PCI functions found */
+	unsigned mmio_devices;	    /* virtio_mmio.device= entries */
 };
 
 /* Fills info with the guest's current state. */

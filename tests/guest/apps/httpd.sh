@@ -38,7 +38,7 @@ nsx() { ip netns exec "$ns" "$@"; }
 url=http://10.85.0.2
 
 accel=$(guest_accel)
-echo "guest: httpd with a TAP in netns $ns and a tar disk, $accel ($(guest_accel_reason))"
+echo "guest: httpd with a TAP in netns $ns and a tar disk on $(guest_machine q35), $accel ($(guest_accel_reason))"
 GUEST_WRAP=(ip netns exec "$ns")
 guest_console_fifo "$tmp"
 # shellcheck disable=SC2046
@@ -46,7 +46,7 @@ guest_start "$tmp/console.log" \
     $(guest_qemu_args "$accel" q35) -kernel "$(guest_image "$image")" \
     -append "--ip 10.85.0.2/24" "${GUEST_NET[@]}" \
     -drive "file=$tmp/site.img,format=raw,if=none,id=d0,readonly=on" \
-    -device virtio-blk-pci,drive=d0,disable-legacy=on
+    -device "$(guest_dev blk),drive=d0"
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 # code WANT ARGS...: curl ARGS must get status WANT.

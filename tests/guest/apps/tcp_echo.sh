@@ -33,7 +33,7 @@ nsx() { ip netns exec "$ns" "$@"; }
 addr=10.81.0.2
 
 accel=$(guest_accel)
-echo "guest: echo --tcp-port 7 with a TAP in netns $ns, $accel ($(guest_accel_reason))"
+echo "guest: echo --tcp-port 7 with a TAP in netns $ns on $(guest_machine q35), $accel ($(guest_accel_reason))"
 GUEST_WRAP=(ip netns exec "$ns")
 guest_console_fifo "$tmp"
 # shellcheck disable=SC2046

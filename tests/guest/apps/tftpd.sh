@@ -34,7 +34,7 @@ guest_netns_tap "$ns" "tft$uid" 10.79.0.1/24 0 || exit 1
 nsx() { ip netns exec "$ns" "$@"; }
 
 accel=$(guest_accel)
-echo "guest: tftpd with a TAP in netns $ns and a tar disk, $accel ($(guest_accel_reason))"
+echo "guest: tftpd with a TAP in netns $ns and a tar disk on $(guest_machine q35), $accel ($(guest_accel_reason))"
 GUEST_WRAP=(ip netns exec "$ns")
 guest_console_fifo "$tmp"
 # shellcheck disable=SC2046
@@ -42,7 +42,7 @@ guest_start "$tmp/console.log" \
     $(guest_qemu_args "$accel" q35) -kernel "$(guest_image "$image")" \
     -append "--ip 10.79.0.2/24" "${GUEST_NET[@]}" \
     -drive "file=$tmp/disk.img,format=raw,if=none,id=d0,readonly=on" \
-    -device virtio-blk-pci,drive=d0,disable-legacy=on
+    -device "$(guest_dev blk),drive=d0"
 fail=0
 if ! guest_await "$tmp/console.log" "tftpd: ready" 60; then
     echo "FAIL: the guest never became ready"

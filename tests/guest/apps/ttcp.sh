@@ -48,7 +48,7 @@ until nsx ss -Hltn 'sport = :5001' | grep -q .; do
 done
 
 accel=$(guest_accel)
-echo "guest: ttcp sending $mib MiB to nc in netns $ns, $accel ($(guest_accel_reason))"
+echo "guest: ttcp sending $mib MiB to nc in netns $ns on $(guest_machine q35), $accel ($(guest_accel_reason))"
 seed=$((RANDOM * 32768 + RANDOM))
 args="--ip 10.83.0.2/24 --connect 10.83.0.1:5001 --send $bytes --seed $seed"
 echo "guest: kernel command line: $args"

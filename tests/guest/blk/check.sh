@@ -10,7 +10,7 @@ set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib.sh"
 
-machine=${1:-q35}
+machine=$(guest_machine "${1:-q35}")
 seed=$((RANDOM * 32768 + RANDOM))
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -19,13 +19,13 @@ accel=$(guest_accel)
 echo "guest: guest_blk on $machine${GUEST_BIOS:+ (firmware $GUEST_BIOS)} with $accel ($(guest_accel_reason)), seed $seed"
 # shellcheck disable=SC2046
 guest_run 120 "$tmp/console.log" $(guest_qemu_args "$accel" "$machine") \
-    -kernel "$TERN_GUEST_BUILD/guest_blk.elf" -append "--seed $seed" \
+    -kernel "$TERN_GUEST_BUILD/guest_blk.elf" -append "--seed $seed$(guest_mmio_layout 3)" \
     -drive file="$tmp/d0.img",format=raw,if=none,id=d0,cache=writeback \
-    -device virtio-blk-pci,drive=d0,disable-legacy=on \
+    -device "$(guest_dev blk),drive=d0" \
     -drive file="$tmp/d1.img",format=raw,if=none,id=d1,cache=writethrough \
-    -device virtio-blk-pci,drive=d1,disable-legacy=on,config-wce=off \
+    -device "$(guest_dev blk),drive=d1,config-wce=off" \
     -drive file="$tmp/d2.img",format=raw,if=none,id=d2 \
-    -device virtio-blk-pci,drive=d2,disable-legacy=on,indirect_desc=off
+    -device "$(guest_dev blk),drive=d2,indirect_desc=off"
 rc=$?
 status=$(guest_status $rc)
 echo "guest: QEMU exit $rc: status $status"

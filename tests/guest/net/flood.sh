@@ -23,17 +23,17 @@ trap 'rm -f "$log"' EXIT
 
 case $mode in
 tx)
-    nics=(-device virtio-net-pci,disable-legacy=on,romfile=) ;;
+    nics=(-device "$(guest_dev net)") ;;
 loop)
     nics=(-netdev hubport,id=n0,hubid=0 -netdev hubport,id=n1,hubid=0
-          -device virtio-net-pci,netdev=n0,disable-legacy=on,romfile=
-          -device virtio-net-pci,netdev=n1,disable-legacy=on,romfile=) ;;
+          -device "$(guest_dev net),netdev=n0"
+          -device "$(guest_dev net),netdev=n1") ;;
 *)
     echo "usage: $0 tx|loop FRAMES"; exit 2 ;;
 esac
 
 accel=$(guest_accel)
-echo "guest: guest_netflood --mode $mode --frames $frames, $accel ($(guest_accel_reason))"
+echo "guest: guest_netflood --mode $mode --frames $frames on $(guest_machine q35), $accel ($(guest_accel_reason))"
 # shellcheck disable=SC2046
 guest_run 110 "$log" $(guest_qemu_args "$accel" q35) \
     -kernel "$TERN_GUEST_BUILD/guest_netflood.elf" \

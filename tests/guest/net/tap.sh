@@ -30,7 +30,7 @@ args="--ip 10.77.1.2/24"
 args="$args $*"
 
 accel=$(guest_accel)
-echo "guest: $image with $nics TAP NIC(s) in netns $ns, $accel ($(guest_accel_reason))"
+echo "guest: $image with $nics TAP NIC(s) in netns $ns on $(guest_machine q35), $accel ($(guest_accel_reason))"
 echo "guest: kernel command line: $args"
 # shellcheck disable=SC2046
 GUEST_WRAP=(ip netns exec "$ns")

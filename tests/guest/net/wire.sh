@@ -47,13 +47,13 @@ for _ in $(seq 100); do
 done
 
 accel=$(guest_accel)
-echo "guest: guest_netcheck over -netdev $mode to hosted netcheck${GUEST_BIOS:+ (firmware $GUEST_BIOS)}, $accel ($(guest_accel_reason))"
+echo "guest: guest_netcheck over -netdev $mode to hosted netcheck${GUEST_BIOS:+ (firmware $GUEST_BIOS)} on $(guest_machine q35), $accel ($(guest_accel_reason))"
 # shellcheck disable=SC2046
 guest_start "$tmp/console.log" $(guest_qemu_args "$accel" q35) \
     -kernel "$TERN_GUEST_BUILD/guest_netcheck.elf" \
     -append "--ip 10.78.0.2/24 --peer 10.78.0.1 --count 5 --linger-ms 3000" \
     -netdev "$qemu_net" \
-    -device virtio-net-pci,netdev=n0,disable-legacy=on,romfile=
+    -device "$(guest_dev net),netdev=n0"
 guest_wait 90
 rc=$?
 GUEST_PID=""

@@ -119,7 +119,7 @@ static void guest_info_is_sane(struct gtest *t)
 	GT_ASSERT(t, info.ram_bytes >= info.free_bytes);
 	GT_ASSERT(t, info.free_bytes > 0);
 	GT_ASSERT(t, info.boot_ns > 0);
-	GT_ASSERT(t, info.pci_functions > 0); /* at least the host bridge */
+	/* PCI functions: none on microvm, so the boot tests check them. */
 }
 
 const struct gtest_case selftest_platform[] = {

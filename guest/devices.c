@@ -130,7 +130,8 @@ void devices_attach(struct tern_boot *boot, const struct tern_args *a)
 			attach(boot, id, &v);
 		else
 			tern_log_error("guest: %s: no modern virtio "
-				       "capabilities", v.where);
+				       "capabilities",
+				       v.where);
 	}
 	for (unsigned i = 0; i < devices_mmio; i++) {
 		uint32_t id = virtio_mmio_device_id(&mmio_locs[i]);

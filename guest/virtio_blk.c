@@ -289,11 +289,10 @@ int virtio_blk_probe(const struct virtio_dev *v, const char *name,
 		return -TERN_ENOMEM;
 	b->vio = *v;
 	rc = virtio_negotiate(
-			&b->vio,
-			VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX |
-				VIRTIO_F_RING_INDIRECT_DESC | VIRTIO_BLK_F_RO |
-				VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH |
-				VIRTIO_F_RING_EVENT_IDX);
+		&b->vio, VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX |
+				 VIRTIO_F_RING_INDIRECT_DESC | VIRTIO_BLK_F_RO |
+				 VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH |
+				 VIRTIO_F_RING_EVENT_IDX);
 	if (rc == 0)
 		rc = virtq_init(&b->vio, &b->q, 0, QUEUE_MAX);
 	if (rc < 0) {

@@ -49,6 +49,7 @@ struct vnet {
 	uint16_t tx_free[QUEUE_MAX]; /* stack of free TX buffers */
 	uint16_t n_tx_free;
 	struct guest_waker waker;
+	bool rx_paused; /* the consumer has no buffers (vnet_rx_pause) */
 	/* counters */
 	uint64_t rx_frames, tx_frames, rx_runt, rx_bad_id, tx_full;
 };
@@ -149,12 +150,13 @@ static int vnet_recv(struct tern_netdev *dev, struct tern_rx *frames,
 }
 
 /* Waker: asks for an interrupt at the next received frame; true if one
- * is already waiting. */
+ * is already waiting. While paused it asks for nothing: the frames wait in
+ * the ring until the consumer has buffers. */
 static bool vnet_arm(struct guest_waker *w)
 {
 	struct vnet *n = tern_container_of(w, struct vnet, waker);
 
-	return virtq_irq_enable(&n->rx);
+	return !n->rx_paused && virtq_irq_enable(&n->rx);
 }
 
 /* Waker: suppresses receive interrupts again. */
@@ -165,10 +167,17 @@ static void vnet_disarm(struct guest_waker *w)
 	virtq_irq_disable(&n->rx);
 }
 
+/* netdev rx_pause: see vnet_arm. */
+static void vnet_rx_pause(struct tern_netdev *dev, bool paused)
+{
+	to_vnet(dev)->rx_paused = paused;
+}
+
 static const struct tern_netdev_ops vnet_ops = {
 	.send = vnet_send,
 	.recv = vnet_recv,
 	.close = NULL, /* devices live as long as the image */
+	.rx_pause = vnet_rx_pause,
 };
 
 int virtio_net_probe(const struct virtio_dev *v, const char *name,

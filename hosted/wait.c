@@ -36,6 +36,8 @@ static uint64_t earliest(uint64_t deadline, struct pollfd *fds, nfds_t *nfds)
 		struct tern_waker *w =
 			tern_list_entry(it, struct tern_waker, link);
 
+		if (w->paused)
+			continue;
 		if (w->next) {
 			uint64_t t = w->next(w);
 			if (t < deadline)

@@ -133,8 +133,8 @@ static int count_recv(struct tern_netdev *dev, struct tern_rx *frames,
 	return 0;
 }
 
-static const struct tern_netdev_ops count_ops = { count_send, count_recv,
-						  NULL };
+static const struct tern_netdev_ops count_ops = { .send = count_send,
+						  .recv = count_recv };
 
 struct core {
 	struct tern_net net;

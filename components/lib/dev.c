@@ -90,6 +90,12 @@ int tern_netdev_recv(struct tern_netdev *dev, struct tern_rx *frames,
 	return dev->ops->recv(dev, frames, count);
 }
 
+void tern_netdev_rx_pause(struct tern_netdev *dev, bool paused)
+{
+	if (dev->ops->rx_pause)
+		dev->ops->rx_pause(dev, paused);
+}
+
 void tern_netdev_close(struct tern_netdev *dev)
 {
 	if (dev->ops->close)

@@ -36,7 +36,22 @@ static void timer_fired(struct tern_timer *t, uint64_t now)
 	rearm(l);
 }
 
-/* Receives up to TERN_NET_RX_ROUNDS batches from interface i. */
+/* Pauses or resumes interface i's receive wake-ups (tern_netdev_rx_pause):
+ * with no buffer to receive into, frames waiting in the device must not
+ * keep ending tern_wait(), or the loop spins until a buffer comes back. */
+static void set_rx_paused(struct tern_net_loop *l, unsigned i, bool paused)
+{
+	if (l->rx_paused[i] == paused)
+		return;
+	l->rx_paused[i] = paused;
+	l->rx_paused_count += paused ? 1 : -1;
+	if (paused)
+		l->rx_pauses++;
+	tern_netdev_rx_pause(tern_net_if_dev(l->net, i), paused);
+}
+
+/* Receives up to TERN_NET_RX_ROUNDS batches from interface i; pauses it
+ * while the pool has no buffer for it, resumes it once there is one. */
 static int poll_if(struct tern_net_loop *l, unsigned i, uint64_t now)
 {
 	struct tern_net *net = l->net;
@@ -59,8 +74,10 @@ static int poll_if(struct tern_net_loop *l, unsigned i, uint64_t now)
 		}
 		if (k == 0) {
 			net->stats.rx_nobuf++;
+			set_rx_paused(l, i, true);
 			break;
 		}
+		set_rx_paused(l, i, false);
 		l->recv_calls++;
 		n = tern_netdev_recv(dev, rx, k);
 		if (n < 0)
@@ -79,6 +96,19 @@ static int poll_if(struct tern_net_loop *l, unsigned i, uint64_t now)
 			break;
 	}
 	return total;
+}
+
+/* The poller's next deadline: "now" while an interface is paused and the
+ * pool has a buffer again (freed by a timer or a fiber since the last
+ * poll), so the loop polls it once more before sleeping; otherwise none
+ * (the stack's own deadlines are on the wheel). */
+static uint64_t poll_deadline(struct tern_poller *p)
+{
+	struct tern_net_loop *l = p->ctx;
+
+	if (l->rx_paused_count && l->net->pool.used < l->net->pool.count)
+		return 0;
+	return TERN_NO_DEADLINE;
 }
 
 static int poll_cb(struct tern_poller *p, uint64_t now)
@@ -109,7 +139,7 @@ int tern_net_loop_start(struct tern_net_loop *l, struct tern_net *net,
 			    TERN_MAX(1u, net->pool.count / 4));
 	tern_list_init(&l->poller.link);
 	l->poller.poll = poll_cb;
-	l->poller.next_deadline = NULL;
+	l->poller.next_deadline = poll_deadline;
 	l->poller.ctx = l;
 	tern_timer_init(&l->timer, timer_fired, l);
 	tern_sched_add_poller(s, &l->poller);
@@ -124,6 +154,8 @@ void tern_net_loop_stop(struct tern_net_loop *l)
 		return;
 	tern_sched_remove_poller(l->sched, &l->poller);
 	tern_timer_cancel(tern_sched_wheel(l->sched), &l->timer);
+	for (unsigned i = 0; i < tern_net_if_count(l->net); i++)
+		set_rx_paused(l, i, false);
 	for (unsigned i = 0; i < TERN_NET_RX_BATCH; i++) {
 		tern_pkt_free(l->rx[i]);
 		l->rx[i] = NULL;

@@ -106,7 +106,8 @@ static int dev_recv(struct tern_netdev *dev, struct tern_rx *frames,
 	return 0;
 }
 
-static const struct tern_netdev_ops fz_ops = { dev_send, dev_recv, NULL };
+static const struct tern_netdev_ops fz_ops = { .send = dev_send,
+					       .recv = dev_recv };
 
 void fz_stack_init(struct fz_stack *s, uint32_t pkt_count,
 		   uint32_t reasm_contexts)

@@ -372,10 +372,18 @@ static int memlink_recv(struct tern_netdev *dev, struct tern_rx *frames,
 	return (int)got;
 }
 
+/* netdev rx_pause: frames due to a paused end stop waking tern_wait(). */
+static void memlink_rx_pause(struct tern_netdev *dev, bool paused)
+{
+	tern_container_of(dev, struct tern_memlink_end, dev)->rx_paused =
+		paused;
+}
+
 static const struct tern_netdev_ops memlink_ops = {
 	.send = memlink_send,
 	.recv = memlink_recv,
 	.close = NULL, /* the link owns both ends: tern_memlink_destroy */
+	.rx_pause = memlink_rx_pause,
 };
 
 /* ---- Waker --------------------------------------------------------------*/
@@ -385,9 +393,11 @@ uint64_t tern_memlink_next(const struct tern_memlink *link)
 	uint64_t next = TERN_NO_DEADLINE;
 
 	for (unsigned i = 0; i < 2; i++) {
+		const struct tern_memlink_end *to =
+			link->a.tx_dir == i ? &link->b : &link->a;
 		struct tern_list *node = tern_list_first(&link->dir[i].flight);
 
-		if (node) {
+		if (node && !to->rx_paused) {
 			const struct tern_memlink_slot *s = tern_list_entry(
 				node, struct tern_memlink_slot, link);
 			next = TERN_MIN(next, s->deliver_at);
@@ -441,6 +451,7 @@ static void init_end(struct tern_memlink *link, struct tern_memlink_end *end,
 			 memcmp(mac, zero, TERN_ETH_ALEN) ? mac : dflt, mtu);
 	end->link = link;
 	end->tx_dir = tx_dir;
+	end->rx_paused = false;
 }
 
 int tern_memlink_create(struct tern_memlink *link,
@@ -498,6 +509,7 @@ int tern_memlink_create(struct tern_memlink *link,
 
 	link->waker.fd = -1;
 	link->waker.next = waker_next;
+	link->waker.paused = false;
 	tern_list_init(&link->waker.link);
 	if (!opts->no_waker) {
 		tern_hosted_waker_add(&link->waker);

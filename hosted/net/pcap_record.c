@@ -93,10 +93,17 @@ static void rec_close(struct tern_netdev *dev)
 	}
 }
 
+/* netdev rx_pause: the inner device holds the frames. */
+static void rec_rx_pause(struct tern_netdev *dev, bool paused)
+{
+	tern_netdev_rx_pause(to_rec(dev)->inner, paused);
+}
+
 static const struct tern_netdev_ops rec_ops = {
 	.send = rec_send,
 	.recv = rec_recv,
 	.close = rec_close,
+	.rx_pause = rec_rx_pause,
 };
 
 int tern_pcap_rec_open(struct tern_pcap_rec *rec, struct tern_netdev *inner,

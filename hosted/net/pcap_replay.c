@@ -161,10 +161,17 @@ static void replay_close(struct tern_netdev *dev)
 	rp->sent_kept = rp->keep_sent = 0;
 }
 
+/* netdev rx_pause: while paused, waiting frames do not wake tern_wait(). */
+static void replay_rx_pause(struct tern_netdev *dev, bool paused)
+{
+	to_replay(dev)->waker.paused = paused;
+}
+
 static const struct tern_netdev_ops replay_ops = {
 	.send = replay_send,
 	.recv = replay_recv,
 	.close = replay_close,
+	.rx_pause = replay_rx_pause,
 };
 
 /* Opens the input file; returns 0 or the error of tern_pcap_replay_open. */
@@ -250,6 +257,7 @@ int tern_pcap_replay_open(struct tern_pcap_replay *rp,
 	read_ahead(rp, true);
 	rp->waker.fd = -1;
 	rp->waker.next = replay_next;
+	rp->waker.paused = false;
 	tern_hosted_waker_add(&rp->waker);
 	return 0;
 }

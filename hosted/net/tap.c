@@ -122,10 +122,17 @@ static void tap_close(struct tern_netdev *dev)
 	tap->fd = -1;
 }
 
+/* netdev rx_pause: while paused, waiting frames do not wake tern_wait(). */
+static void tap_rx_pause(struct tern_netdev *dev, bool paused)
+{
+	to_tap(dev)->waker.paused = paused;
+}
+
 static const struct tern_netdev_ops tap_ops = {
 	.send = tap_send,
 	.recv = tap_recv,
 	.close = tap_close,
+	.rx_pause = tap_rx_pause,
 };
 
 /* Fills the device around an attached descriptor and registers its waker. */
@@ -151,6 +158,7 @@ static void setup(struct tern_tap *tap, int fd, const char *ifname,
 	tern_list_init(&tap->waker.link);
 	tap->waker.fd = fd;
 	tap->waker.next = NULL;
+	tap->waker.paused = false;
 	tern_hosted_waker_add(&tap->waker);
 }
 

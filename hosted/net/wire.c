@@ -394,10 +394,17 @@ static void wire_close(struct tern_netdev *dev)
 	w->unlink_path[0] = '\0';
 }
 
+/* netdev rx_pause: while paused, waiting frames do not wake tern_wait(). */
+static void wire_rx_pause(struct tern_netdev *dev, bool paused)
+{
+	to_wire(dev)->waker.paused = paused;
+}
+
 const struct tern_netdev_ops wire_ops = {
 	.send = wire_send,
 	.recv = wire_recv,
 	.close = wire_close,
+	.rx_pause = wire_rx_pause,
 };
 
 uint64_t wire_next(struct tern_waker *wk)

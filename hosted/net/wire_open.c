@@ -83,6 +83,7 @@ static void init_common(struct tern_wire *w, enum tern_wire_mode mode,
 	tern_list_init(&w->waker.link);
 	w->waker.fd = -1;
 	w->waker.next = wire_next;
+	w->waker.paused = false;
 }
 
 /* Registers the waker on fd; the device is ready. */

@@ -148,6 +148,15 @@ struct tern_netdev_ops {
 
 	/* Releases the device and everything it owns. May be NULL. */
 	void (*close)(struct tern_netdev *dev);
+
+	/* Says whether the consumer can take frames (paused false) or has no
+	 * buffer to receive into (paused true). While paused, frames waiting
+	 * in the device do not end tern_wait(): they stay queued (or are
+	 * dropped as by a full queue), so a consumer out of buffers sleeps
+	 * until its deadline instead of spinning on work it cannot take. The
+	 * consumer unpauses, then polls, once it has buffers again. May be
+	 * NULL: waiting frames then keep ending tern_wait(). */
+	void (*rx_pause)(struct tern_netdev *dev, bool paused);
 };
 
 /* A network device. Implementations embed it as the first member of their
@@ -176,6 +185,10 @@ TERN_API int tern_netdev_send(struct tern_netdev *dev,
  * the transmit queue is full, -TERN_EIO if the device failed. */
 TERN_API int tern_netdev_send1(struct tern_netdev *dev,
 			       const struct tern_iov *iov, unsigned iovcnt);
+
+/* Pauses or resumes the device's wake-ups for received frames; see
+ * tern_netdev_ops.rx_pause. A no-op for a device without the op. */
+TERN_API void tern_netdev_rx_pause(struct tern_netdev *dev, bool paused);
 
 /* Receives a batch of frames; see tern_netdev_ops.recv. Asserts that every
  * buffer can hold a frame of TERN_ETH_HLEN + mtu bytes. */

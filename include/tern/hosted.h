@@ -50,6 +50,9 @@ struct tern_waker {
 	/* Earliest monotonic time at which the device has work: <= now means
 	 * "now", TERN_NO_DEADLINE means "nothing pending". May be NULL. */
 	uint64_t (*next)(struct tern_waker *w);
+	/* Set while the device's consumer has no receive buffers
+	 * (tern_netdev_ops.rx_pause): tern_wait() then ignores fd and next. */
+	bool paused;
 };
 
 /* Registers w (its fd and next must be set). w must stay valid until

@@ -58,6 +58,9 @@ struct tern_net_loop {
 	uint64_t polls;	     /* poller calls */
 	uint64_t recv_calls; /* device receive calls */
 	uint64_t rx_errors;  /* device receive failures */
+	uint64_t rx_pauses;  /* times an interface was paused: no buffers */
+	bool rx_paused[TERN_NET_MAX_IFS]; /* tern_netdev_rx_pause in force */
+	unsigned rx_paused_count;	  /* how many of rx_paused are set */
 	bool started;
 };
 

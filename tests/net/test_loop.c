@@ -141,3 +141,121 @@ Test(net_loop, deadline_timer_drives_arp_retries)
 	duo_close(c->d);
 	free(c);
 }
+
+/* ---- Out of receive buffers: the loop sleeps, it does not spin ---------- */
+
+#define HOG_FROM (DUO_T0 + 5 * TERN_NSEC_PER_MSEC) /* takes every buffer */
+#define HOG_UNTIL (HOG_FROM + TERN_NSEC_PER_SEC)   /* then gives them back */
+#define FLOOD 300	   /* datagrams B sends meanwhile */
+#define SPIN_POLLS 100000u /* polls that can only be a spin */
+
+/* A greedy holder of stack A's frame buffers, as a zero-copy reader or a
+ * full reassembly queue would be: a poller after the net loops', so from
+ * HOG_FROM to HOG_UNTIL it takes every buffer the stack frees in a turn
+ * before the loop can reuse it. It also counts polls, and stops the loop if
+ * they can only come from a spin (virtual time then never moves on). */
+struct hog_ctx {
+	struct duo *d;
+	struct tern_usock rx, tx;
+	struct tern_fiber fs, fr;
+	struct tern_poller hog;
+	struct tern_list held;
+	uint64_t polls, released_at, received_before;
+	unsigned held_count, received;
+	bool spun;
+};
+
+static int hog_poll(struct tern_poller *p, uint64_t now)
+{
+	struct hog_ctx *c = p->ctx;
+	struct tern_pkt *pkt;
+
+	if (++c->polls == SPIN_POLLS) {
+		c->spun = true;
+		tern_sched_stop(&c->d->sched);
+	}
+	if (now >= HOG_UNTIL && !c->released_at) {
+		c->received_before = tern_net_stats(&c->d->a)->udp_rx;
+		c->released_at = now;
+		tern_pkt_free_list(&c->held);
+	} else if (now >= HOG_FROM && !c->released_at) {
+		while ((pkt = tern_pkt_alloc(&c->d->a.pool, 0)) != NULL) {
+			tern_list_add_tail(&c->held, &pkt->link);
+			c->held_count++;
+		}
+	}
+	return 0;
+}
+
+static uint64_t hog_deadline(struct tern_poller *p)
+{
+	struct hog_ctx *c = p->ctx;
+
+	return c->released_at ? TERN_NO_DEADLINE : HOG_UNTIL;
+}
+
+/* B: one datagram to resolve ARP, then a flood while A has no buffers. */
+static void flood_fiber(void *arg)
+{
+	struct hog_ctx *c = arg;
+
+	cr_assert_eq(tern_usock_sendto(&c->tx, DUO_A_IP, 9, "warm", 4), 4);
+	tern_sleep_until(&c->d->sched, HOG_FROM + TERN_NSEC_PER_MSEC);
+	for (unsigned i = 0; i < FLOOD; i++)
+		(void)tern_usock_sendto(&c->tx, DUO_A_IP, 9, "flood", 5);
+}
+
+/* A: reads nothing while the hog holds the buffers, then takes what the
+ * socket queued once they came back. */
+static void drain_fiber(void *arg)
+{
+	struct hog_ctx *c = arg;
+	char buf[64];
+
+	tern_sleep_until(&c->d->sched, HOG_UNTIL + 100 * TERN_NSEC_PER_MSEC);
+	while (tern_usock_recvfrom(&c->rx, buf, sizeof(buf), NULL, 0) > 0)
+		c->received++;
+}
+
+Test(net_loop, out_of_buffers_pauses_the_device_instead_of_spinning)
+{
+	struct hog_ctx *c = calloc(1, sizeof(*c));
+	int rc;
+
+	c->d = duo_open(NULL, NULL, 11);
+	tern_list_init(&c->held);
+	tern_usock_open(&c->d->la, &c->rx);
+	cr_assert_eq(tern_udp_bind(&c->rx.udp, 0, 9), 0);
+	tern_usock_open(&c->d->lb, &c->tx);
+	tern_list_init(&c->hog.link);
+	c->hog.poll = hog_poll;
+	c->hog.next_deadline = hog_deadline;
+	c->hog.ctx = c;
+	tern_sched_add_poller(&c->d->sched, &c->hog);
+	cr_assert_eq(tern_fiber_spawn(&c->d->sched, &c->fs, "flood",
+				      flood_fiber, c, 0),
+		     0);
+	cr_assert_eq(tern_fiber_spawn(&c->d->sched, &c->fr, "drain",
+				      drain_fiber, c, 0),
+		     0);
+	rc = tern_sched_run(&c->d->sched);
+	cr_assert(!c->spun, "the loop spun %llu polls with no buffers",
+		  (unsigned long long)c->polls);
+	cr_assert_eq(rc, 0);
+	tern_fiber_join(&c->d->sched, &c->fs);
+	tern_fiber_join(&c->d->sched, &c->fr);
+	cr_assert_gt(c->held_count, 0);
+	cr_assert_geq(c->d->la.rx_pauses, 1);
+	cr_assert_eq(c->released_at, HOG_UNTIL);
+	/* Frames that waited in the link were taken once buffers came back,
+	 * and the interface is no longer paused. */
+	cr_assert_gt(tern_net_stats(&c->d->a)->udp_rx, c->received_before);
+	cr_assert(!c->d->la.rx_paused[0]);
+	cr_assert(!c->d->link.a.rx_paused);
+	cr_assert_gt(c->received, 0);
+	tern_sched_remove_poller(&c->d->sched, &c->hog);
+	tern_usock_close(&c->rx);
+	tern_usock_close(&c->tx);
+	duo_close(c->d);
+	free(c);
+}

@@ -149,6 +149,7 @@ struct tern_memlink_end {
 	struct tern_netdev dev;
 	struct tern_memlink *link;
 	unsigned tx_dir; /* the direction this end sends on */
+	bool rx_paused;	 /* its consumer has no buffers (rx_pause) */
 };
 
 /* One direction. Private except for faults and stats, which may be read
@@ -209,8 +210,8 @@ TERN_API unsigned tern_memlink_in_flight(const struct tern_memlink *link,
 					 unsigned dir);
 
 /* The earliest deliver_at of any frame not yet received, in either
- * direction, or TERN_NO_DEADLINE if there is none (what the waker gives
- * tern_wait()). */
+ * direction whose receiving end is not paused (tern_netdev_rx_pause), or
+ * TERN_NO_DEADLINE if there is none (what the waker gives tern_wait()). */
 TERN_API uint64_t tern_memlink_next(const struct tern_memlink *link);
 
 /* The 64-bit FNV-1a hash of len bytes, as used in trace events. */

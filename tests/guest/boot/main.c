@@ -16,8 +16,9 @@ static int boot_main(struct tern_boot *boot)
 	tern_log_info("boot: ready: %u netdevs, %u blkdevs, %u PCI functions, "
 		      "%u virtio-mmio devices, "
 		      "tsc %s, timer %s, entropy %s",
-		      boot->n_net, boot->n_blk, info.pci_functions, info.mmio_devices,
-		      info.tsc_source, info.timer_mode, info.entropy_source);
+		      boot->n_net, boot->n_blk, info.pci_functions,
+		      info.mmio_devices, info.tsc_source, info.timer_mode,
+		      info.entropy_source);
 	return 0;
 }
 

@@ -221,12 +221,16 @@ static int read_head(struct httpd_conn *c, struct http_req *req, bool first)
 			fail(c, req->status, req->reason);
 			return 0;
 		}
+		if (c->rlen == 0 && h->stopping)
+			return 0; /* no new request once httpd_stop began */
 		if (c->rlen == 0 && !first)
 			deadline = now(h) + h->cfg.idle_ns;
 		else
 			deadline = started + h->cfg.header_timeout_ns;
+		c->idle = c->rlen == 0;
 		n = tern_tsock_read(&c->sock, c->rbuf + c->rlen,
 				    sizeof(c->rbuf) - c->rlen, deadline);
+		c->idle = false;
 		if (n == -TERN_ETIMEDOUT) {
 			if (c->rlen == 0 && !first) {
 				h->stats.idle_timeout++;
@@ -315,7 +319,7 @@ static bool serve(struct httpd_conn *c)
 			return false;
 		memmove(c->rbuf, c->rbuf + n, c->rlen - (size_t)n);
 		c->rlen -= (size_t)n;
-		if (!c->resp.keep_alive)
+		if (!c->resp.keep_alive || h->stopping)
 			return true;
 	}
 }
@@ -328,8 +332,8 @@ static void conn_fiber(void *arg)
 	for (;;) {
 		while (!c->busy && !h->stopping)
 			tern_waitq_wait(h->sched, &c->wq, TERN_NO_DEADLINE);
-		if (h->stopping)
-			return;
+		if (!c->busy)
+			return; /* httpd_stop; a connection taken is still served */
 		tern_tcp_endpoints(c->sock.tcp, NULL, NULL, &c->addr, &c->port);
 		/* Every response is whole writes: send each at once. */
 		tern_tcp_set_nodelay(c->sock.tcp, true);
@@ -408,6 +412,48 @@ int httpd_start(struct httpd *h, struct tern_net_loop *loop,
 	}
 	return tern_fiber_spawn(h->sched, &h->acceptor, "httpd-accept",
 				acceptor, h, 0);
+}
+
+/* Connections being served (or lingering after their last response). */
+static uint32_t busy_count(const struct httpd *h)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < h->nconns; i++)
+		n += h->conns[i].busy;
+	return n;
+}
+
+int httpd_stop(struct httpd *h, uint64_t deadline)
+{
+	int rc = 0;
+
+	h->stopping = true;
+	tern_tsock_close(&h->listener);
+	tern_waitq_wake_all(h->sched, &h->slot_free);
+	for (uint32_t i = 0; i < h->nconns; i++) {
+		struct httpd_conn *c = &h->conns[i];
+
+		if (!c->busy)
+			tern_waitq_wake_one(h->sched, &c->wq);
+		else if (c->idle)
+			tern_tsock_shutdown(&c->sock);
+	}
+	/* Each connection wakes slot_free as it ends; the acceptor is gone. */
+	while (busy_count(h) > 0)
+		if (tern_waitq_wait(h->sched, &h->slot_free, deadline) ==
+		    -TERN_ETIMEDOUT)
+			break;
+	for (uint32_t i = 0; i < h->nconns; i++) {
+		if (h->conns[i].busy) {
+			tern_tsock_abort(&h->conns[i].sock);
+			rc = -TERN_ETIMEDOUT;
+		}
+	}
+	for (uint32_t i = 0; i < h->nconns; i++)
+		tern_fiber_join(h->sched, &h->conns[i].fiber);
+	tern_fiber_join(h->sched, &h->acceptor);
+	return rc;
 }
 
 void httpd_print_stats(const struct httpd *h)

@@ -63,6 +63,7 @@ struct httpd_conn {
 	struct tern_tsock sock;
 	struct tern_waitq wq;
 	bool busy, refuse;
+	bool idle; /* waiting for a request's first byte */
 	uint32_t addr;
 	uint16_t port;
 	size_t rlen;
@@ -104,6 +105,14 @@ uint32_t httpd_count_files(const struct httpd *h);
  * or -TERN_ENOMEM (no fiber stack). */
 int httpd_start(struct httpd *h, struct tern_net_loop *loop,
 		const struct httpd_config *cfg, struct httpd_conn *conns);
+
+/* Stops the server; call from a fiber on its scheduler. Closes the
+ * listener (new connections are refused), ends idle keep-alive connections
+ * with a FIN, lets the responses in progress finish until deadline, then
+ * resets whatever is left, and joins every fiber. Returns 0 if every
+ * connection ended by itself, -TERN_ETIMEDOUT if some were reset. The
+ * caller's conns may be freed afterwards. */
+int httpd_stop(struct httpd *h, uint64_t deadline);
 
 /* Prints every non-zero counter, headed "httpd: counters (non-zero)". */
 void httpd_print_stats(const struct httpd *h);

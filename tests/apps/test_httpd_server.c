@@ -226,30 +226,25 @@ static unsigned busy_slots(void)
 
 /* Waits (virtual time, bounded) until every server slot is idle and the
  * stacks' connection pools are down to the listener; checks they are;
- * then stops the server and joins its fibers. */
+ * then stops the server (httpd_stop, a no-op if the scenario did). */
 static void stop_server(void)
 {
 	struct httpd *h = rig->h;
+	unsigned listener = h->stopping ? 0 : 1; /* the scenario stopped it */
 
 	for (int i = 0; i < 600; i++) {
 		if (busy_slots() == 0 &&
-		    tern_tcp_conns_in_use(&rig->d->a) == 1 &&
+		    tern_tcp_conns_in_use(&rig->d->a) == listener &&
 		    tern_tcp_conns_in_use(&rig->d->b) == 0)
 			break;
 		tern_sleep(sched(), 100 * MS);
 	}
 	cr_assert_eq(busy_slots(), 0, "server slots still busy");
 	cr_assert_eq(h->serving, 0);
-	cr_assert_eq(tern_tcp_conns_in_use(&rig->d->a), 1, "A: the listener");
+	cr_assert_eq(tern_tcp_conns_in_use(&rig->d->a), listener,
+		     "A: the listener");
 	cr_assert_eq(tern_tcp_conns_in_use(&rig->d->b), 0, "B: none");
-	h->stopping = true;
-	tern_tsock_close(&h->listener);
-	tern_waitq_wake_all(sched(), &h->slot_free);
-	for (uint32_t i = 0; i < h->nconns; i++)
-		tern_waitq_wake_one(sched(), &rig->conns[i].wq);
-	for (uint32_t i = 0; i < h->nconns; i++)
-		cr_assert_eq(tern_fiber_join(sched(), &rig->conns[i].fiber), 0);
-	cr_assert_eq(tern_fiber_join(sched(), &h->acceptor), 0);
+	cr_assert_eq(httpd_stop(h, after(TERN_NSEC_PER_SEC)), 0);
 	cr_assert_eq(tern_tcp_conns_in_use(&rig->d->a), 0);
 }
 
@@ -1145,4 +1140,41 @@ Test(httpd_server, stats)
 		     "sent %llu, the clients received %llu",
 		     (unsigned long long)s->bytes_tx,
 		     (unsigned long long)rig->rx_bytes);
+}
+
+/* httpd_stop with one idle keep-alive connection and one in the middle of
+ * a head: the idle one gets a FIN at once, the other is reset at the
+ * deadline, new connections are refused, and the fibers are joined. */
+static void stop_drains(void)
+{
+	struct cl *idle = cl_open(), *mid = cl_open();
+	struct tern_tsock late;
+	uint64_t deadline;
+
+	get_ok(idle, "/small.txt", 1, SMALL_LEN);
+	cl_puts(mid, "GET /small.txt HTTP/1.1\r\nHost: t\r\n");
+	tern_sleep(sched(), 10 * MS);
+	deadline = after(SEC);
+	cr_assert_eq(httpd_stop(rig->h, deadline), -TERN_ETIMEDOUT);
+	cr_assert_eq(tern_sched_now(sched()), deadline);
+	cr_assert_eq(busy_slots(), 0);
+	/* The idle connection was closed, not reset. */
+	while (!idle->eof)
+		cl_read(idle, after(SEC));
+	cr_assert_eq(idle->err, 0, "idle: %d", idle->err);
+	cl_free(idle);
+	while (!mid->eof)
+		cl_read(mid, after(SEC));
+	cr_assert_eq(mid->err, -TERN_ECONNRESET, "mid: %d", mid->err);
+	cl_free(mid);
+	cr_assert_eq(tern_tsock_connect(&rig->d->lb, &late, DUO_A_IP, PORT,
+					after(SEC)),
+		     -TERN_ECONNREFUSED);
+}
+
+Test(httpd_server, stop_drains)
+{
+	run(stop_drains);
+	cr_assert_eq(stats()->accepted, 2);
+	cr_assert_eq(stats()->requests, 1);
 }

@@ -1114,3 +1114,99 @@ Test(sched, canary_is_checked_at_every_switch)
 	cr_assert(strstr(out, "fiber stack overflow: fiber \"smash\""),
 		  "output:\n%s", out);
 }
+
+/* ---- frame-pointer unwinding ------------------------------------------------ */
+
+/* A frame as -fno-omit-frame-pointer lays it out (every preset keeps frame
+ * pointers): the caller's frame pointer, then the return address. */
+struct fp_frame {
+	const struct fp_frame *next;
+	uintptr_t ret;
+};
+
+void tern_ctx_trampoline(void); /* components/sched/ctx.h */
+
+static struct {
+	const void *entry_frame; /* walker's frame */
+	const struct fp_frame *seen[32];
+	uintptr_t last_ret;
+	unsigned n;
+	bool ended; /* reached a null frame pointer */
+} walk;
+
+/* Walks the frame-pointer chain from here, as perf and the guest profiler
+ * do, for at most 32 frames. */
+static __attribute__((noinline)) void walk_frames(void)
+{
+	const struct fp_frame *f = __builtin_frame_address(0);
+
+	memset(walk.seen, 0, sizeof(walk.seen));
+	walk.n = 0;
+	walk.ended = false;
+	while (walk.n < TERN_ARRAY_SIZE(walk.seen)) {
+		if (!f) {
+			walk.ended = true;
+			break;
+		}
+		walk.seen[walk.n++] = f;
+		walk.last_ret = f->ret;
+		f = f->next;
+	}
+}
+
+static __attribute__((noinline)) void nested(int depth)
+{
+	if (depth > 0)
+		nested(depth - 1);
+	else
+		walk_frames();
+	__asm__ volatile("" ::: "memory"); /* no tail call */
+}
+
+static void check_walk(const struct tern_fiber *self)
+{
+	uintptr_t lo = (uintptr_t)self->stack.base;
+	uintptr_t hi = lo + self->stack.size;
+	uintptr_t tramp = (uintptr_t)tern_ctx_trampoline;
+	bool through_entry = false;
+
+	cr_assert(walk.ended, "no null frame within %u frames", walk.n);
+	for (unsigned i = 0; i < walk.n; i++) {
+		uintptr_t a = (uintptr_t)walk.seen[i];
+
+		cr_assert(a >= lo && a < hi, "frame %u at %#lx is off the stack",
+			  i, (unsigned long)a);
+		if (i > 0)
+			cr_assert(a > (uintptr_t)walk.seen[i - 1],
+				  "frame %u does not climb", i);
+		through_entry |= walk.seen[i] == walk.entry_frame;
+	}
+	cr_assert(through_entry, "the chain skips the fiber's function");
+	cr_assert(walk.last_ret >= tramp && walk.last_ret < tramp + 16,
+		  "the last return address %#lx is not in the trampoline",
+		  (unsigned long)walk.last_ret);
+}
+
+static void walker(void *arg)
+{
+	(void)arg;
+	walk.entry_frame = __builtin_frame_address(0);
+	nested(3);
+	check_walk(tern_fiber_current(&sched));
+	/* A resumed fiber unwinds the same way. */
+	tern_fiber_yield(&sched);
+	nested(5);
+	check_walk(tern_fiber_current(&sched));
+	log_ev(1);
+}
+
+Test(sched, frame_pointer_chain_ends_at_the_trampoline)
+{
+	struct tern_fiber f;
+
+	cr_assert_eq(tern_fiber_spawn(&sched, &f, "walker", walker, NULL, 0),
+		     0);
+	cr_assert_eq(tern_sched_run(&sched), 0);
+	cr_assert_eq(tern_fiber_join(&sched, &f), 0);
+	check_log((const int[]){ 1 }, 1);
+}

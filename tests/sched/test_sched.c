@@ -1134,12 +1134,10 @@ static struct {
 	bool ended; /* reached a null frame pointer */
 } walk;
 
-/* Walks the frame-pointer chain from here, as perf and the guest profiler
+/* Walks the frame-pointer chain from f, as perf and the guest profiler
  * do, for at most 32 frames. */
-static __attribute__((noinline)) void walk_frames(void)
+static void walk_from(const struct fp_frame *f)
 {
-	const struct fp_frame *f = __builtin_frame_address(0);
-
 	memset(walk.seen, 0, sizeof(walk.seen));
 	walk.n = 0;
 	walk.ended = false;
@@ -1152,6 +1150,11 @@ static __attribute__((noinline)) void walk_frames(void)
 		walk.last_ret = f->ret;
 		f = f->next;
 	}
+}
+
+static __attribute__((noinline)) void walk_frames(void)
+{
+	walk_from(__builtin_frame_address(0));
 }
 
 static __attribute__((noinline)) void nested(int depth)
@@ -1174,8 +1177,9 @@ static void check_walk(const struct tern_fiber *self)
 	for (unsigned i = 0; i < walk.n; i++) {
 		uintptr_t a = (uintptr_t)walk.seen[i];
 
-		cr_assert(a >= lo && a < hi, "frame %u at %#lx is off the stack",
-			  i, (unsigned long)a);
+		cr_assert(a >= lo && a < hi,
+			  "frame %u at %#lx is off the stack", i,
+			  (unsigned long)a);
 		if (i > 0)
 			cr_assert(a > (uintptr_t)walk.seen[i - 1],
 				  "frame %u does not climb", i);
@@ -1209,4 +1213,42 @@ Test(sched, frame_pointer_chain_ends_at_the_trampoline)
 	cr_assert_eq(tern_sched_run(&sched), 0);
 	cr_assert_eq(tern_fiber_join(&sched, &f), 0);
 	check_log((const int[]){ 1 }, 1);
+}
+
+static struct tern_fiber parked;
+
+/* Runs while parked is suspended in the switch: the record the switch
+ * left at its saved stack pointer + 48 (switch_x86_64.S) must unwind the
+ * parked fiber's stack, through its function, to the trampoline. */
+static void inspector(void *arg)
+{
+	(void)arg;
+	walk_from((const struct fp_frame *)((const char *)parked.ctx.sp + 48));
+	check_walk(&parked);
+	log_ev(2);
+}
+
+static void parker(void *arg)
+{
+	(void)arg;
+	walk.entry_frame = __builtin_frame_address(0);
+	tern_fiber_yield(&sched);
+	__asm__ volatile("" ::: "memory"); /* no tail call */
+	log_ev(1);
+}
+
+Test(sched, suspended_fiber_unwinds_from_its_switch_record)
+{
+	struct tern_fiber g;
+
+	cr_assert_eq(tern_fiber_spawn(&sched, &parked, "parker", parker, NULL,
+				      0),
+		     0);
+	cr_assert_eq(tern_fiber_spawn(&sched, &g, "inspector", inspector, NULL,
+				      0),
+		     0);
+	cr_assert_eq(tern_sched_run(&sched), 0);
+	cr_assert_eq(tern_fiber_join(&sched, &parked), 0);
+	cr_assert_eq(tern_fiber_join(&sched, &g), 0);
+	check_log((const int[]){ 2, 1 }, 2);
 }

@@ -11,6 +11,11 @@
 #   ci/bench.sh            full runs (11 repetitions of ~50 ms per case)
 #   ci/bench.sh --quick    short smoke runs (what CI uses)
 #   TERN_BENCH_ONLY=cksum ci/bench.sh   only programs whose name contains it
+#   ci/bench.sh --plot     runs nothing: draws build/bench/*.json as SVG
+#                          charts in build/bench/plots/ (bench/plot.py,
+#                          Debian's python3-matplotlib): per suite Tern
+#                          against its baseline and every case's ns/op,
+#                          and ratios.svg with every suite's ratios
 #
 # Other flags (--reps N, --rep-ms N) are passed to every program. Exits
 # non-zero if the build or any benchmark failed.
@@ -21,6 +26,10 @@ cd "$(dirname "$0")/.."
 out=build/bench
 
 sh ci/setup.sh || { echo "ci/setup.sh failed"; exit 1; }
+if [ "${1:-}" = --plot ]; then
+    [ $# -eq 1 ] || { echo "ci/bench.sh: --plot takes no other flag"; exit 2; }
+    exec /usr/bin/python3 bench/plot.py "$out"
+fi
 build_preset release || exit 1
 
 benches=$(find build/release/bench -type f -name 'bench_*' -perm -u+x | sort)

@@ -79,6 +79,11 @@ function(tern_freestanding_check)
   target_include_directories(tern_freestanding PRIVATE ${PROJECT_SOURCE_DIR}/include)
   target_compile_options(tern_freestanding PRIVATE
       ${TERN_GUEST_C_FLAGS} -fno-sanitize=all -UTERN_FUZZING)
+  if(TERN_COVERAGE)
+    # The counters' runtime is a hosted library: not part of the check.
+    target_compile_options(tern_freestanding PRIVATE
+        -fno-profile-instr-generate -fno-coverage-mapping)
+  endif()
   set(stamp ${CMAKE_CURRENT_BINARY_DIR}/freestanding.ok)
   add_custom_command(
     OUTPUT ${stamp}

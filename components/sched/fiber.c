@@ -254,14 +254,21 @@ static void fiber_timer_fired(struct tern_timer *t, uint64_t now)
 	tern_sched_make_ready(f->sched, f);
 }
 
-/* The first function of every fiber (through tern_ctx_trampoline). */
+static void finish(struct tern_sched *s);
+
+/* The first function of every fiber (through tern_ctx_trampoline). It ends
+ * in finish() and tern_abort() rather than tern_fiber_exit(): a call to a
+ * _Noreturn function as a function's last instruction leaves a return
+ * address past the function's end, which perf cannot name, and every
+ * sample of a fiber's exit would show "[unknown]" above the trampoline. */
 static _Noreturn void fiber_main(void *arg)
 {
 	struct tern_fiber *f = arg;
 
 	arrived(f->sched, f);
 	f->fn(f->arg);
-	tern_fiber_exit(f->sched);
+	finish(f->sched);
+	tern_abort(); /* not reached */
 }
 
 int tern_fiber_spawn(struct tern_sched *s, struct tern_fiber *f,
@@ -293,7 +300,10 @@ int tern_fiber_spawn(struct tern_sched *s, struct tern_fiber *f,
 	return 0;
 }
 
-void tern_fiber_exit(struct tern_sched *s)
+/* Ends the running fiber: wakes its joiners and switches away for good
+ * (returns only if something switched back to a done fiber, which never
+ * happens). */
+static void finish(struct tern_sched *s)
 {
 	struct tern_fiber *self = s->current;
 
@@ -305,6 +315,11 @@ void tern_fiber_exit(struct tern_sched *s)
 	if (self->detached)
 		tern_list_add_tail(&s->zombies, &self->link);
 	switch_away(s, self, true);
+}
+
+void tern_fiber_exit(struct tern_sched *s)
+{
+	finish(s);
 	tern_abort(); /* not reached: nobody switches back to a done fiber */
 }
 

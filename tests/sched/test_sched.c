@@ -1114,3 +1114,141 @@ Test(sched, canary_is_checked_at_every_switch)
 	cr_assert(strstr(out, "fiber stack overflow: fiber \"smash\""),
 		  "output:\n%s", out);
 }
+
+/* ---- frame-pointer unwinding ------------------------------------------------ */
+
+/* A frame as -fno-omit-frame-pointer lays it out (every preset keeps frame
+ * pointers): the caller's frame pointer, then the return address. */
+struct fp_frame {
+	const struct fp_frame *next;
+	uintptr_t ret;
+};
+
+void tern_ctx_trampoline(void); /* components/sched/ctx.h */
+
+static struct {
+	const void *entry_frame; /* walker's frame */
+	const struct fp_frame *seen[32];
+	uintptr_t last_ret;
+	unsigned n;
+	bool ended; /* reached a null frame pointer */
+} walk;
+
+/* Walks the frame-pointer chain from f, as perf and the guest profiler
+ * do, for at most 32 frames. */
+static void walk_from(const struct fp_frame *f)
+{
+	memset(walk.seen, 0, sizeof(walk.seen));
+	walk.n = 0;
+	walk.ended = false;
+	while (walk.n < TERN_ARRAY_SIZE(walk.seen)) {
+		if (!f) {
+			walk.ended = true;
+			break;
+		}
+		walk.seen[walk.n++] = f;
+		walk.last_ret = f->ret;
+		f = f->next;
+	}
+}
+
+static __attribute__((noinline)) void walk_frames(void)
+{
+	walk_from(__builtin_frame_address(0));
+}
+
+static __attribute__((noinline)) void nested(int depth)
+{
+	if (depth > 0)
+		nested(depth - 1);
+	else
+		walk_frames();
+	__asm__ volatile("" ::: "memory"); /* no tail call */
+}
+
+static void check_walk(const struct tern_fiber *self)
+{
+	uintptr_t lo = (uintptr_t)self->stack.base;
+	uintptr_t hi = lo + self->stack.size;
+	uintptr_t tramp = (uintptr_t)tern_ctx_trampoline;
+	bool through_entry = false;
+
+	cr_assert(walk.ended, "no null frame within %u frames", walk.n);
+	for (unsigned i = 0; i < walk.n; i++) {
+		uintptr_t a = (uintptr_t)walk.seen[i];
+
+		cr_assert(a >= lo && a < hi,
+			  "frame %u at %#lx is off the stack", i,
+			  (unsigned long)a);
+		if (i > 0)
+			cr_assert(a > (uintptr_t)walk.seen[i - 1],
+				  "frame %u does not climb", i);
+		through_entry |= walk.seen[i] == walk.entry_frame;
+	}
+	cr_assert(through_entry, "the chain skips the fiber's function");
+	cr_assert(walk.last_ret >= tramp && walk.last_ret < tramp + 16,
+		  "the last return address %#lx is not in the trampoline",
+		  (unsigned long)walk.last_ret);
+}
+
+static void walker(void *arg)
+{
+	(void)arg;
+	walk.entry_frame = __builtin_frame_address(0);
+	nested(3);
+	check_walk(tern_fiber_current(&sched));
+	/* A resumed fiber unwinds the same way. */
+	tern_fiber_yield(&sched);
+	nested(5);
+	check_walk(tern_fiber_current(&sched));
+	log_ev(1);
+}
+
+Test(sched, frame_pointer_chain_ends_at_the_trampoline)
+{
+	struct tern_fiber f;
+
+	cr_assert_eq(tern_fiber_spawn(&sched, &f, "walker", walker, NULL, 0),
+		     0);
+	cr_assert_eq(tern_sched_run(&sched), 0);
+	cr_assert_eq(tern_fiber_join(&sched, &f), 0);
+	check_log((const int[]){ 1 }, 1);
+}
+
+static struct tern_fiber parked;
+
+/* Runs while parked is suspended in the switch: the record the switch
+ * left at its saved stack pointer + 48 (switch_x86_64.S) must unwind the
+ * parked fiber's stack, through its function, to the trampoline. */
+static void inspector(void *arg)
+{
+	(void)arg;
+	walk_from((const struct fp_frame *)((const char *)parked.ctx.sp + 48));
+	check_walk(&parked);
+	log_ev(2);
+}
+
+static void parker(void *arg)
+{
+	(void)arg;
+	walk.entry_frame = __builtin_frame_address(0);
+	tern_fiber_yield(&sched);
+	__asm__ volatile("" ::: "memory"); /* no tail call */
+	log_ev(1);
+}
+
+Test(sched, suspended_fiber_unwinds_from_its_switch_record)
+{
+	struct tern_fiber g;
+
+	cr_assert_eq(tern_fiber_spawn(&sched, &parked, "parker", parker, NULL,
+				      0),
+		     0);
+	cr_assert_eq(tern_fiber_spawn(&sched, &g, "inspector", inspector, NULL,
+				      0),
+		     0);
+	cr_assert_eq(tern_sched_run(&sched), 0);
+	cr_assert_eq(tern_fiber_join(&sched, &parked), 0);
+	cr_assert_eq(tern_fiber_join(&sched, &g), 0);
+	check_log((const int[]){ 2, 1 }, 2);
+}

@@ -99,6 +99,7 @@ static const struct tern_counter_name names[] = {
 	S(tcp_no_port),
 	S(tcp_bad_seq),
 	S(tcp_paws),
+	S(tcp_ts_missing),
 	S(tcp_bad_ack),
 	S(tcp_bad_syn_ack),
 	S(tcp_challenge_acks),

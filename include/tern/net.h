@@ -227,6 +227,7 @@ struct tern_net_stats {
 	uint64_t tcp_no_port;	  /* drop: no connection or listener (RST) */
 	uint64_t tcp_bad_seq;	  /* drop: outside the receive window */
 	uint64_t tcp_paws;	  /* drop: an old timestamp (PAWS) */
+	uint64_t tcp_ts_missing;  /* drop: no timestamp once negotiated */
 	uint64_t tcp_bad_ack;	  /* drop: ACK outside what was sent */
 	uint64_t tcp_bad_syn_ack; /* drop: a SYN-ACK that acks the wrong seq */
 	uint64_t tcp_challenge_acks;	/* challenge ACKs sent (RFC 5961) */

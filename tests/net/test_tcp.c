@@ -334,6 +334,38 @@ Test(tcp, passive_open_without_options)
 	finish(&p, c, l);
 }
 
+/* Regression (packetdrill syn_data_queued): data on a SYN was dropped
+ * and only the SYN acknowledged; RFC 9293 3.10.7.2 queues it, to be read
+ * once the connection is established. */
+Test(tcp, data_on_a_syn_is_kept_and_read_once_established)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c;
+	struct tern_tcp_opts o;
+	char buf[32];
+	struct seen s;
+
+	cr_assert_eq(tern_tcp_listen(&p.t->net, 0, A_PORT, 8, &l), 0);
+	memset(&o, 0, sizeof(o));
+	o.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_SACK_OK | TERN_TCP_HAS_TS;
+	o.mss = 1460;
+	o.ts_val = p.ts_val;
+	peer_send_opts(&p, TERN_TCP_SYN, "early data", 10, &o);
+	s = last_seg(&p);
+	cr_assert_eq(s.h.flags, TERN_TCP_SYN | TERN_TCP_ACK);
+	cr_assert_eq(s.h.ack, B_ISN + 1 + 10, "the SYN-ACK covers the data");
+	cr_assert_eq(tern_tcp_accept(l, &c), -TERN_EAGAIN,
+		     "not before the ACK");
+	p.seq = B_ISN + 11;
+	p.ack = s.h.seq + 1;
+	p.ts_val++;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tern_tcp_accept(l, &c), 0);
+	cr_assert_eq(tern_tcp_recv(c, buf, sizeof(buf), p.t->now), 10);
+	cr_assert_eq(memcmp(buf, "early data", 10), 0);
+	finish(&p, c, l);
+}
+
 Test(tcp, active_open)
 {
 	struct peer p = peer_new();
@@ -1148,7 +1180,10 @@ Test(tcp, blind_injection_fails_and_challenges_stay_limited)
 	cr_assert_leq(tnet_stat(&p.t->net, "tcp_challenge_acks"), 10,
 		      "at most tcp_challenge_max in this second");
 	cr_assert_gt(tnet_stat(&p.t->net, "tcp_challenge_limited"), 0);
-	/* Data at the right place with ACKs outside what A sent. */
+	/* Data at the right place with ACKs outside what A sent, with a
+	 * made-up timestamp (without one it is dropped before its ACK is
+	 * looked at: tcp_ts_missing). */
+	p.ts = true;
 	p.seq = rcv_nxt;
 	for (uint64_t a = 0; a < (1ull << 32); a += 1u << 24) {
 		p.ack = (uint32_t)a;
@@ -1215,6 +1250,29 @@ Test(tcp, paws_drops_old_timestamps)
 	p.ts_val = 6000;
 	peer_send(&p, TERN_TCP_ACK, "new", 3);
 	cr_assert_eq(tern_tcp_readable(c), 3);
+	finish(&p, c, l);
+}
+
+/* Regression (packetdrill ts_missing_dropped): RFC 7323 3.2 drops a
+ * segment without a timestamp once they are negotiated; an old one (a
+ * keepalive probe) still draws its ACK. */
+Test(tcp, segment_without_a_timestamp_is_dropped)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+
+	peer_send_opts(&p, TERN_TCP_ACK | TERN_TCP_PSH, "bare", 4, NULL);
+	cr_assert_eq(tern_tcp_readable(c), 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_ts_missing"), 1);
+	cr_assert_eq(sent_count(&p), 0, "dropped silently");
+	p.seq--;
+	peer_send_opts(&p, TERN_TCP_ACK, NULL, 0, NULL); /* a keepalive */
+	p.seq++;
+	cr_assert_eq(sent_count(&p), 1, "the probe is answered");
+	cr_assert_eq(last_seg(&p).h.ack, p.seq);
+	p.ts_val++;
+	peer_send(&p, TERN_TCP_ACK | TERN_TCP_PSH, "bare", 4);
+	cr_assert_eq(tern_tcp_readable(c), 4);
 	finish(&p, c, l);
 }
 

@@ -123,6 +123,8 @@ static const struct tern_counter_name names[] = {
 	S(tcp_retransmits),
 	S(tcp_rto_fired),
 	S(tcp_tlp_probes),
+	S(tcp_rack_losses),
+	S(tcp_rack_timeouts),
 	S(tcp_fast_retransmits),
 	S(tcp_sack_recoveries),
 	S(tcp_sack_retransmits),

@@ -314,7 +314,15 @@ static bool may_recover(const struct tern_tcp *c)
 	return !c->in_recovery && tern_seq_gt(c->snd_una, c->recover);
 }
 
-/* A duplicate ACK (RFC 5681 2): fast retransmit on the third. */
+void tcp_start_recovery(struct tern_tcp *c)
+{
+	if (may_recover(c))
+		enter_recovery(c);
+}
+
+/* A duplicate ACK (RFC 5681 2): fast retransmit on the third, unless
+ * RACK decides what is lost (it needs SACK blocks to judge by: without
+ * any, the third duplicate still counts). */
 static void dup_ack(struct tern_tcp *c)
 {
 	NET_STAT(c->net, tcp_dupacks);
@@ -324,7 +332,8 @@ static void dup_ack(struct tern_tcp *c)
 			c->cwnd += c->mss; /* each dup ACK: a segment left */
 		return;
 	}
-	if (c->dupacks == 3 && may_recover(c))
+	if (c->dupacks == 3 && (!tcp_rack_enabled(c) || c->n_sacked == 0) &&
+	    may_recover(c))
 		enter_recovery(c);
 }
 
@@ -335,6 +344,7 @@ static bool ack_input(struct tern_tcp *c, const struct tcp_seg *seg)
 	uint32_t ack = seg->h.ack;
 	uint32_t wnd = seg->wnd << c->snd_wscale;
 	uint32_t max_wnd = TERN_MAX(c->snd_wnd_max, 65535u);
+	uint32_t old_una = c->snd_una;
 	bool sacked;
 
 	if (tern_seq_gt(ack, c->snd_max)) {
@@ -355,13 +365,18 @@ static bool ack_input(struct tern_tcp *c, const struct tcp_seg *seg)
 		   tcp_in_flight(c) > 0) {
 		dup_ack(c);
 	}
-	/* RFC 6675 5: a SACK report can show a loss before three duplicate
-	 * ACKs do, and also in ACKs that carry data (which never count as
-	 * duplicates). */
-	if (sacked && tcp_sack_lost(c) && may_recover(c))
+	/* RACK (RFC 8985) judges every ACK by time; without it, RFC 6675 5:
+	 * a SACK report can show a loss before three duplicate ACKs do, and
+	 * also in ACKs that carry data (which never count as duplicates). */
+	if (tcp_rack_enabled(c)) {
+		tcp_rack_ack(c, old_una);
+		if (tcp_rack_detect(c))
+			tcp_start_recovery(c);
+	} else if (sacked && tcp_sack_lost(c) && may_recover(c)) {
 		enter_recovery(c);
-	else if (sacked)
+	} else if (sacked) {
 		tcp_sack_check_resend(c);
+	}
 	if (tern_seq_lt(c->snd_wl1, seg->seq) ||
 	    (c->snd_wl1 == seg->seq && tern_seq_leq(c->snd_wl2, ack))) {
 		bool opened = c->snd_wnd == 0 && wnd > 0;

@@ -252,6 +252,8 @@ struct tern_net_stats {
 	uint64_t tcp_retransmits;	/* segments sent again */
 	uint64_t tcp_rto_fired;		/* retransmission timeouts */
 	uint64_t tcp_tlp_probes;	/* tail-loss probes (RFC 8985 7) */
+	uint64_t tcp_rack_losses;	/* segments RACK found lost (8985 6) */
+	uint64_t tcp_rack_timeouts;	/* RACK reordering timer expiries */
 	uint64_t tcp_fast_retransmits;	/* loss recoveries entered */
 	uint64_t tcp_sack_recoveries;	/* ... of them driven by SACK */
 	uint64_t tcp_sack_retransmits;	/* holes resent in SACK recovery */

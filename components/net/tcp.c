@@ -676,6 +676,16 @@ void tern_tcp_set_nodelay(struct tern_tcp *c, bool on)
 	c->nodelay = on;
 }
 
+void tern_tcp_set_rack(struct tern_tcp *c, bool on)
+{
+	c->rack_off = !on;
+	tcp_rack_clear(c);
+	if (c->job == TJ_RACK || c->job == TJ_TLP) {
+		tcp_timer_set(c, TJ_NONE, 0);
+		tcp_timer_rto_check(c); /* the RTO in their place */
+	}
+}
+
 int tern_tcp_set_buffers(struct tern_tcp *c, uint32_t sndbuf, uint32_t rcvbuf)
 {
 	const struct tern_net_config *cfg = &c->net->cfg;

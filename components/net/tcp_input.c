@@ -9,7 +9,8 @@
  * Then, for a synchronized connection: PAWS (RFC 7323 5), the window
  * (RFC 9293's acceptability table), RST and SYN per RFC 5961 (exact RST
  * resets, an in-window one draws a challenge ACK; any SYN draws one), and
- * the ACK's range (RFC 5961 5.2). Each rejection has its own counter.
+ * the ACK's range (RFC 5961 5.2), a missing timestamp (RFC 7323 3.2).
+ * Each rejection has its own counter.
  *
  * The packet buffer is kept when its data is queued (in order or not),
  * else freed: every path ends at the one free in tcp_input.
@@ -113,40 +114,63 @@ static void take_syn_opts(struct tern_tcp *c, const struct tcp_seg *seg)
 
 /* ---- LISTEN ------------------------------------------------------------- */
 
-static void listen_input(struct tern_tcp *l, const struct ip_rx *rx,
-			 const struct tcp_seg *seg)
+static bool queue_in_order(struct tern_tcp *c, struct tern_pkt *pkt);
+
+/* Keeps the data that came on c's SYN (in pkt, at rcv_nxt) for reading
+ * once the connection is established, as RFC 9293 3.10.7.2 asks ("text
+ * should be queued for processing later"), so the SYN-ACK acknowledges
+ * it and the peer need not send it again. What does not fit the window,
+ * or finds the receive buffers or the pool short, is not acknowledged:
+ * the peer resends it. Returns true if pkt was taken. */
+static bool syn_data_input(struct tern_tcp *c, struct tern_pkt *pkt)
+{
+	if (pkt->len == 0)
+		return false;
+	if (pkt->len > c->rcvbuf) {
+		NET_STAT(c->net, tcp_after_wnd);
+		tern_pkt_trim(pkt, c->rcvbuf);
+	}
+	return queue_in_order(c, pkt);
+}
+
+/* A segment for listener l: a SYN opens a connection in SYN-RECEIVED
+ * (or draws a cookie); an ACK is reset; the rest is ignored. Returns
+ * true if pkt (the payload) was taken. */
+static bool listen_input(struct tern_tcp *l, const struct ip_rx *rx,
+			 const struct tcp_seg *seg, struct tern_pkt *pkt)
 {
 	struct tern_net *net = l->net;
 	struct tern_tcp *c;
+	bool taken;
 
 	if (seg->h.flags & RST)
-		return;
+		return false;
 	if (seg->h.flags & ACK) {
 		tcp_send_reset(net, rx, seg);
-		return;
+		return false;
 	}
 	if (!(seg->h.flags & SYN))
-		return;
+		return false;
 	if (l->accept_len >= l->backlog) {
 		NET_STAT(net, tcp_listen_overflow);
-		return;
+		return false;
 	}
 	/* A full SYN queue or connection table: answer with a cookie and
-	 * keep nothing (RFC 4987 3.6). */
+	 * keep nothing (RFC 4987 3.6), data on the SYN included. */
 	if (l->syn_len >= l->backlog) {
 		NET_STAT(net, tcp_listen_overflow);
 		tcp_cookie_send_synack(l, rx, seg);
-		return;
+		return false;
 	}
 	c = tcp_conn_alloc(net);
 	if (!c) {
 		tcp_cookie_send_synack(l, rx, seg);
-		return;
+		return false;
 	}
 	if (ip_route(net, seg->src, (int)rx->ifc->index, &c->rt) < 0) {
 		c->user_closed = true;
 		tcp_conn_done(c, 0);
-		return;
+		return false;
 	}
 	tcp_conn_defaults(c);
 	take_syn_opts(c, seg);
@@ -168,7 +192,9 @@ static void listen_input(struct tern_tcp *l, const struct ip_rx *rx,
 	l->syn_len++;
 	tcp_conn_hash(c, seg->dst, seg->h.dport, seg->src, seg->h.sport);
 	NET_STAT(net, tcp_passive_opens);
+	taken = syn_data_input(c, pkt);
 	tcp_output(c);
+	return taken;
 }
 
 /* ---- ACKs --------------------------------------------------------------- */
@@ -288,7 +314,15 @@ static bool may_recover(const struct tern_tcp *c)
 	return !c->in_recovery && tern_seq_gt(c->snd_una, c->recover);
 }
 
-/* A duplicate ACK (RFC 5681 2): fast retransmit on the third. */
+void tcp_start_recovery(struct tern_tcp *c)
+{
+	if (may_recover(c))
+		enter_recovery(c);
+}
+
+/* A duplicate ACK (RFC 5681 2): fast retransmit on the third, unless
+ * RACK decides what is lost (it needs SACK blocks to judge by: without
+ * any, the third duplicate still counts). */
 static void dup_ack(struct tern_tcp *c)
 {
 	NET_STAT(c->net, tcp_dupacks);
@@ -298,7 +332,8 @@ static void dup_ack(struct tern_tcp *c)
 			c->cwnd += c->mss; /* each dup ACK: a segment left */
 		return;
 	}
-	if (c->dupacks == 3 && may_recover(c))
+	if (c->dupacks == 3 && (!tcp_rack_enabled(c) || c->n_sacked == 0) &&
+	    may_recover(c))
 		enter_recovery(c);
 }
 
@@ -309,6 +344,7 @@ static bool ack_input(struct tern_tcp *c, const struct tcp_seg *seg)
 	uint32_t ack = seg->h.ack;
 	uint32_t wnd = seg->wnd << c->snd_wscale;
 	uint32_t max_wnd = TERN_MAX(c->snd_wnd_max, 65535u);
+	uint32_t old_una = c->snd_una;
 	bool sacked;
 
 	if (tern_seq_gt(ack, c->snd_max)) {
@@ -329,13 +365,18 @@ static bool ack_input(struct tern_tcp *c, const struct tcp_seg *seg)
 		   tcp_in_flight(c) > 0) {
 		dup_ack(c);
 	}
-	/* RFC 6675 5: a SACK report can show a loss before three duplicate
-	 * ACKs do, and also in ACKs that carry data (which never count as
-	 * duplicates). */
-	if (sacked && tcp_sack_lost(c) && may_recover(c))
+	/* RACK (RFC 8985) judges every ACK by time; without it, RFC 6675 5:
+	 * a SACK report can show a loss before three duplicate ACKs do, and
+	 * also in ACKs that carry data (which never count as duplicates). */
+	if (tcp_rack_enabled(c)) {
+		tcp_rack_ack(c, old_una);
+		if (tcp_rack_detect(c))
+			tcp_start_recovery(c);
+	} else if (sacked && tcp_sack_lost(c) && may_recover(c)) {
 		enter_recovery(c);
-	else if (sacked)
+	} else if (sacked) {
 		tcp_sack_check_resend(c);
+	}
 	if (tern_seq_lt(c->snd_wl1, seg->seq) ||
 	    (c->snd_wl1 == seg->seq && tern_seq_leq(c->snd_wl2, ack))) {
 		bool opened = c->snd_wnd == 0 && wnd > 0;
@@ -715,6 +756,15 @@ static bool synchronized_input(struct tern_tcp *c, const struct ip_rx *rx,
 		tcp_send_challenge_ack(c);
 		return false;
 	}
+	/* RFC 7323 3.2: once timestamps are negotiated, a non-RST segment
+	 * without one is dropped silently (FreeBSD and gVisor do; Linux
+	 * takes it). Only here, after the window test: an old segment
+	 * without one - a keepalive probe from a stack that leaves it off -
+	 * still draws its ACK above, so no connection dies of it. */
+	if (c->ts_ok && !seg->has_opts_ts) {
+		NET_STAT(c->net, tcp_ts_missing);
+		return false;
+	}
 	if (!(f & ACK))
 		return false;
 	c->last_rx = c->net->now; /* keepalive: the peer is alive */
@@ -852,7 +902,7 @@ void tcp_input(struct ip_rx *rx, struct tern_pkt *pkt)
 		if (l && (seg.h.flags & (SYN | RST | ACK)) == ACK)
 			c = tcp_cookie_open(l, rx, &seg);
 		if (!c && l) {
-			listen_input(l, rx, &seg);
+			taken = listen_input(l, rx, &seg, pkt);
 			goto drop;
 		}
 		if (!c) {

@@ -34,6 +34,7 @@ enum tcp_timer_job {
 	TJ_NONE,
 	TJ_RTO,	      /* SYN, SYN-ACK, data or FIN in flight */
 	TJ_TLP,	      /* data in flight: a tail-loss probe before the RTO */
+	TJ_RACK,      /* data in flight: RACK's reordering timer (RFC 8985) */
 	TJ_PERSIST,   /* zero window probes */
 	TJ_TIME_WAIT, /* 2 * MSL */
 	TJ_KEEPALIVE, /* idle, nothing in flight, keepalive on */
@@ -51,6 +52,17 @@ struct tcp_cc_ops;
 
 /* Ranges the SACK scoreboard keeps per connection. */
 #define TCP_SACK_SCORE 8
+
+/* Transmissions RACK remembers per connection (tcp_rack.c). */
+#define TCP_RACK_LOG 24
+
+/* One range of the flight and when it was last sent (tcp_rack.c). */
+struct tcp_rack_tx {
+	uint64_t at;	/* ns */
+	uint32_t order; /* sending order (one per entry) */
+	uint32_t start, end;
+	bool rexmit;
+};
 
 struct tern_tcp {
 	struct tern_list link; /* hash bucket, listener list or free list */
@@ -131,6 +143,22 @@ struct tern_tcp {
 	uint32_t tlp_high; /* snd_max when the last probe went */
 	uint32_t rxt_mark; /* snd_max when snd_una was last resent */
 	bool rxt_watch;	   /* ... and that resend is not yet known lost */
+
+	/* RACK (tcp_rack.c, RFC 8985 6). */
+	struct tcp_rack_tx rack_log[TCP_RACK_LOG]; /* in sending order */
+	uint8_t rack_n;
+	bool rack_off;	     /* tern_tcp_set_rack(c, false): no RACK-TLP */
+	bool rack_reord;     /* reordering seen */
+	bool rack_valid;     /* something was delivered: rack_at is set */
+	uint64_t rack_at;    /* RACK.xmit_ts: newest delivered send, ns */
+	uint32_t rack_order; /* ... its order in the log */
+	uint32_t rack_next;  /* the next entry\'s order */
+	uint32_t rack_end;   /* RACK.end_seq */
+	uint64_t rack_rtt;   /* RACK.rtt, ns */
+	uint64_t rack_min_rtt;
+	uint32_t rack_fack;    /* highest byte known delivered */
+	uint32_t rack_lost;    /* holes from high_rxt up to here are lost */
+	uint32_t rack_counted; /* tcp_rack_losses counted up to here */
 
 	/* Keepalive (off while ka_idle is 0). */
 	uint64_t ka_idle, ka_interval; /* ns */
@@ -282,6 +310,10 @@ void tcp_icmp_error(struct tern_net *net, uint32_t src, uint32_t dst,
 		    uint16_t sport, uint16_t dport, uint32_t seq, uint8_t type,
 		    uint8_t code, uint16_t mtu);
 
+/* Starts loss recovery (RFC 6675 with SACK) if a loss may start one now:
+ * not again for losses of the window the last one covered. */
+void tcp_start_recovery(struct tern_tcp *c);
+
 /* ---- tcp_output.c ------------------------------------------------------- */
 
 /* Sends what the windows, Nagle and the flags allow, then any ACK that is
@@ -364,6 +396,29 @@ void tcp_sack_enter_recovery(struct tern_tcp *c);
 /* In SACK recovery: sends lost holes, new data, then other holes, while
  * pipe is under cwnd (RFC 6675 NextSeg). */
 void tcp_sack_output(struct tern_tcp *c);
+
+/* ---- tcp_rack.c --------------------------------------------------------- */
+
+/* True if RACK-TLP drives c's loss detection: SACK negotiated and not
+ * turned off; else RFC 6675's DupThresh rules and no probes. */
+bool tcp_rack_enabled(const struct tern_tcp *c);
+
+/* Forgets the transmission log (a timeout: go-back-N resends it all). */
+void tcp_rack_clear(struct tern_tcp *c);
+
+/* Logs that [seq, end) (data, or a FIN) was sent now; rexmit if it had
+ * been sent before. */
+void tcp_rack_sent(struct tern_tcp *c, uint32_t seq, uint32_t end, bool rexmit);
+
+/* After an ACK (snd_una moved from old_una, the scoreboard updated):
+ * takes what it delivered into RACK's state, notes reordering, drops the
+ * log's acknowledged entries. */
+void tcp_rack_ack(struct tern_tcp *c, uint32_t old_una);
+
+/* Marks what is lost now (rack_lost, and high_rxt back to a lost
+ * resend; counted in tcp_rack_losses) and (re)arms the reordering timer
+ * for what may be soon. Returns true if some hole is lost. */
+bool tcp_rack_detect(struct tern_tcp *c);
 
 /* ---- tcp_cookie.c ------------------------------------------------------ */
 

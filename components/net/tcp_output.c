@@ -240,6 +240,8 @@ int tcp_send_segment(struct tern_tcp *c, uint8_t flags, uint32_t seq,
 		c->rtt_seq = seq;
 		c->rtt_start = c->net->now;
 	}
+	if (end != seq && !(flags & TERN_TCP_SYN))
+		tcp_rack_sent(c, seq, end, tern_seq_lt(seq, c->snd_max));
 	if (tern_seq_gt(end, c->snd_max))
 		c->snd_max = end;
 	return emit(c, flags, seq, len);

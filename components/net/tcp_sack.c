@@ -127,11 +127,17 @@ bool tcp_sack_update(struct tern_tcp *c, const struct tern_tcp_opts *o)
 	return c->sacked_bytes > before;
 }
 
-/* The sequence below which every hole counts as lost (IsLost), or
- * snd_una if none does. */
+/* The sequence below which every hole counts as lost (IsLost; with
+ * RACK, what tcp_rack.c marked), or snd_una if none does. */
 static uint32_t lost_end(const struct tern_tcp *c)
 {
 	uint32_t above = 0;
+
+	/* rack_lost is only meant inside (snd_una, snd_max]. */
+	if (tcp_rack_enabled(c))
+		return tern_seq_in(c->rack_lost, c->snd_una + 1, c->snd_max + 1)
+			       ? c->rack_lost
+			       : c->snd_una;
 
 	for (unsigned i = c->n_sacked; i-- > 0;) {
 		above += c->sacked[i].end - c->sacked[i].start;
@@ -146,8 +152,9 @@ bool tcp_sack_lost(const struct tern_tcp *c)
 	return c->n_sacked > 0 && tern_seq_gt(lost_end(c), c->snd_una);
 }
 
-/* The first unreported range at or after from and below limit: its start
- * in *seq and length in *len; false if there is none. */
+/* The first unreported range at or after from and below limit (which
+ * may pass the highest report: RACK finds a lost tail): its start in
+ * *seq and length in *len; false if there is none. */
 static bool hole_from(const struct tern_tcp *c, uint32_t from, uint32_t limit,
 		      uint32_t *seq, uint32_t *len)
 {
@@ -169,7 +176,11 @@ static bool hole_from(const struct tern_tcp *c, uint32_t from, uint32_t limit,
 		if (tern_seq_lt(at, b->end))
 			at = b->end;
 	}
-	return false;
+	if (tern_seq_geq(at, limit))
+		return false;
+	*seq = at;
+	*len = limit - at;
+	return true;
 }
 
 uint32_t tcp_sack_pipe(const struct tern_tcp *c)

@@ -4,7 +4,8 @@
  * the stack's wheel (net->wheel).
  *
  * Each connection has two timers: `timer` does one job at a time (RTO
- * while something is in flight; persist while the peer's window is zero
+ * while something is in flight, or before it a tail-loss probe or RACK's
+ * reordering timer, tcp_rack.c; persist while the peer's window is zero
  * and nothing is; 2 * MSL in TIME_WAIT; keepalive probes when idle with
  * nothing in flight), and `delack` holds back an ACK.
  *
@@ -72,12 +73,12 @@ static uint64_t tlp_timeout(const struct tern_tcp *c)
 }
 
 /* True if the next timer should be a tail-loss probe: data in flight
- * with SACK, a round trip measured, no recovery or probe going on, and a
+ * with RACK-TLP on, a round trip measured, no recovery or probe going on, and a
  * probe that would come before the RTO (RFC 8985 7.2). */
 static bool tlp_wanted(const struct tern_tcp *c)
 {
-	return c->sack_ok && c->srtt && !c->in_recovery && !c->tlp_out &&
-	       c->backoff == 0 &&
+	return tcp_rack_enabled(c) && c->srtt && !c->in_recovery &&
+	       !c->tlp_out && c->backoff == 0 &&
 	       (c->state == TERN_TCP_ESTABLISHED ||
 		c->state == TERN_TCP_CLOSE_WAIT) &&
 	       tlp_timeout(c) < tcp_rto_now(c);
@@ -88,13 +89,13 @@ void tcp_timer_rto_check(struct tern_tcp *c)
 	if (c->job == TJ_TIME_WAIT)
 		return;
 	if (tcp_in_flight(c) == 0) {
-		if (c->job == TJ_RTO || c->job == TJ_TLP)
+		if (c->job == TJ_RTO || c->job == TJ_TLP || c->job == TJ_RACK)
 			tcp_timer_set(c, TJ_NONE, 0);
 		if (c->job == TJ_NONE && keepalive_wanted(c))
 			tcp_timer_set(c, TJ_KEEPALIVE, keepalive_due(c));
 		return;
 	}
-	if (c->job == TJ_RTO || c->job == TJ_TLP)
+	if (c->job == TJ_RTO || c->job == TJ_TLP || c->job == TJ_RACK)
 		return;
 	if (tlp_wanted(c))
 		tcp_timer_set(c, TJ_TLP, c->net->now + tlp_timeout(c));
@@ -169,6 +170,7 @@ static void rto_fired(struct tern_tcp *c)
 	c->in_recovery = false;
 	c->dupacks = 0;
 	tcp_sack_clear(c); /* RFC 2018 8: the peer may have reneged */
+	tcp_rack_clear(c);
 	/* No fast recovery for losses of this window: go-back-N resends it
 	 * (RFC 6582 3.2 (4), RFC 6675 5.1). */
 	c->recover = c->snd_max;
@@ -198,6 +200,12 @@ static void rto_fired(struct tern_tcp *c)
  * SACK blocks) shows what the tail lost; then the RTO as usual. */
 static void tlp_fired(struct tern_tcp *c)
 {
+	/* Recovery began after the probe was armed: no probe in it (RFC
+	 * 8985 7.2), the RTO instead. */
+	if (c->in_recovery) {
+		tcp_timer_set(c, TJ_RTO, c->net->now + tcp_rto_now(c));
+		return;
+	}
 	NET_STAT(c->net, tcp_tlp_probes);
 	c->tlp_out = true;
 	if (tcp_output_new_segment(c) == 0) {
@@ -210,6 +218,17 @@ static void tlp_fired(struct tern_tcp *c)
 	}
 	c->tlp_high = c->snd_max;
 	tcp_timer_set(c, TJ_RTO, c->net->now + tcp_rto_now(c));
+}
+
+/* RACK's reordering timer: what was waiting out the reordering window
+ * is lost now if nothing arrived (RFC 8985 6.3); then the RTO or a probe
+ * as usual. */
+static void rack_fired(struct tern_tcp *c)
+{
+	NET_STAT(c->net, tcp_rack_timeouts);
+	if (tcp_rack_detect(c))
+		tcp_start_recovery(c);
+	tcp_output(c);
 }
 
 /* Zero-window probe: a segment below snd_una draws an ACK that carries
@@ -259,6 +278,9 @@ void tcp_timer_fired(struct tern_timer *t, uint64_t now)
 		break;
 	case TJ_TLP:
 		tlp_fired(c);
+		break;
+	case TJ_RACK:
+		rack_fired(c);
 		break;
 	case TJ_PERSIST:
 		if (c->snd_wnd == 0)

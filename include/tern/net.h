@@ -227,6 +227,7 @@ struct tern_net_stats {
 	uint64_t tcp_no_port;	  /* drop: no connection or listener (RST) */
 	uint64_t tcp_bad_seq;	  /* drop: outside the receive window */
 	uint64_t tcp_paws;	  /* drop: an old timestamp (PAWS) */
+	uint64_t tcp_ts_missing;  /* drop: no timestamp once negotiated */
 	uint64_t tcp_bad_ack;	  /* drop: ACK outside what was sent */
 	uint64_t tcp_bad_syn_ack; /* drop: a SYN-ACK that acks the wrong seq */
 	uint64_t tcp_challenge_acks;	/* challenge ACKs sent (RFC 5961) */
@@ -251,6 +252,8 @@ struct tern_net_stats {
 	uint64_t tcp_retransmits;	/* segments sent again */
 	uint64_t tcp_rto_fired;		/* retransmission timeouts */
 	uint64_t tcp_tlp_probes;	/* tail-loss probes (RFC 8985 7) */
+	uint64_t tcp_rack_losses;	/* segments RACK found lost (8985 6) */
+	uint64_t tcp_rack_timeouts;	/* RACK reordering timer expiries */
 	uint64_t tcp_fast_retransmits;	/* loss recoveries entered */
 	uint64_t tcp_sack_recoveries;	/* ... of them driven by SACK */
 	uint64_t tcp_sack_retransmits;	/* holes resent in SACK recovery */

@@ -24,10 +24,12 @@
  * first; received into a scoreboard that drives SACK-based loss recovery,
  * RFC 6675, with lost resends found again), RTO per RFC 6298 (Karn, also
  * for timestamp echoes; exponential backoff, cfg.tcp_rto_min_ns floor),
- * fast retransmit and NewReno recovery without SACK (RFC 5681, RFC
- * 6582), CUBIC congestion control (RFC 9438; NewReno per socket with
- * tern_tcp_set_cc), delayed ACK (every second full
- * segment, or cfg.tcp_delack_ns), Nagle (tern_tcp_set_nodelay turns it
+ * RACK-TLP (RFC 8985: losses found by time, with a reordering window;
+ * tail-loss probes; off per socket with tern_tcp_set_rack), fast
+ * retransmit and NewReno recovery without SACK (RFC 5681, RFC 6582),
+ * CUBIC congestion control (RFC 9438; NewReno per socket with
+ * tern_tcp_set_cc), delayed ACK (every second full segment, or
+ * cfg.tcp_delack_ns), Nagle (tern_tcp_set_nodelay turns it
  * off), zero-window probes, silly-window avoidance on both sides, ISNs per
  * RFC 6528 (SipHash of the 4-tuple under a key drawn from the stack's seed,
  * plus a 4 us clock), RFC 5961 checks (in-window RST or SYN draws a
@@ -189,6 +191,13 @@ TERN_API void tern_tcp_set_notify(struct tern_tcp *c, tern_tcp_notify_fn fn,
 
 /* Turns Nagle's algorithm off (on) or back on (off). */
 TERN_API void tern_tcp_set_nodelay(struct tern_tcp *c, bool on);
+
+/* Turns RACK-TLP (RFC 8985: time-based loss detection with a reordering
+ * window, and tail-loss probes) off (on false) or back on; it is on by
+ * default and works only with SACK. Off, losses are found by RFC 6675's
+ * DupThresh rules (three duplicate ACKs, or more than 2 MSS SACKed above
+ * a hole) and a tail waits for the RTO. */
+TERN_API void tern_tcp_set_rack(struct tern_tcp *c, bool on);
 
 /* Sizes c's buffers down from the stack's (cfg.tcp_sndbuf and
  * cfg.tcp_rcvbuf, the most they can be; 0 keeps one as it is): the send

@@ -334,6 +334,38 @@ Test(tcp, passive_open_without_options)
 	finish(&p, c, l);
 }
 
+/* Regression (packetdrill syn_data_queued): data on a SYN was dropped
+ * and only the SYN acknowledged; RFC 9293 3.10.7.2 queues it, to be read
+ * once the connection is established. */
+Test(tcp, data_on_a_syn_is_kept_and_read_once_established)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c;
+	struct tern_tcp_opts o;
+	char buf[32];
+	struct seen s;
+
+	cr_assert_eq(tern_tcp_listen(&p.t->net, 0, A_PORT, 8, &l), 0);
+	memset(&o, 0, sizeof(o));
+	o.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_SACK_OK | TERN_TCP_HAS_TS;
+	o.mss = 1460;
+	o.ts_val = p.ts_val;
+	peer_send_opts(&p, TERN_TCP_SYN, "early data", 10, &o);
+	s = last_seg(&p);
+	cr_assert_eq(s.h.flags, TERN_TCP_SYN | TERN_TCP_ACK);
+	cr_assert_eq(s.h.ack, B_ISN + 1 + 10, "the SYN-ACK covers the data");
+	cr_assert_eq(tern_tcp_accept(l, &c), -TERN_EAGAIN,
+		     "not before the ACK");
+	p.seq = B_ISN + 11;
+	p.ack = s.h.seq + 1;
+	p.ts_val++;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tern_tcp_accept(l, &c), 0);
+	cr_assert_eq(tern_tcp_recv(c, buf, sizeof(buf), p.t->now), 10);
+	cr_assert_eq(memcmp(buf, "early data", 10), 0);
+	finish(&p, c, l);
+}
+
 Test(tcp, active_open)
 {
 	struct peer p = peer_new();
@@ -961,6 +993,179 @@ Test(tcp, sack_recovery_resends_only_the_holes)
 	finish(&p, c, l);
 }
 
+/* ---- RACK-TLP (RFC 8985) ----------------------------------------------- */
+
+/* Sends n full segments from c at once; returns the first one's seq. */
+static uint32_t send_segments(struct peer *p, struct tern_tcp *c, unsigned n)
+{
+	static uint8_t data[10 * 1448];
+	uint32_t first;
+
+	cr_assert_leq(n, 10);
+	tern_tcp_set_nodelay(c, true);
+	cr_assert_eq(tern_tcp_send(c, data, n * 1448, p->t->now),
+		     (int)(n * 1448));
+	cr_assert_eq(sent_count(p), n);
+	first = sent_seg(p, 0).h.seq;
+	clear(p);
+	return first;
+}
+
+/* Segments 2 and 3 of 3 lost: the probe resends 3, its SACK shows 2 lost
+ * by time, and SACK recovery resends it - no RTO. */
+Test(tcp, rack_tlp_recovers_a_tail_loss_without_an_rto)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	const uint32_t mss = 1448;
+	uint32_t first = send_segments(&p, c, 3), st, en;
+	struct tern_tcp_info info;
+
+	advance(&p, 5 * MSEC);
+	p.ack = first + mss;
+	p.ts_val++;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0); /* only segment 1 arrived */
+	cr_assert_eq(sent_count(&p), 0);
+	advance(&p, 10 * MSEC);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_tlp_probes"), 1);
+	cr_assert_eq(sent_count(&p), 1);
+	cr_assert_eq(last_seg(&p).h.seq, first + 2 * mss, "the last one again");
+	clear(&p);
+	advance(&p, 5 * MSEC);
+	st = first + 2 * mss;
+	en = first + 3 * mss;
+	p.ts_val++;
+	peer_sack(&p, first + mss, &st, &en, 1);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rack_losses"), 1);
+	cr_assert_eq(sent_count(&p), 1);
+	cr_assert_eq(last_seg(&p).h.seq, first + mss, "segment 2, lost");
+	p.ts_val++;
+	peer_sack(&p, first + 3 * mss, NULL, NULL, 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.in_flight, 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rto_fired"), 0);
+	finish(&p, c, l);
+}
+
+/* One segment SACKed above a hole waits out the reordering window; the
+ * hole filled inside it is reordering, not loss. */
+Test(tcp, rack_reordering_within_the_window_is_not_a_loss)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	const uint32_t mss = 1448;
+	uint32_t first = send_segments(&p, c, 4), st, en;
+
+	advance(&p, 8 * MSEC);
+	st = first + mss;
+	en = first + 2 * mss;
+	p.ts_val++;
+	peer_sack(&p, first, &st, &en, 1);
+	cr_assert_eq(sent_count(&p), 0, "inside the window: wait");
+	advance(&p, MSEC / 10);
+	p.ts_val++;
+	peer_sack(&p, first + 2 * mss, NULL, NULL, 0);
+	advance(&p, 5 * MSEC);
+	cr_assert_eq(sent_count(&p), 0, "nothing resent");
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rack_losses"), 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_fast_retransmits"), 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_retransmits"), 0);
+	finish(&p, c, l);
+}
+
+/* ... and a hole not filled is lost when the reordering timer fires:
+ * one SACKed segment is enough, no three duplicates. */
+Test(tcp, rack_timer_marks_a_hole_lost_after_the_window)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	const uint32_t mss = 1448;
+	uint32_t first = send_segments(&p, c, 4), st, en;
+
+	advance(&p, 8 * MSEC);
+	st = first + mss;
+	en = first + 2 * mss;
+	p.ts_val++;
+	peer_sack(&p, first, &st, &en, 1);
+	cr_assert_eq(sent_count(&p), 0);
+	advance(&p, 2 * MSEC);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rack_timeouts"), 1);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rack_losses"), 1);
+	cr_assert_geq(sent_count(&p), 1);
+	cr_assert_eq(sent_seg(&p, 0).h.seq, first, "the hole, resent");
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rto_fired"), 0);
+	finish(&p, c, l);
+}
+
+/* A resend that is lost too: a later resend delivered shows it by time,
+ * and it goes a third time without waiting for the RTO. */
+Test(tcp, rack_finds_a_lost_retransmission)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	const uint32_t mss = 1448;
+	uint32_t first = send_segments(&p, c, 10), st[2], en[2];
+
+	/* Segments 1 and 5 lost. */
+	advance(&p, 5 * MSEC);
+	st[0] = first + mss;
+	en[0] = first + 4 * mss;
+	p.ts_val++;
+	peer_sack(&p, first, st, en, 1);
+	cr_assert_eq(sent_count(&p), 1);
+	cr_assert_eq(last_seg(&p).h.seq, first, "segment 1 resent");
+	clear(&p);
+	advance(&p, 5 * MSEC);
+	cr_assert_eq(sent_count(&p), 0, "no probe in recovery");
+	st[1] = first + 5 * mss;
+	en[1] = first + 10 * mss;
+	p.ts_val++;
+	peer_sack(&p, first, st, en, 2);
+	cr_assert_eq(sent_count(&p), 1);
+	cr_assert_eq(last_seg(&p).h.seq, first + 4 * mss, "segment 5 resent");
+	clear(&p);
+	/* The resend of 5 arrives; that of 1 does not. */
+	advance(&p, 5 * MSEC);
+	en[0] = first + 10 * mss;
+	p.ts_val++;
+	peer_sack(&p, first, st, en, 1);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_sack_lost_rexmits"), 1);
+	cr_assert_geq(sent_count(&p), 1);
+	cr_assert_eq(sent_seg(&p, 0).h.seq, first, "segment 1, a third time");
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rto_fired"), 0);
+	p.ts_val++;
+	peer_sack(&p, first + 10 * mss, NULL, NULL, 0);
+	cr_assert_eq(tern_tcp_writable(c), 64 * 1024);
+	finish(&p, c, l);
+}
+
+/* Off per socket: one SACKed segment waits for DupThresh, and no probe
+ * goes before the RTO. */
+Test(tcp, rack_off_falls_back_to_dupthresh_and_the_rto)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	const uint32_t mss = 1448;
+	uint32_t first, st, en;
+	struct tern_tcp_info info;
+
+	tern_tcp_set_rack(c, false);
+	first = send_segments(&p, c, 4);
+	advance(&p, 8 * MSEC);
+	st = first + mss;
+	en = first + 2 * mss;
+	p.ts_val++;
+	peer_sack(&p, first, &st, &en, 1);
+	tern_tcp_get_info(c, &info);
+	advance(&p, info.rto_ns - 10 * MSEC);
+	cr_assert_eq(sent_count(&p), 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_tlp_probes"), 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rack_timeouts"), 0);
+	advance(&p, 20 * MSEC);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rto_fired"), 1);
+	finish(&p, c, l);
+}
+
 Test(tcp, sack_blocks_outside_the_flight_are_ignored)
 {
 	struct peer p = peer_new();
@@ -1148,7 +1353,10 @@ Test(tcp, blind_injection_fails_and_challenges_stay_limited)
 	cr_assert_leq(tnet_stat(&p.t->net, "tcp_challenge_acks"), 10,
 		      "at most tcp_challenge_max in this second");
 	cr_assert_gt(tnet_stat(&p.t->net, "tcp_challenge_limited"), 0);
-	/* Data at the right place with ACKs outside what A sent. */
+	/* Data at the right place with ACKs outside what A sent, with a
+	 * made-up timestamp (without one it is dropped before its ACK is
+	 * looked at: tcp_ts_missing). */
+	p.ts = true;
 	p.seq = rcv_nxt;
 	for (uint64_t a = 0; a < (1ull << 32); a += 1u << 24) {
 		p.ack = (uint32_t)a;
@@ -1215,6 +1423,29 @@ Test(tcp, paws_drops_old_timestamps)
 	p.ts_val = 6000;
 	peer_send(&p, TERN_TCP_ACK, "new", 3);
 	cr_assert_eq(tern_tcp_readable(c), 3);
+	finish(&p, c, l);
+}
+
+/* Regression (packetdrill ts_missing_dropped): RFC 7323 3.2 drops a
+ * segment without a timestamp once they are negotiated; an old one (a
+ * keepalive probe) still draws its ACK. */
+Test(tcp, segment_without_a_timestamp_is_dropped)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+
+	peer_send_opts(&p, TERN_TCP_ACK | TERN_TCP_PSH, "bare", 4, NULL);
+	cr_assert_eq(tern_tcp_readable(c), 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_ts_missing"), 1);
+	cr_assert_eq(sent_count(&p), 0, "dropped silently");
+	p.seq--;
+	peer_send_opts(&p, TERN_TCP_ACK, NULL, 0, NULL); /* a keepalive */
+	p.seq++;
+	cr_assert_eq(sent_count(&p), 1, "the probe is answered");
+	cr_assert_eq(last_seg(&p).h.ack, p.seq);
+	p.ts_val++;
+	peer_send(&p, TERN_TCP_ACK | TERN_TCP_PSH, "bare", 4);
+	cr_assert_eq(tern_tcp_readable(c), 4);
 	finish(&p, c, l);
 }
 

@@ -120,6 +120,7 @@ extern uint64_t trap_irq_count;
 struct guest_memrange {
 	uint64_t start, end; /* [start, end) */
 	uint32_t type;	     /* 1 RAM, 2 reserved, 3 ACPI, 4 NVS, ... */
+#define GUEST_MEM_RAM 1
 };
 
 #define GUEST_MEMMAP_MAX 32
@@ -146,9 +147,6 @@ void mem_add_ram(uint64_t start, uint64_t end);
  * frame pointers in backtraces). */
 bool mem_is_ram(uint64_t addr, uint64_t len);
 
-/* True if any byte of [addr, addr + len) is RAM. */
-bool mem_overlaps_ram(uint64_t addr, uint64_t len);
-
 /* Like tern_mem_alloc() but not zeroed (zeroing a MiB costs milliseconds
  * under TCG): for buffers a device or the driver writes before anything
  * reads them. */
@@ -163,9 +161,14 @@ uint64_t mem_total_bytes(void);
 uint64_t mem_free_bytes(void);
 
 /* ---- paging.c ---- */
+/* start.S's page directories: BOOT_PD_ENTRIES 2 MiB pages for [0, 4 GiB). */
+#define BOOT_PD_ENTRIES 2048
+extern uint64_t boot_pd[BOOT_PD_ENTRIES];
+
 /* Marks every 2 MiB page of the boot identity map in [0, 4 GiB) that
- * holds no RAM as uncached (the LAPIC, the PCI hole). */
-void paging_init(void);
+ * holds no RAM (by the n entries of map) as uncached (the LAPIC, the PCI
+ * hole). */
+void paging_init(const struct guest_memrange *map, unsigned n);
 
 /* Identity-maps [phys, phys + size) with 2 MiB pages if not mapped yet
  * (RAM or BARs above 4 GiB), uncached if asked. Returns 0 or

@@ -51,15 +51,15 @@ static _Noreturn void boot_fail(const char *what)
 static void setup_memory(void)
 {
 	for (unsigned i = 0; i < bootinfo.n_memmap; i++)
-		if (bootinfo.memmap[i].type == 1)
+		if (bootinfo.memmap[i].type == GUEST_MEM_RAM)
 			mem_add_ram(bootinfo.memmap[i].start,
 				    bootinfo.memmap[i].end);
-	paging_init();
+	paging_init(bootinfo.memmap, bootinfo.n_memmap);
 	/* RAM above the boot map's 4 GiB needs page tables first. */
 	for (unsigned i = 0; i < bootinfo.n_memmap; i++) {
 		const struct guest_memrange *r = &bootinfo.memmap[i];
 
-		if (r->type == 1 && r->end > (1ull << 32) &&
+		if (r->type == GUEST_MEM_RAM && r->end > (1ull << 32) &&
 		    paging_map(r->start, r->end - r->start, false) < 0)
 			tern_log_warn("guest: cannot map RAM at 0x%llx",
 				      (unsigned long long)r->start);
@@ -103,20 +103,24 @@ _Noreturn void tern_guest_main(uint32_t start_info)
 		tern_log_warn("guest: command line truncated to %d bytes",
 			      GUEST_CMDLINE_MAX - 1);
 	tern_log_set_level((enum tern_log_level)args.log_level);
-	tern_log_info("guest: %llu MiB RAM, TSC %llu.%03llu MHz (%s), "
-		      "timer %s, entropy %s",
-		      (unsigned long long)(mem_total_bytes() >> 20),
-		      (unsigned long long)(clock_tsc_hz / 1000000),
-		      (unsigned long long)(clock_tsc_hz / 1000 % 1000),
-		      clock_tsc_source, lapic_timer_mode, entropy_source);
 
 	boot.app = &tern_app;
 	boot.args = &args;
 	devices_attach(&boot, &args);
 
+	/* Nothing is printed before this at the default log level: under TCG
+	 * a line cost about 1 ms (the formatter's first translation and a
+	 * port exit a byte); devices print theirs at --log debug. */
 	boot_ns = tern_clock_monotonic(); /* the origin is the first insn */
-	tern_log_info("guest: boot %llu us from first instruction to main",
-		      (unsigned long long)(boot_ns / 1000));
+	tern_log_info("guest: boot %llu us from first instruction to main; "
+		      "%llu MiB RAM, TSC %llu.%03llu MHz (%s), timer %s, "
+		      "entropy %s, %u net, %u blk",
+		      (unsigned long long)(boot_ns / 1000),
+		      (unsigned long long)(mem_total_bytes() >> 20),
+		      (unsigned long long)(clock_tsc_hz / 1000000),
+		      (unsigned long long)(clock_tsc_hz / 1000 % 1000),
+		      clock_tsc_source, lapic_timer_mode, entropy_source,
+		      boot.n_net, boot.n_blk);
 	status = tern_app.main(&boot);
 	if (boot.report)
 		boot.report(boot.report_ctx);

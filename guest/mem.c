@@ -123,14 +123,6 @@ bool mem_is_ram(uint64_t addr, uint64_t len)
 	return false;
 }
 
-bool mem_overlaps_ram(uint64_t addr, uint64_t len)
-{
-	for (unsigned i = 0; i < n_ram; i++)
-		if (addr < ram[i].end && ram[i].start < addr + len)
-			return true;
-	return false;
-}
-
 /* First fit among extents ending at or below limit, zeroed if asked. */
 static void *alloc_below(size_t size, uint64_t limit, bool zero)
 {

@@ -48,16 +48,22 @@ static uint64_t *pd_entry(uint64_t addr)
 	return e;
 }
 
-void paging_init(void)
+void paging_init(const struct guest_memrange *map, unsigned n)
 {
-	for (uint64_t a = 0; a < FOUR_GIB; a += HUGE_PAGE_SIZE) {
-		uint64_t *e;
+	/* Everything uncached, then the RAM back to write-back: two short
+	 * loops over start.S's page directories (2048 entries for the first
+	 * 4 GiB), where a RAM lookup per 2 MiB page cost 0.5 ms under TCG. */
+	for (unsigned i = 0; i < BOOT_PD_ENTRIES; i++)
+		boot_pd[i] |= PTE_PCD | PTE_PWT;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t end = TERN_MIN(align_up(map[i].end, HUGE_PAGE_SIZE),
+					FOUR_GIB);
 
-		if (mem_overlaps_ram(a, HUGE_PAGE_SIZE))
+		if (map[i].type != GUEST_MEM_RAM)
 			continue;
-		e = pd_entry(a);
-		if (e)
-			*e |= PTE_PCD | PTE_PWT;
+		for (uint64_t a = align_down(map[i].start, HUGE_PAGE_SIZE);
+		     a < end; a += HUGE_PAGE_SIZE)
+			boot_pd[a / HUGE_PAGE_SIZE] &= ~(PTE_PCD | PTE_PWT);
 	}
 	write_cr3(read_cr3()); /* flush the TLB */
 }

@@ -335,15 +335,15 @@ int virtio_blk_probe(const struct virtio_dev *v, const char *name,
 	b->waker.disarm = vblk_disarm;
 	b->waker.polled = !b->vio.irq;
 	guest_waker_add(&b->waker);
-	tern_log_info("%s: virtio-blk at %s, %llu sectors of %u "
-		      "bytes, %u in flight, %u segments each, %s%s%s%s",
-		      name, b->vio.where,
-		      (unsigned long long)b->dev.sector_count, blk_size,
-		      b->n_slots, b->dev.max_segments,
-		      b->has_flush ? "flush" : "write-through",
-		      b->read_only ? ", read-only" : "",
-		      b->vio.irq ? ", irq" : ", polled",
-		      b->vio.io_fence ? ", io-fence" : "");
+	tern_log_debug("%s: virtio-blk at %s, %llu sectors of %u "
+		       "bytes, %u in flight, %u segments each, %s%s%s%s",
+		       name, b->vio.where,
+		       (unsigned long long)b->dev.sector_count, blk_size,
+		       b->n_slots, b->dev.max_segments,
+		       b->has_flush ? "flush" : "write-through",
+		       b->read_only ? ", read-only" : "",
+		       b->vio.irq ? ", irq" : ", polled",
+		       b->vio.io_fence ? ", io-fence" : "");
 	*out = &b->dev;
 	return 0;
 }

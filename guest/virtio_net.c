@@ -230,14 +230,14 @@ int virtio_net_probe(const struct virtio_dev *v, const char *name,
 	n->waker.disarm = vnet_disarm;
 	n->waker.polled = !n->vio.irq;
 	guest_waker_add(&n->waker);
-	tern_log_info("%s: virtio-net at %s mac "
-		      "%02x:%02x:%02x:%02x:%02x:%02x, %u/%u ring entries, "
-		      "%s%s%s",
-		      name, n->vio.where, mac[0], mac[1], mac[2], mac[3],
-		      mac[4], mac[5], n->rx.size, n->tx.size,
-		      n->vio.irq ? "irq" : "polled",
-		      n->rx.event_idx ? ", event-idx" : "",
-		      n->vio.io_fence ? ", io-fence" : "");
+	tern_log_debug("%s: virtio-net at %s mac "
+		       "%02x:%02x:%02x:%02x:%02x:%02x, %u/%u ring entries, "
+		       "%s%s%s",
+		       name, n->vio.where, mac[0], mac[1], mac[2], mac[3],
+		       mac[4], mac[5], n->rx.size, n->tx.size,
+		       n->vio.irq ? "irq" : "polled",
+		       n->rx.event_idx ? ", event-idx" : "",
+		       n->vio.io_fence ? ", io-fence" : "");
 	*out = &n->dev;
 	return 0;
 }

@@ -12,6 +12,7 @@
  */
 #include "tcp_echo.h"
 
+#include "tern/dev.h"
 #include "tern/err.h"
 #include "tern/print.h"
 
@@ -75,6 +76,10 @@ int tcp_echo_start(struct tcp_echo *te, struct tern_net_loop *loop,
 
 	te->loop = loop;
 	te->port = port;
+	/* Lives as long as the app, like the listener: never freed. */
+	te->workers = tern_mem_alloc(TCP_ECHO_WORKERS * sizeof(*te->workers));
+	if (!te->workers)
+		return -TERN_ENOMEM;
 	err = tern_tsock_listen(loop, &te->listener, 0, port, TCP_ECHO_BACKLOG);
 	if (err < 0)
 		return err;

@@ -17,8 +17,10 @@
  *                            the connection (a peer that went away, or
  *                            one that stopped reading)
  *
- * Memory: the struct holds every worker's buffer (256 KiB); the fibers'
- * stacks come from the scheduler.
+ * Memory: the workers and their buffers (256 KiB) come from
+ * tern_mem_alloc() when TCP is started, so an echo without --tcp-port
+ * does not carry them in its image (.bss); the fibers' stacks come from
+ * the scheduler.
  */
 #ifndef ECHO_TCP_ECHO_H
 #define ECHO_TCP_ECHO_H
@@ -46,7 +48,7 @@ struct tcp_echo_worker {
 struct tcp_echo {
 	struct tern_net_loop *loop;
 	struct tern_tsock listener;
-	struct tcp_echo_worker workers[TCP_ECHO_WORKERS];
+	struct tcp_echo_worker *workers; /* TCP_ECHO_WORKERS of them */
 	uint16_t port;
 	unsigned active;    /* connections being served now */
 	uint64_t served;    /* connections accepted */
@@ -58,7 +60,8 @@ struct tcp_echo {
 
 /* Listens on every local address's TCP port and spawns the workers on the
  * loop's scheduler. te is the caller's (static) memory. Returns 0, the
- * errors of tern_tsock_listen, or -TERN_ENOMEM (no fiber stack). */
+ * errors of tern_tsock_listen, or -TERN_ENOMEM (no memory for the workers
+ * or a fiber stack). */
 int tcp_echo_start(struct tcp_echo *te, struct tern_net_loop *loop,
 		   struct tern_sched *s, uint16_t port);
 

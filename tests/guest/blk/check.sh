@@ -19,7 +19,7 @@ accel=$(guest_accel)
 echo "guest: guest_blk on $machine${GUEST_BIOS:+ (firmware $GUEST_BIOS)} with $accel ($(guest_accel_reason)), seed $seed"
 # shellcheck disable=SC2046
 guest_run 120 "$tmp/console.log" $(guest_qemu_args "$accel" "$machine") \
-    -kernel "$TERN_GUEST_BUILD/guest_blk.elf" -append "--seed $seed$(guest_mmio_layout 3)" \
+    -kernel "$TERN_GUEST_BUILD/guest_blk.elf" -append "--seed $seed --log debug$(guest_mmio_layout 3)" \
     -drive file="$tmp/d0.img",format=raw,if=none,id=d0,cache=writeback \
     -device "$(guest_dev blk),drive=d0" \
     -drive file="$tmp/d1.img",format=raw,if=none,id=d1,cache=writethrough \

@@ -37,7 +37,7 @@ echo "guest: guest_netflood --mode $mode --frames $frames on $(guest_machine q35
 # shellcheck disable=SC2046
 guest_run 110 "$log" $(guest_qemu_args "$accel" q35) \
     -kernel "$TERN_GUEST_BUILD/guest_netflood.elf" \
-    -append "--mode $mode --frames $frames --stall-ms 5000" "${nics[@]}"
+    -append "--mode $mode --frames $frames --stall-ms 5000 --log debug" "${nics[@]}"
 rc=$?
 status=$(guest_status $rc)
 echo "guest: QEMU exit $rc (status $status)"

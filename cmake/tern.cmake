@@ -131,16 +131,42 @@ function(tern_add_test name)
                        LABELS "unit;${ARG_LABELS}")
 endfunction()
 
-# tern_add_fuzz(NAME SOURCES src... [LIBS lib...])
-# A libFuzzer target fuzz_NAME. Its seed corpus is fuzz/corpus/NAME; CTest
-# runs the corpus plus a few seconds of fresh fuzzing (ci/fuzz.sh runs longer).
+# tern_add_fuzz(NAME SOURCES src... [LIBS lib...] [INCLUDES dir...])
+# A fuzz target NAME, its inputs in fuzz/corpus/NAME (seeds) and
+# fuzz/regress/NAME (every finding fixed). Every hosted preset with tests
+# or fuzzing builds replay_NAME (fuzz/common/replay.c: the inputs through
+# the target without libFuzzer) and registers it as the CTest test
+# replay_NAME, which runs each input twice in different orders (--twice).
+# With TERN_FUZZ it also builds the libFuzzer target fuzz_NAME, which CTest
+# runs over its corpus plus a few seconds of fresh fuzzing (ci/fuzz.sh runs
+# longer).
 function(tern_add_fuzz name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
-  add_executable(fuzz_${name} ${ARG_SOURCES})
-  target_link_libraries(fuzz_${name} PRIVATE ${ARG_LIBS})
-  target_include_directories(fuzz_${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
-  target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS;INCLUDES" ${ARGN})
+  set(includes ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/fuzz/common
+               ${ARG_INCLUDES})
+  set(common ${PROJECT_SOURCE_DIR}/fuzz/common/fuzz_init.c
+             ${PROJECT_SOURCE_DIR}/fuzz/common/fuzz_trace.c)
   set(corpus ${PROJECT_SOURCE_DIR}/fuzz/corpus/${name})
+  set(regress ${PROJECT_SOURCE_DIR}/fuzz/regress/${name})
+
+  add_executable(replay_${name} ${ARG_SOURCES} ${common}
+                 ${PROJECT_SOURCE_DIR}/fuzz/common/replay.c)
+  # In a fuzz build every object is instrumented for libFuzzer, so the
+  # replay links libFuzzer's runtime without its main (fuzz/CMakeLists.txt).
+  target_link_libraries(replay_${name} PRIVATE ${ARG_LIBS} tern_lib
+                        ${TERN_FUZZER_NO_MAIN})
+  target_include_directories(replay_${name} PRIVATE ${includes})
+  add_test(NAME replay_${name}
+           COMMAND replay_${name} --twice ${corpus} ${regress})
+  set_tests_properties(replay_${name} PROPERTIES TIMEOUT 120 LABELS replay)
+  if(NOT TERN_FUZZ)
+    return()
+  endif()
+
+  add_executable(fuzz_${name} ${ARG_SOURCES} ${common})
+  target_link_libraries(fuzz_${name} PRIVATE ${ARG_LIBS} tern_lib)
+  target_include_directories(fuzz_${name} PRIVATE ${includes})
+  target_link_options(fuzz_${name} PRIVATE ${TERN_FUZZ_ENGINE})
   add_test(NAME fuzz_${name}
            COMMAND sh ${PROJECT_SOURCE_DIR}/fuzz/run-target.sh
                    $<TARGET_FILE:fuzz_${name}> ${corpus} 5)

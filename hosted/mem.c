@@ -3,6 +3,10 @@
  * guard page below them, registered with Valgrind so memcheck follows
  * switches between them.
  *
+ * Freed pool mappings can be kept for reuse (tern_hosted_mem_reuse): a
+ * short unsorted table, searched by size - O(kept) per call, with kept
+ * <= REUSE_MAX.
+ *
  * A stack mapping is [guard page][usable stack][64-byte record]. The record
  * links the stack into a list of live stacks, so that the SIGSEGV handler
  * installed with the first stack can tell a fault in a guard page - a fiber
@@ -14,9 +18,12 @@
  */
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <sanitizer/asan_interface.h>
+#include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
 
 #include "tern/dev.h"
@@ -64,21 +71,63 @@ static size_t page_round(size_t size)
 	return (size + page - 1) & ~(page - 1);
 }
 
+#define REUSE_MAX 64u
+
+/* Freed mappings kept for tern_mem_alloc: start and page-rounded length. */
+static struct {
+	void *mem;
+	size_t len;
+} kept[REUSE_MAX];
+static unsigned kept_len, kept_max;
+
+void tern_hosted_mem_reuse(unsigned max)
+{
+	kept_max = max < REUSE_MAX ? max : REUSE_MAX;
+	while (kept_len > kept_max) {
+		kept_len--;
+		ASAN_UNPOISON_MEMORY_REGION(kept[kept_len].mem,
+					    kept[kept_len].len);
+		munmap(kept[kept_len].mem, kept[kept_len].len);
+	}
+}
+
 void *tern_mem_alloc(size_t size)
 {
+	size_t len = page_round(size);
 	void *p;
 
 	if (size == 0)
 		return NULL;
-	p = mmap(NULL, page_round(size), PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (unsigned i = 0; i < kept_len; i++) {
+		if (kept[i].len != len)
+			continue;
+		p = kept[i].mem;
+		kept[i] = kept[--kept_len];
+		ASAN_UNPOISON_MEMORY_REGION(p, len);
+		VALGRIND_MAKE_MEM_UNDEFINED(p, len);
+		memset(p, 0, len);
+		return p;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
 void tern_mem_free(void *mem, size_t size)
 {
-	if (mem)
-		munmap(mem, page_round(size));
+	size_t len = page_round(size);
+
+	if (!mem)
+		return;
+	if (kept_len < kept_max) {
+		ASAN_POISON_MEMORY_REGION(mem, len);
+		VALGRIND_MAKE_MEM_NOACCESS(mem, len);
+		kept[kept_len].mem = mem;
+		kept[kept_len].len = len;
+		kept_len++;
+		return;
+	}
+	munmap(mem, len);
 }
 
 /* ---- guard-page faults -------------------------------------------------- */

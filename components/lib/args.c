@@ -42,7 +42,7 @@ static const struct tern_flag common_flags[] = {
 	[F_GW] = { "gw", TERN_FLAG_STRING, "A.B.C.D", "default gateway" },
 	[F_DHCP] = { "dhcp", TERN_FLAG_BOOL, NULL, "configure IPv4 by DHCP" },
 	[F_LOG] = { "log", TERN_FLAG_STRING, "LEVEL",
-		    "error, warn, info (default), debug or trace" },
+		    "off, error, warn, info (default), debug or trace" },
 	[F_SEED] = { "seed", TERN_FLAG_U64, "N", "seed for the image's PRNG" },
 	[F_HELP] = { "help", TERN_FLAG_BOOL, NULL, "print this help and exit" },
 	{ NULL, TERN_FLAG_BOOL, NULL, NULL },

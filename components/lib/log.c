@@ -15,9 +15,9 @@
 
 static enum tern_log_level current_level = TERN_LOG_INFO;
 
-static const char level_letter[] = { 'E', 'W', 'I', 'D', 'T' };
-static const char *const level_name[] = { "error", "warn", "info", "debug",
-					  "trace" };
+static const char level_letter[] = { '-', 'E', 'W', 'I', 'D', 'T' };
+static const char *const level_name[] = { "off",  "error", "warn",
+					  "info", "debug", "trace" };
 
 void tern_log_set_level(enum tern_log_level level)
 {
@@ -44,6 +44,7 @@ void tern_log(enum tern_log_level level, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	TERN_ASSERT(level != TERN_LOG_OFF);
 	if (level > current_level)
 		return;
 	now = tern_clock_monotonic();

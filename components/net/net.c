@@ -98,6 +98,43 @@ static int pool_create(struct tern_pkt_pool *pool, void **mem, size_t *size,
 	return 0;
 }
 
+/* Everything tern_net_init sets up besides the pools, on a zeroed net with
+ * its cfg: lists, the PRNG (from cfg.seed) and what is drawn from it, the
+ * wheel, and the TCP core. Returns 0 or -TERN_ENOMEM (from tcp_init). */
+static int state_init(struct tern_net *net)
+{
+	for (unsigned i = 0; i < TERN_NET_MAX_IFS; i++)
+		tern_list_init(&net->ifs[i].txq);
+	for (unsigned i = 0; i < TERN_NET_ARP_MAX; i++)
+		tern_list_init(&net->arp[i].queue);
+	for (unsigned i = 0; i < TERN_NET_UDP_HASH; i++)
+		tern_list_init(&net->udp_hash[i]);
+	tern_list_init(&net->ping_socks);
+	tern_rand_seed(&net->rand, net->cfg.seed);
+	net->ip_id = (uint16_t)tern_rand_u64(&net->rand);
+	net_ports_init(net);
+	net->icmp_tokens = (uint64_t)net->cfg.icmp_err_burst *
+			   (TERN_NSEC_PER_SEC / net->cfg.icmp_err_rate);
+	net->deadline = TERN_NO_DEADLINE;
+	tern_wheel_init(&net->wheel, 0, NET_WHEEL_TICK_SHIFT);
+	return tcp_init(net);
+}
+
+/* Drops every packet the stack holds and the TCP core: what tern_net_fini
+ * and tern_net_reset both do before the pools are freed or re-carved. */
+static void teardown(struct tern_net *net)
+{
+	TERN_ASSERT(!udp_sockets_open(net));
+	TERN_ASSERT(!icmp_sockets_open(net));
+	tcp_fini(net);
+	for (unsigned i = 0; i < net->n_ifs; i++) {
+		arp_flush_if(net, i);
+		tern_pkt_free_list(&net->ifs[i].txq);
+		net->ifs[i].txq_len = 0;
+	}
+	reasm_flush(net);
+}
+
 int tern_net_init(struct tern_net *net, const struct tern_net_config *cfg)
 {
 	int err;
@@ -123,21 +160,7 @@ int tern_net_init(struct tern_net *net, const struct tern_net_config *cfg)
 			return err;
 		}
 	}
-	for (unsigned i = 0; i < TERN_NET_MAX_IFS; i++)
-		tern_list_init(&net->ifs[i].txq);
-	for (unsigned i = 0; i < TERN_NET_ARP_MAX; i++)
-		tern_list_init(&net->arp[i].queue);
-	for (unsigned i = 0; i < TERN_NET_UDP_HASH; i++)
-		tern_list_init(&net->udp_hash[i]);
-	tern_list_init(&net->ping_socks);
-	tern_rand_seed(&net->rand, net->cfg.seed);
-	net->ip_id = (uint16_t)tern_rand_u64(&net->rand);
-	net_ports_init(net);
-	net->icmp_tokens = (uint64_t)net->cfg.icmp_err_burst *
-			   (TERN_NSEC_PER_SEC / net->cfg.icmp_err_rate);
-	net->deadline = TERN_NO_DEADLINE;
-	tern_wheel_init(&net->wheel, 0, NET_WHEEL_TICK_SHIFT);
-	err = tcp_init(net);
+	err = state_init(net);
 	if (err < 0) {
 		if (net->reasm_mem)
 			tern_mem_free(net->reasm_mem, net->reasm_mem_size);
@@ -147,17 +170,43 @@ int tern_net_init(struct tern_net *net, const struct tern_net_config *cfg)
 	return 0;
 }
 
+int tern_net_reset(struct tern_net *net)
+{
+	struct tern_net_config cfg;
+	void *pool_mem, *reasm_mem;
+	size_t pool_mem_size, reasm_mem_size;
+	int carved;
+
+	teardown(net);
+	TERN_ASSERT(net->pool.used == 0 && net->reasm_pool.used == 0);
+	cfg = net->cfg;
+	pool_mem = net->pool_mem;
+	pool_mem_size = net->pool_mem_size;
+	reasm_mem = net->reasm_mem;
+	reasm_mem_size = net->reasm_mem_size;
+	memset(net, 0, sizeof(*net));
+	net->cfg = cfg;
+	net->pool_mem = pool_mem;
+	net->pool_mem_size = pool_mem_size;
+	net->reasm_mem = reasm_mem;
+	net->reasm_mem_size = reasm_mem_size;
+	/* Re-carving puts the free lists back in their first order, so buffer
+	 * addresses repeat too. */
+	carved = tern_pkt_pool_init(&net->pool, pool_mem, pool_mem_size,
+				    cfg.pkt_buf_size);
+	TERN_ASSERT(carved > 0);
+	if (reasm_mem) {
+		carved = tern_pkt_pool_init(&net->reasm_pool, reasm_mem,
+					    reasm_mem_size,
+					    REASM_HEADROOM + cfg.reasm_max_len);
+		TERN_ASSERT(carved > 0);
+	}
+	return state_init(net);
+}
+
 void tern_net_fini(struct tern_net *net)
 {
-	TERN_ASSERT(!udp_sockets_open(net));
-	TERN_ASSERT(!icmp_sockets_open(net));
-	tcp_fini(net);
-	for (unsigned i = 0; i < net->n_ifs; i++) {
-		arp_flush_if(net, i);
-		tern_pkt_free_list(&net->ifs[i].txq);
-		net->ifs[i].txq_len = 0;
-	}
-	reasm_flush(net);
+	teardown(net);
 	if (net->reasm_mem)
 		tern_mem_free(net->reasm_mem, net->reasm_mem_size);
 	if (net->pool_mem)

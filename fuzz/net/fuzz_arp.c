@@ -45,12 +45,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	eth.type = TERN_ETHERTYPE_ARP;
 	tern_eth_hdr_emit(&eth, frame);
 	memcpy(frame + 14, data, size);
-	fz_stack_init(&s, 32, 1);
+	fz_stack_begin(&s, 32, 1);
 	tern_net_input_bytes(&s.net, 0, frame, 14 + size, s.now);
 	tern_net_input_bytes(&s.net, 1, frame, 14 + size, s.now);
 	/* Something to resolve, so replies meet a waiting entry. */
 	(void)tern_udp_sendto(&s.udp[0], FZ_PEER, 9, "x", 1, s.now);
 	tern_net_input_bytes(&s.net, 0, frame, 14 + size, s.now);
-	fz_stack_fini(&s);
+	fz_stack_end(&s);
 	return 0;
 }

@@ -35,9 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tern_eth_hdr_emit(&h, out);
 		TERN_ASSERT(memcmp(out, copy, TERN_ETH_HLEN) == 0);
 	}
-	fz_stack_init(&s, 32, 1);
+	fz_stack_begin(&s, 32, 1);
 	tern_net_input_bytes(&s.net, 0, copy, size, s.now);
-	fz_stack_fini(&s);
+	fz_stack_end(&s);
 	free(copy);
 	return 0;
 }

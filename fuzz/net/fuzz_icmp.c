@@ -40,10 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(copy);
 	if (size > 1480)
 		size = 1480;
-	fz_stack_init(&s, 32, 1);
+	fz_stack_begin(&s, 32, 1);
 	fz_input_ipv4(&s, 0, FZ_PEER, FZ_IP, TERN_IPPROTO_ICMP, data, size);
 	fz_input_ipv4(&s, 0, FZ_PEER, 0x0a0000ffu, TERN_IPPROTO_ICMP, data,
 		      size);
-	fz_stack_fini(&s);
+	fz_stack_end(&s);
 	return 0;
 }

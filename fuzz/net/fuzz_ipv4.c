@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t frame[14 + 65536];
 	size_t pos = 0;
 
-	fz_stack_init(&s, 48, 2);
+	fz_stack_begin(&s, 48, 2);
 	while (pos + 3 <= size) {
 		uint8_t flags = data[pos];
 		size_t len = tern_load_be16(data + pos + 1);
@@ -94,6 +94,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (flags & 0x10)
 			fz_stack_drain(&s);
 	}
-	fz_stack_fini(&s);
+	fz_stack_end(&s);
 	return 0;
 }

@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			payload[i] = (uint8_t)i;
 		filled = true;
 	}
-	fz_stack_init(&s, 40, 2);
+	fz_stack_begin(&s, 40, 2);
 	for (unsigned steps = 0; g.left && steps < 4096; steps++) {
 		unsigned op = fuzz_u8(&g);
 		unsigned ifx = (op >> 3) & 1;
@@ -118,6 +118,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		TERN_ASSERT(s.net.reasm_pool.used <= s.net.reasm_pool.count);
 	}
 	s.dev[0].refuse = s.dev[1].refuse = ~0u;
-	fz_stack_fini(&s);
+	fz_stack_end(&s);
 	return 0;
 }

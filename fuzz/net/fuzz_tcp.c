@@ -213,8 +213,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_input g = { data, size };
 
 	memset(payload, 'p', sizeof(payload));
-	memset(&t, 0, sizeof(t));
-	fz_stack_init(&t.s, 40, 0);
+	t.listener = NULL;
+	memset(t.conn, 0, sizeof(t.conn));
+	fz_stack_begin(&t.s, 40, 0);
 	TERN_ASSERT(tern_tcp_listen(&t.s.net, 0, LISTEN_PORT, 2, &t.listener) ==
 		    0);
 	for (unsigned steps = 0; g.left && steps < 2048; steps++) {
@@ -274,6 +275,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (t.conn[i])
 			tern_tcp_abort(t.conn[i], t.s.now);
 	tern_tcp_close(t.listener, t.s.now);
-	fz_stack_fini(&t.s);
+	fz_stack_end(&t.s);
 	return 0;
 }

@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 1480)
 		size = 1480;
 
-	fz_stack_init(&s, 32, 1);
+	fz_stack_begin(&s, 32, 1);
 	fz_input_ipv4(&s, 0, FZ_PEER, FZ_IP, TERN_IPPROTO_UDP, data, size);
 	/* A datagram cut by the 1480-byte limit above is dropped (bad
 	 * length); one that fits must arrive whole. */
@@ -60,6 +60,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fz_input_ipv4(&s, 0, src, dst, TERN_IPPROTO_UDP, data, size);
 	fz_input_ipv4(&s, 1, src, dst, TERN_IPPROTO_UDP, data, size);
-	fz_stack_fini(&s);
+	fz_stack_end(&s);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "tern/cksum.h"
 #include "tern/net_wire.h"
 
+#include "fuzz_trace.h"
 #include "support/frame_ipv4.h"
 
 const uint8_t fz_mac0[6] = { 2, 0, 0, 0, 0, 0x0a };
@@ -92,6 +93,7 @@ static int dev_send(struct tern_netdev *dev, const struct tern_tx *frames,
 
 		TERN_ASSERT(len >= TERN_ETH_HLEN);
 		fz_check_frame(buf, (size_t)len);
+		fuzz_trace_add(buf, (size_t)len);
 	}
 	d->frames += n;
 	return (int)n;
@@ -109,12 +111,18 @@ static int dev_recv(struct tern_netdev *dev, struct tern_rx *frames,
 static const struct tern_netdev_ops fz_ops = { .send = dev_send,
 					       .recv = dev_recv };
 
-void fz_stack_init(struct fz_stack *s, uint32_t pkt_count,
-		   uint32_t reasm_contexts)
+/* Builds s->net on the first call, resets it after (see util_fuzz.h). */
+static void stack_build(struct fz_stack *s, uint32_t pkt_count,
+			uint32_t reasm_contexts)
 {
 	struct tern_net_config cfg;
 
-	memset(s, 0, sizeof(*s));
+	if (s->built) {
+		TERN_ASSERT(s->net.cfg.pkt_count == pkt_count &&
+			    s->net.cfg.reasm_contexts == reasm_contexts);
+		TERN_ASSERT(tern_net_reset(&s->net) == 0);
+		return;
+	}
 	tern_net_config_default(&cfg);
 	cfg.pkt_count = pkt_count;
 	cfg.reasm_contexts = reasm_contexts;
@@ -126,8 +134,20 @@ void fz_stack_init(struct fz_stack *s, uint32_t pkt_count,
 	cfg.tcp_rcvbuf = 4096;
 	cfg.tcp_ooo_max = 4;
 	cfg.tcp_rcv_pkts_max = 8;
+	/* Small, so a fuzz input can fill it (and the reset is cheap). */
+	cfg.tcp_time_wait_max = 4;
 	cfg.seed = 1;
 	TERN_ASSERT(tern_net_init(&s->net, &cfg) == 0);
+	s->built = true;
+}
+
+void fz_stack_begin(struct fz_stack *s, uint32_t pkt_count,
+		    uint32_t reasm_contexts)
+{
+	stack_build(s, pkt_count, reasm_contexts);
+	memset(s->dev, 0, sizeof(s->dev));
+	memset(s->udp, 0, sizeof(s->udp));
+	memset(&s->ping, 0, sizeof(s->ping));
 	tern_netdev_init(&s->dev[0].dev, &fz_ops, "fz0", fz_mac0, 1500);
 	tern_netdev_init(&s->dev[1].dev, &fz_ops, "fz1", fz_mac1, 1500);
 	s->dev[0].refuse = ~0u;
@@ -168,7 +188,7 @@ void fz_stack_drain(struct fz_stack *s)
 		(void)tern_ping_recv(&s->ping, buf, sizeof(buf), NULL);
 }
 
-void fz_stack_fini(struct fz_stack *s)
+void fz_stack_end(struct fz_stack *s)
 {
 	uint64_t d;
 
@@ -185,7 +205,7 @@ void fz_stack_fini(struct fz_stack *s)
 	TERN_ASSERT(d == TERN_NO_DEADLINE);
 	TERN_ASSERT(tern_net_pkts_in_use(&s->net) == 0);
 	TERN_ASSERT(tern_net_reasm_in_use(&s->net) == 0);
-	tern_net_fini(&s->net);
+	fuzz_trace_add(tern_net_stats(&s->net), sizeof(struct tern_net_stats));
 }
 
 void fz_input_ipv4(struct fz_stack *s, unsigned ifindex, uint32_t src,

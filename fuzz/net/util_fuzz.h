@@ -13,12 +13,18 @@
  * transport checksum - checksums are not verified on input in fuzz builds,
  * but what Tern emits must always be right. A failure aborts.
  *
- * fz_stack_fini closes everything, runs the timers out and asserts both
+ * The stack is built once per process and reset (tern_net_reset) for every
+ * input after the first: building it cost more than most inputs. Every
+ * frame sent and the counters at the end go into the replay trace
+ * (fuzz_trace.h), which checks that the reset leaves nothing behind.
+ *
+ * fz_stack_end closes everything, runs the timers out and asserts both
  * pools are back to zero: no input may leak a buffer.
  */
 #ifndef TERN_FUZZ_NET_UTIL_FUZZ_H
 #define TERN_FUZZ_NET_UTIL_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,18 +48,22 @@ struct fz_stack {
 	struct tern_udp udp[3];
 	struct tern_ping ping;
 	uint64_t now;
+	bool built; /* net exists: the next begin resets it */
 };
 
 extern const uint8_t fz_mac0[6], fz_mac1[6], fz_mac_peer[6];
 
-/* Sets up s as described above; reasm_max_len 0 keeps the default. */
-void fz_stack_init(struct fz_stack *s, uint32_t pkt_count,
-		   uint32_t reasm_contexts);
+/* Sets up s as described above for one input, with pkt_count frame
+ * buffers and reasm_contexts reassembly contexts: builds the stack on the
+ * first call, resets it on the next ones (the sizes must not change). */
+void fz_stack_begin(struct fz_stack *s, uint32_t pkt_count,
+		    uint32_t reasm_contexts);
 /* Drains every socket queue; what waits on port 7 is echoed back with the
  * zero-copy calls. */
 void fz_stack_drain(struct fz_stack *s);
-/* Closes, drains, checks the pools and finishes. */
-void fz_stack_fini(struct fz_stack *s);
+/* Ends an input: drains and closes the sockets, runs the timers out,
+ * checks the pools are empty and adds the counters to the trace. */
+void fz_stack_end(struct fz_stack *s);
 
 /* Validates one emitted frame (see above); aborts on a defect. */
 void fz_check_frame(const uint8_t *f, size_t len);

@@ -15,6 +15,18 @@
 #include "tern/dev.h"
 #include "tern/list.h"
 
+/* ---- Memory -------------------------------------------------------------
+ * tern_mem_alloc maps fresh pages and tern_mem_free unmaps them. A process
+ * that builds and drops stacks or caches in a loop (a fuzz target: one per
+ * input) spends most of its time in those system calls. */
+
+/* From now on tern_mem_free keeps up to max freed mappings (at most 64)
+ * instead of unmapping them, and tern_mem_alloc hands a kept one of the
+ * same page-rounded size back, zeroed. Kept mappings are poisoned for ASan
+ * and Valgrind, so a use after free is still caught. 0 (the default)
+ * unmaps at once. */
+void tern_hosted_mem_reuse(unsigned max);
+
 /* ---- Clock --------------------------------------------------------------
  * The real clock is CLOCK_MONOTONIC / CLOCK_REALTIME. The virtual clock
  * starts at a given time and moves only when tern_hosted_clock_set/advance

@@ -10,7 +10,10 @@
 
 #include "tern/base.h"
 
+/* TERN_LOG_OFF is a level to set, never one to log at: it drops every
+ * line (what fuzz targets run with unless TERN_FUZZ_LOG asks otherwise). */
 enum tern_log_level {
+	TERN_LOG_OFF,
 	TERN_LOG_ERROR,
 	TERN_LOG_WARN,
 	TERN_LOG_INFO,
@@ -24,7 +27,8 @@ enum tern_log_level {
 TERN_API void tern_log_set_level(enum tern_log_level level);
 TERN_API enum tern_log_level tern_log_get_level(void);
 
-/* Parses "error", "warn", "info", "debug" or "trace". Returns the level, or
+/* Parses "off", "error", "warn", "info", "debug" or "trace". Returns the
+ * level, or
  * -TERN_EINVAL for anything else. */
 TERN_API int tern_log_parse_level(const char *name);
 

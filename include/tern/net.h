@@ -375,6 +375,17 @@ TERN_API int tern_net_boot(struct tern_net *net, struct tern_net_config *cfg,
  * packets would point into the freed pools. */
 TERN_API void tern_net_fini(struct tern_net *net);
 
+/* Returns net to the state tern_net_init with its config leaves, keeping
+ * the pools' memory: every packet is dropped, the TCP core is rebuilt (a
+ * TCP connection still finishing on its own is dropped), the interfaces,
+ * addresses, ARP cache, statistics and clock are gone, and the PRNG starts
+ * again from cfg.seed. Sockets must be closed first and every packet the
+ * caller borrowed given back (both asserted). Costs a walk over both pools
+ * and TCP's allocations, not the pools' pages: this is how a fuzz target
+ * or a test runs many independent inputs through one stack. Returns 0, or
+ * -TERN_ENOMEM (TCP's tables; net can then only be finished). */
+TERN_API int tern_net_reset(struct tern_net *net);
+
 /* Adds dev as the next interface. Returns its index (0, 1, ...), or
  * -TERN_ENOSPC (TERN_NET_MAX_IFS reached) or -TERN_EINVAL (a frame of
  * 14 + MTU bytes plus headroom does not fit a frame buffer). */

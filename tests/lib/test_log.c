@@ -17,6 +17,7 @@
 
 Test(log, level_names_parse)
 {
+	cr_assert_eq(tern_log_parse_level("off"), TERN_LOG_OFF);
 	cr_assert_eq(tern_log_parse_level("error"), TERN_LOG_ERROR);
 	cr_assert_eq(tern_log_parse_level("warn"), TERN_LOG_WARN);
 	cr_assert_eq(tern_log_parse_level("info"), TERN_LOG_INFO);
@@ -50,6 +51,21 @@ Test(log, lines_carry_time_and_level_and_the_filter_works)
 			      "[   12.345678] W w two\n"
 			      "[   12.345679] T t\n");
 	cr_assert_eq(tern_log_get_level(), TERN_LOG_TRACE);
+}
+
+static void log_off(void)
+{
+	tern_log_set_level(TERN_LOG_OFF);
+	tern_log_error("dropped");
+	tern_log_set_level(TERN_LOG_INFO);
+}
+
+Test(log, off_drops_even_errors)
+{
+	char out[64];
+
+	capture_stderr(log_off, out, sizeof(out));
+	cr_assert_str_eq(out, "");
 }
 
 static void log_long(void)

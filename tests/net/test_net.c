@@ -1,6 +1,7 @@
 /*
  * test_net.c - the stack object (net.c, stats.c): configuration checks,
- * interfaces, buffers running out, the counters by name and the report.
+ * interfaces, buffers running out, the counters by name and the report,
+ * and tern_net_reset.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "golden_frames.h"
 #include "tern/err.h"
 #include "tern/net.h"
+#include "tern/tcp.h"
 #include "tern/udp.h"
 #include "util_net.h"
 
@@ -124,5 +126,92 @@ Test(net, deadline_is_none_when_idle)
 
 	cr_assert_eq(tern_net_next_deadline(&t->net), TERN_NO_DEADLINE);
 	cr_assert_eq(tern_net_timers(&t->net, t->now), TERN_NO_DEADLINE);
+	tnet_free(t);
+}
+
+/* What a run of the reset test's scenario sent and counted. */
+struct run {
+	unsigned frames;
+	size_t bytes;
+	uint64_t digest; /* FNV-1a over every frame sent */
+	struct tern_net_stats stats;
+};
+
+/* Traffic that leaves state in every table: ARP entries for the peers, a
+ * datagram waiting on ARP for 10.0.0.3, an echo request, a TCP SYN and
+ * its retransmit, a fragment left for reassembly; then the socket closed
+ * and TCP aborted. */
+static void scenario(struct tnet *t, struct run *r)
+{
+	static const uint8_t bytes[16] = "fragment bytes!";
+	uint8_t frame[TNET_FRAME_MAX];
+	struct tern_udp u;
+	struct tern_tcp *c;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	tnet_learn_peers(t);
+	tern_udp_open(&t->net, &u);
+	cr_assert_geq(tern_udp_sendto(&u, TNET_B_IP + 1, 9, "hello", 5, t->now),
+		      0);
+	tnet_input(t, frame,
+		   tnet_icmp_echo(frame, TNET_B_IP, TNET_A_IP, 7, 1, "ping",
+				  4));
+	cr_assert_eq(tern_tcp_connect(&t->net, TNET_B_IP, 80, t->now, &c), 0);
+	t->now += 2 * TERN_NSEC_PER_SEC;
+	tern_net_timers(&t->net, t->now);
+	tnet_input(t, frame,
+		   tnet_ipv4(frame, tnet_mac_a, tnet_mac_b, TNET_B_IP,
+			     TNET_A_IP, TERN_IPPROTO_UDP, 7, 0, true, bytes,
+			     sizeof(bytes)));
+	tern_tcp_abort(c, t->now);
+	tern_udp_close(&u);
+	r->frames = t->dev.nsent;
+	r->bytes = 0;
+	for (unsigned i = 0; i < t->dev.nsent; i++) {
+		r->bytes += t->dev.sent_len[i];
+		for (size_t j = 0; j < t->dev.sent_len[i]; j++)
+			h = (h ^ t->dev.sent[i][j]) * 0x100000001b3ull;
+	}
+	r->digest = h;
+	r->stats = *tern_net_stats(&t->net);
+}
+
+Test(net, reset_is_a_fresh_stack_on_the_same_memory)
+{
+	struct tnet *t = tnet_new(NULL, TNET_A_IP, TNET_GW_IP);
+	void *pool_mem = t->net.pool_mem;
+	struct run first, again;
+	struct tern_net_stats zero;
+
+	scenario(t, &first);
+	cr_assert_gt(first.frames, 3, "the scenario sent ARP, ICMP and TCP");
+	cr_assert_gt(tern_net_pkts_in_use(&t->net) +
+			     tern_net_reasm_in_use(&t->net),
+		     0, "the scenario leaves buffers behind for the reset");
+
+	cr_assert_eq(tern_net_reset(&t->net), 0);
+	memset(&zero, 0, sizeof(zero));
+	cr_assert_eq(memcmp(tern_net_stats(&t->net), &zero, sizeof(zero)), 0);
+	cr_assert_eq(tern_net_pkts_in_use(&t->net), 0);
+	cr_assert_eq(tern_net_reasm_in_use(&t->net), 0);
+	cr_assert_eq(tern_net_if_count(&t->net), 0);
+	cr_assert_eq(tern_net_next_deadline(&t->net), TERN_NO_DEADLINE);
+	cr_assert_eq(t->net.pool_mem, pool_mem, "the pools are kept");
+
+	/* Set up as tnet_new does, then the same traffic again. */
+	tnet_dev_init(&t->dev, "tnet0", tnet_mac_a, TERN_ETH_MTU_DEFAULT);
+	cr_assert_eq(tern_net_add_if(&t->net, &t->dev.dev), 0);
+	t->now = 1000 * TERN_NSEC_PER_SEC;
+	cr_assert_eq(tern_net_if_set_addr(&t->net, 0, TNET_A_IP, 24, TNET_GW_IP,
+					  t->now),
+		     0);
+	tnet_dev_clear(&t->dev);
+	scenario(t, &again);
+	cr_assert_eq(again.frames, first.frames);
+	cr_assert_eq(again.bytes, first.bytes);
+	cr_assert_eq(again.digest, first.digest,
+		     "the same frames, byte for byte");
+	cr_assert_eq(memcmp(&again.stats, &first.stats, sizeof(first.stats)), 0,
+		     "the same counters");
 	tnet_free(t);
 }

@@ -28,6 +28,7 @@
 
 #include "tern/dev.h"
 #include "tern/fmt.h"
+#include "tern/hosted.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define HOSTED_ASAN 1

@@ -25,7 +25,7 @@
  * same page-rounded size back, zeroed. Kept mappings are poisoned for ASan
  * and Valgrind, so a use after free is still caught. 0 (the default)
  * unmaps at once. */
-void tern_hosted_mem_reuse(unsigned max);
+TERN_API void tern_hosted_mem_reuse(unsigned max);
 
 /* ---- Clock --------------------------------------------------------------
  * The real clock is CLOCK_MONOTONIC / CLOCK_REALTIME. The virtual clock

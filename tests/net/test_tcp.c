@@ -1047,6 +1047,21 @@ Test(tcp, rack_tlp_recovers_a_tail_loss_without_an_rto)
 	finish(&p, c, l);
 }
 
+/* Sends four segments of mss bytes, lets 8 ms pass, then has the peer
+ * SACK the second while the first is missing. Returns the first's
+ * sequence number. */
+static uint32_t sack_one_above_a_hole(struct peer *p, struct tern_tcp *c,
+				      uint32_t mss)
+{
+	uint32_t first = send_segments(p, c, 4);
+	uint32_t st = first + mss, en = first + 2 * mss;
+
+	advance(p, 8 * MSEC);
+	p->ts_val++;
+	peer_sack(p, first, &st, &en, 1);
+	return first;
+}
+
 /* One segment SACKed above a hole waits out the reordering window; the
  * hole filled inside it is reordering, not loss. */
 Test(tcp, rack_reordering_within_the_window_is_not_a_loss)
@@ -1054,13 +1069,7 @@ Test(tcp, rack_reordering_within_the_window_is_not_a_loss)
 	struct peer p = peer_new();
 	struct tern_tcp *l, *c = open_passive(&p, &l);
 	const uint32_t mss = 1448;
-	uint32_t first = send_segments(&p, c, 4), st, en;
-
-	advance(&p, 8 * MSEC);
-	st = first + mss;
-	en = first + 2 * mss;
-	p.ts_val++;
-	peer_sack(&p, first, &st, &en, 1);
+	uint32_t first = sack_one_above_a_hole(&p, c, mss);
 	cr_assert_eq(sent_count(&p), 0, "inside the window: wait");
 	advance(&p, MSEC / 10);
 	p.ts_val++;
@@ -1080,13 +1089,7 @@ Test(tcp, rack_timer_marks_a_hole_lost_after_the_window)
 	struct peer p = peer_new();
 	struct tern_tcp *l, *c = open_passive(&p, &l);
 	const uint32_t mss = 1448;
-	uint32_t first = send_segments(&p, c, 4), st, en;
-
-	advance(&p, 8 * MSEC);
-	st = first + mss;
-	en = first + 2 * mss;
-	p.ts_val++;
-	peer_sack(&p, first, &st, &en, 1);
+	uint32_t first = sack_one_above_a_hole(&p, c, mss);
 	cr_assert_eq(sent_count(&p), 0);
 	advance(&p, 2 * MSEC);
 	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rack_timeouts"), 1);

@@ -769,6 +769,7 @@ static bool synchronized_input(struct tern_tcp *c, const struct ip_rx *rx,
 		return false;
 	c->last_rx = c->net->now; /* keepalive: the peer is alive */
 	c->ka_sent = 0;
+	c->persist_sent = 0;
 	/* RFC 7323 4.3: remember the timestamp of an in-order segment. */
 	if (c->ts_ok && seg->has_opts_ts && tern_seq_leq(seg->seq, c->rcv_nxt))
 		c->ts_recent = seg->o.ts_val;

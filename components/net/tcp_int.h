@@ -163,6 +163,7 @@ struct tern_tcp {
 	/* Keepalive (off while ka_idle is 0). */
 	uint64_t ka_idle, ka_interval; /* ns */
 	uint32_t ka_probes, ka_sent;   /* probes allowed, sent unanswered */
+	uint32_t persist_sent;	       /* zero-window probes sent unanswered */
 	uint64_t last_rx;	       /* when the peer was last heard */
 
 	/* Timers on the stack's wheel. */

@@ -232,9 +232,21 @@ static void rack_fired(struct tern_tcp *c)
 }
 
 /* Zero-window probe: a segment below snd_una draws an ACK that carries
- * the peer's current window (what Linux sends); backs off like the RTO. */
+ * the peer's current window (what Linux sends); backs off like the RTO.
+ * A peer that answers keeps the connection open however long its window
+ * stays shut (RFC 9293 3.8.6.1); after tcp_retries probes with no ACK it
+ * is gone, as after tcp_retries timeouts (Linux's tcp_retries2 does the
+ * same), so a silent peer cannot pin a connection and its data forever. */
 static void persist_fired(struct tern_tcp *c)
 {
+	if (c->persist_sent >= c->net->cfg.tcp_retries) {
+		NET_STAT(c->net, tcp_timeouts);
+		NET_STAT(c->net, tcp_persist_timeouts);
+		tcp_send_rst_for(c);
+		tcp_conn_done(c, -TERN_ETIMEDOUT);
+		return;
+	}
+	c->persist_sent++;
 	NET_STAT(c->net, tcp_window_probes);
 	tcp_send_segment(c, TERN_TCP_ACK, c->snd_una - 1, 0);
 	if (c->backoff < 16)

@@ -267,6 +267,8 @@ struct tern_net_stats {
 	uint64_t tcp_syncookies_bad;   /* drop: an ACK with a bad cookie */
 	uint64_t tcp_keepalive_probes; /* keepalive probes sent */
 	uint64_t tcp_keepalive_timeouts; /* connections ended by them */
+	uint64_t tcp_persist_timeouts;	 /* ended after tcp_retries zero-window
+					    probes drew no ACK */
 	uint64_t tcp_nobuf;		 /* segments not sent: no buffer */
 	uint64_t tcp_icmp_errors;	 /* ICMP errors that reached a conn */
 };

@@ -1303,6 +1303,37 @@ Test(tcp, zero_window_is_probed)
 	finish(&p, c, l);
 }
 
+/* A peer that answers every zero-window probe keeps the connection open
+ * past tcp_retries probes; once it falls silent, tcp_retries unanswered
+ * probes end it with an RST and -TERN_ETIMEDOUT (found by fuzz_tcp: a
+ * closed connection with data queued probed a silent peer forever). */
+Test(tcp, zero_window_probes_end_when_nobody_answers)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	const uint32_t retries = p.t->net.cfg.tcp_retries;
+	const uint64_t minute = 60 * TERN_NSEC_PER_SEC;
+
+	p.win = 0;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0); /* window update: 0 */
+	tern_tcp_send(c, "blocked", 7, p.t->now);
+	for (uint32_t i = 0; i < 2 * retries; i++) {
+		clear(&p);
+		advance(&p, 2 * minute); /* past the longest backed-off probe */
+		cr_assert_geq(sent_count(&p), 1, "probe %u", i);
+		peer_send(&p, TERN_TCP_ACK, NULL, 0); /* still 0 */
+	}
+	cr_assert_eq(tern_tcp_error(c), 0, "an answering peer keeps it open");
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_persist_timeouts"), 0);
+	clear(&p);
+	for (uint32_t i = 0; i <= retries && tern_tcp_error(c) == 0; i++)
+		advance(&p, 2 * minute);
+	cr_assert_eq(tern_tcp_error(c), -TERN_ETIMEDOUT);
+	cr_assert(last_seg(&p).h.flags & TERN_TCP_RST);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_persist_timeouts"), 1);
+	finish(&p, c, l);
+}
+
 /* ---- RFC 5961 and PAWS -------------------------------------------------- */
 
 Test(tcp, rst_exact_resets_in_window_challenges_outside_drops)

@@ -53,42 +53,29 @@ for b in $benches; do
         failed=$((failed + 1))
     fi
 done
+# run_script NAME [PRESET]: bench/NAME/run.sh, after building PRESET if
+# one is named, unless TERN_BENCH_ONLY names something else; counts it in
+# ran or failed.
+run_script() {
+    case $1 in *"${TERN_BENCH_ONLY:-}"*) ;; *) return 0 ;; esac
+    echo "=== bench/$1/run.sh"
+    if { [ -z "${2:-}" ] || build_preset "$2"; } &&
+        bash "bench/$1/run.sh" $quick; then
+        ran=$((ran + 1))
+    else
+        echo "=== bench/$1/run.sh FAILED"
+        failed=$((failed + 1))
+    fi
+}
 # The guest benchmarks (image size, boot time, ping RTT hosted vs guest)
 # are a script over the guest preset's images; the ping part needs root.
-case guest in *"${TERN_BENCH_ONLY:-}"*)
-    echo "=== bench/guest/run.sh"
-    if build_preset guest && bash bench/guest/run.sh $quick; then
-        ran=$((ran + 1))
-    else
-        echo "=== bench/guest/run.sh FAILED"
-        failed=$((failed + 1))
-    fi
-    ;;
-esac
+run_script guest guest
 # iperf3 from Linux to the hosted iperf app over a TAP, against Linux's
 # own iperf3 over a veth pair (root).
-case iperf in *"${TERN_BENCH_ONLY:-}"*)
-    echo "=== bench/iperf/run.sh"
-    if bash bench/iperf/run.sh $quick; then
-        ran=$((ran + 1))
-    else
-        echo "=== bench/iperf/run.sh FAILED"
-        failed=$((failed + 1))
-    fi
-    ;;
-esac
+run_script iperf
 # wrk from Linux to the httpd app, hosted on a TAP and as a guest under
 # QEMU, against Debian's nginx over a veth pair (root; the guest image).
-case http in *"${TERN_BENCH_ONLY:-}"*)
-    echo "=== bench/http/run.sh"
-    if build_preset guest && bash bench/http/run.sh $quick; then
-        ran=$((ran + 1))
-    else
-        echo "=== bench/http/run.sh FAILED"
-        failed=$((failed + 1))
-    fi
-    ;;
-esac
+run_script http guest
 echo "=== $ran benchmarks ran, $failed failed; JSON in $out/"
 ls "$out"/*.json 2>/dev/null | sed 's/^/    /'
 [ "$failed" -eq 0 ]

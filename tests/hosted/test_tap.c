@@ -201,7 +201,7 @@ Test(tap, batches_both_ways_keep_order)
 
 		test_frame(f[i], len, peer_mac, tap.dev.mac, i);
 		iov[i] = (struct tern_iov){ f[i], len };
-		tx[i] = (struct tern_tx){ &iov[i], 1 };
+		tx[i] = (struct tern_tx){ .iov = &iov[i], .iovcnt = 1 };
 	}
 	cr_assert_eq(tern_netdev_send(&tap.dev, tx, 32), 32);
 	for (uint32_t i = 0; i < 32; i++) {

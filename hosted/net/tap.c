@@ -11,9 +11,9 @@
  * csum_offset, num_buffers), which is how the device offers TX_CSUM and
  * TX_TSO4: a frame's tern_tx_offload goes into the header as it is, and
  * the kernel completes checksums and cuts super-frames (drivers/net/tun.c,
- * virtio_net_hdr_to_skb). TUNSETOFFLOAD 0 tells the kernel that we take no
- * offload ourselves, so what it sends us is whole, checksummed and at most
- * MTU-sized; a header saying otherwise is counted and the frame dropped.
+ * virtio_net_hdr_to_skb). TUNSETOFFLOAD TUN_F_CSUM | TUN_F_TSO4 lets the
+ * kernel send us frames with partial checksums and TCP/IPv4 super-frames,
+ * which tap_rx.c completes and cuts before the stack sees them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,9 +32,9 @@
 #include "tern/hosted/tap.h"
 #include "tern/log.h"
 
-#define MAX_PIECES 64	    /* gather pieces per frame */
-#define VNET_HLEN 12	    /* struct virtio_net_hdr_mrg_rxbuf, as virtio 1.x */
-#define VNET_F_NEEDS_CSUM 1 /* VIRTIO_NET_HDR_F_NEEDS_CSUM */
+#include "tap_int.h"
+
+#define MAX_PIECES 64 /* gather pieces per frame */
 
 /* The largest MTU Tern's frame buffers hold. */
 #define TAP_MTU_MAX (TERN_ETH_FRAME_MAX - TERN_ETH_HLEN)
@@ -112,16 +112,15 @@ static int tap_recv(struct tern_netdev *dev, struct tern_rx *frames,
 	struct tern_tap *tap = to_tap(dev);
 	unsigned got = 0;
 
+	if (tap->vnet)
+		return tap_vnet_recv(tap, frames, count);
 	while (got < count) {
 		struct tern_rx *rx = &frames[got];
-		uint8_t hdr[VNET_HLEN];
-		struct iovec iov[3] = {
-			{ hdr, sizeof(hdr) },
+		struct iovec iov[2] = {
 			{ rx->buf, rx->cap },
 			{ tap->overflow, sizeof(tap->overflow) },
 		};
-		unsigned first = tap->vnet ? 0 : 1;
-		ssize_t n = readv(tap->fd, iov + first, (int)(3 - first));
+		ssize_t n = readv(tap->fd, iov, 2);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -131,18 +130,6 @@ static int tap_recv(struct tern_netdev *dev, struct tern_rx *frames,
 			if (got == 0)
 				return -TERN_EIO;
 			break;
-		}
-		if (tap->vnet) {
-			if (n < VNET_HLEN) {
-				tap->rx_runts++;
-				continue;
-			}
-			n -= VNET_HLEN;
-			/* Offloads we never enabled (TUNSETOFFLOAD 0). */
-			if ((hdr[0] & VNET_F_NEEDS_CSUM) || hdr[1] != 0) {
-				tap->rx_offload_dropped++;
-				continue;
-			}
 		}
 		if ((size_t)n > rx->cap) {
 			dev->rx_dropped_too_long++;
@@ -184,15 +171,16 @@ static const struct tern_netdev_ops tap_ops = {
 };
 
 /* Makes fd, attached with IFF_VNET_HDR, use 12-byte little-endian
- * headers and tells the kernel to send us no offloaded frames. Returns 0
- * or -TERN_EIO. */
+ * headers and lets the kernel send us partial checksums and TCP/IPv4
+ * super-frames (tap_rx.c takes them). Returns 0 or -TERN_EIO. */
 static int vnet_setup(int fd)
 {
+	unsigned long off = TUN_F_CSUM | TUN_F_TSO4;
 	int hlen = VNET_HLEN, le = 1;
 
 	if (ioctl(fd, TUNSETVNETHDRSZ, &hlen) < 0 ||
 	    ioctl(fd, TUNSETVNETLE, &le) < 0 ||
-	    ioctl(fd, TUNSETOFFLOAD, 0UL) < 0)
+	    ioctl(fd, TUNSETOFFLOAD, off) < 0)
 		return -TERN_EIO;
 	return 0;
 }
@@ -226,7 +214,7 @@ static void setup(struct tern_tap *tap, int fd, const char *ifname,
 	tern_snprintf(tap->ifname, sizeof(tap->ifname), "%s", ifname);
 	tern_list_init(&tap->waker.link);
 	tap->waker.fd = fd;
-	tap->waker.next = NULL;
+	tap->waker.next = vnet ? tap_next : NULL;
 	tap->waker.paused = false;
 	tern_hosted_waker_add(&tap->waker);
 }

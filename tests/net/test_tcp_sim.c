@@ -277,8 +277,8 @@ static void check_tso(const struct sim *m, bool exact)
 	cr_assert_eq(t->bad, 0, "seed %llu: %llu frames broke the contract", s,
 		     (unsigned long long)t->bad);
 	cr_assert_gt(t->tso_frames, 0, "seed %llu: no super-segment", s);
-	cr_assert_eq(tern_net_stat(&m->d->a, "tcp_tso_sent"), t->tso_frames,
-		     "seed %llu", s);
+	cr_assert_eq((uint64_t)tern_net_stat(&m->d->a, "tcp_tso_sent"),
+		     t->tso_frames, "seed %llu", s);
 	cr_assert_eq(tern_net_stat(&m->d->a, "tcp_tso_nobuf"), 0);
 	cr_assert_gt(t->csum_frames, t->tso_frames,
 		     "seed %llu: plain segments left their checksum to it", s);

@@ -59,6 +59,30 @@ int tern_tx_flatten(const struct tern_tx *frame, void *dst, size_t cap)
 	return (int)len;
 }
 
+/* Asserts that the offload o of a frame of len bytes asks only for what
+ * dev offers, with its offsets inside the frame (dev.h). */
+static void check_offload(const struct tern_netdev *dev,
+			  const struct tern_tx_offload *o, size_t len)
+{
+	TERN_ASSERT((o->flags & ~TERN_TX_NEEDS_CSUM) == 0);
+	if (o->flags & TERN_TX_NEEDS_CSUM) {
+		TERN_ASSERT(dev->offloads & TERN_NETDEV_TX_CSUM);
+		TERN_ASSERT(o->csum_start >= TERN_ETH_HLEN);
+		TERN_ASSERT((size_t)o->csum_start + o->csum_offset + 2 <= len);
+	}
+	if (o->gso_type == TERN_GSO_NONE) {
+		TERN_ASSERT(len <= (size_t)TERN_ETH_HLEN + dev->mtu);
+		return;
+	}
+	TERN_ASSERT(o->gso_type == TERN_GSO_TCPV4);
+	TERN_ASSERT(dev->offloads & TERN_NETDEV_TX_TSO4);
+	TERN_ASSERT(o->flags & TERN_TX_NEEDS_CSUM);
+	TERN_ASSERT(len <= dev->gso_max);
+	TERN_ASSERT(o->gso_size > 0);
+	TERN_ASSERT((size_t)o->csum_start + o->csum_offset + 2 <= o->hdr_len);
+	TERN_ASSERT(o->hdr_len < len);
+}
+
 int tern_netdev_send(struct tern_netdev *dev, const struct tern_tx *frames,
 		     unsigned count)
 {
@@ -66,7 +90,7 @@ int tern_netdev_send(struct tern_netdev *dev, const struct tern_tx *frames,
 		size_t len = tern_tx_len(&frames[i]);
 
 		TERN_ASSERT(len >= TERN_ETH_HLEN);
-		TERN_ASSERT(len <= (size_t)TERN_ETH_HLEN + dev->mtu);
+		check_offload(dev, &frames[i].off, len);
 	}
 	return dev->ops->send(dev, frames, count);
 }
@@ -74,7 +98,7 @@ int tern_netdev_send(struct tern_netdev *dev, const struct tern_tx *frames,
 int tern_netdev_send1(struct tern_netdev *dev, const struct tern_iov *iov,
 		      unsigned iovcnt)
 {
-	struct tern_tx frame = { iov, iovcnt };
+	struct tern_tx frame = { .iov = iov, .iovcnt = iovcnt };
 
 	return tern_netdev_send(dev, &frame, 1);
 }

@@ -67,6 +67,10 @@ struct tern_pkt *tern_pkt_alloc(struct tern_pkt_pool *pool, uint32_t headroom)
 	pkt->data = pkt->storage + headroom;
 	pkt->len = 0;
 	memset(pkt->cb, 0, sizeof(pkt->cb));
+	pkt->tx_csum_start = 0;
+	pkt->tx_csum_offset = 0;
+	pkt->tx_hdr_end = 0;
+	pkt->tx_gso_size = 0;
 	if (++pool->used > pool->peak)
 		pool->peak = pool->used;
 	return pkt;

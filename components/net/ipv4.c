@@ -293,7 +293,9 @@ int ip_output(struct tern_net *net, const struct ip_route *rt,
 	struct tern_iov iov;
 	int err;
 
-	if ((size_t)pkt->len + TERN_IPV4_HLEN <= rt->ifc->dev->mtu) {
+	/* A TSO super-frame is cut by the device, never fragmented. */
+	if ((size_t)pkt->len + TERN_IPV4_HLEN <= rt->ifc->dev->mtu ||
+	    pkt->tx_gso_size) {
 		uint8_t *p = tern_pkt_push(pkt, TERN_IPV4_HLEN);
 
 		if (p && tern_pkt_headroom(pkt) >= TERN_ETH_HLEN) {

@@ -36,6 +36,7 @@ void tern_net_config_default(struct tern_net_config *cfg)
 	cfg->reasm_contexts = 4;
 	cfg->reasm_max_len = TERN_IPV4_MAX_LEN;
 	cfg->reasm_timeout_ns = 15 * TERN_NSEC_PER_SEC;
+	cfg->tso_bufs = 8;
 	cfg->arp_entries = 64;
 	cfg->arp_timeout_ns = 60 * TERN_NSEC_PER_SEC;
 	cfg->arp_retry_ns = TERN_NSEC_PER_SEC;
@@ -66,7 +67,7 @@ void tern_net_config_default(struct tern_net_config *cfg)
 static bool config_ok(const struct tern_net_config *c)
 {
 	return c->pkt_count > 0 && c->pkt_buf_size >= MIN_BUF_SIZE &&
-	       c->reasm_contexts <= TERN_NET_REASM_MAX &&
+	       c->reasm_contexts <= TERN_NET_REASM_MAX && c->tso_bufs <= 64 &&
 	       c->reasm_max_len >= 576 &&
 	       c->reasm_max_len <= TERN_IPV4_MAX_LEN && c->arp_entries > 0 &&
 	       c->arp_entries <= TERN_NET_ARP_MAX && c->arp_retries > 0 &&
@@ -170,43 +171,54 @@ int tern_net_init(struct tern_net *net, const struct tern_net_config *cfg)
 	return 0;
 }
 
-int tern_net_reset(struct tern_net *net)
+/* Re-carves a pool over memory it already owns (nothing when mem is NULL):
+ * the free list goes back to its first order, so buffer addresses repeat. */
+static void pool_recarve(struct tern_pkt_pool *pool, void *mem, size_t size,
+			 uint32_t buf_size)
 {
-	struct tern_net_config cfg;
-	void *pool_mem, *reasm_mem;
-	size_t pool_mem_size, reasm_mem_size;
 	int carved;
 
+	if (!mem)
+		return;
+	carved = tern_pkt_pool_init(pool, mem, size, buf_size);
+	TERN_ASSERT(carved > 0);
+}
+
+int tern_net_reset(struct tern_net *net)
+{
+	struct tern_net_config cfg = net->cfg;
+	void *pool_mem = net->pool_mem, *reasm_mem = net->reasm_mem;
+	void *tso_mem = net->tso_mem;
+	size_t pool_size = net->pool_mem_size, reasm_size = net->reasm_mem_size;
+	size_t tso_size = net->tso_mem_size;
+
 	teardown(net);
-	TERN_ASSERT(net->pool.used == 0 && net->reasm_pool.used == 0);
-	cfg = net->cfg;
-	pool_mem = net->pool_mem;
-	pool_mem_size = net->pool_mem_size;
-	reasm_mem = net->reasm_mem;
-	reasm_mem_size = net->reasm_mem_size;
+	TERN_ASSERT(net->pool.used == 0 && net->reasm_pool.used == 0 &&
+		    net->tso_pool.used == 0);
 	memset(net, 0, sizeof(*net));
 	net->cfg = cfg;
 	net->pool_mem = pool_mem;
-	net->pool_mem_size = pool_mem_size;
+	net->pool_mem_size = pool_size;
 	net->reasm_mem = reasm_mem;
-	net->reasm_mem_size = reasm_mem_size;
-	/* Re-carving puts the free lists back in their first order, so buffer
-	 * addresses repeat too. */
-	carved = tern_pkt_pool_init(&net->pool, pool_mem, pool_mem_size,
-				    cfg.pkt_buf_size);
-	TERN_ASSERT(carved > 0);
-	if (reasm_mem) {
-		carved = tern_pkt_pool_init(&net->reasm_pool, reasm_mem,
-					    reasm_mem_size,
-					    REASM_HEADROOM + cfg.reasm_max_len);
-		TERN_ASSERT(carved > 0);
-	}
+	net->reasm_mem_size = reasm_size;
+	/* The TSO buffers stay too: the next TSO device's tern_net_add_if
+	 * finds them allocated. */
+	net->tso_mem = tso_mem;
+	net->tso_mem_size = tso_size;
+	pool_recarve(&net->pool, pool_mem, pool_size, cfg.pkt_buf_size);
+	pool_recarve(&net->reasm_pool, reasm_mem, reasm_size,
+		     REASM_HEADROOM + cfg.reasm_max_len);
+	pool_recarve(&net->tso_pool, tso_mem, tso_size,
+		     TERN_NET_HEADROOM + TERN_IPV4_MAX_LEN);
 	return state_init(net);
 }
 
 void tern_net_fini(struct tern_net *net)
 {
 	teardown(net);
+	if (net->tso_mem)
+		tern_mem_free(net->tso_mem, net->tso_mem_size);
+	net->tso_mem = NULL;
 	if (net->reasm_mem)
 		tern_mem_free(net->reasm_mem, net->reasm_mem_size);
 	if (net->pool_mem)
@@ -226,6 +238,12 @@ int tern_net_add_if(struct tern_net *net, struct tern_netdev *dev)
 		    net->cfg.pkt_buf_size ||
 	    dev->mtu < 576 - TERN_ETH_HLEN)
 		return -TERN_EINVAL;
+	if ((dev->offloads & TERN_NETDEV_TX_TSO4) && net->cfg.tso_bufs > 0 &&
+	    !net->tso_mem &&
+	    pool_create(&net->tso_pool, &net->tso_mem, &net->tso_mem_size,
+			net->cfg.tso_bufs,
+			TERN_NET_HEADROOM + TERN_IPV4_MAX_LEN) < 0)
+		return -TERN_ENOMEM;
 	ifc = &net->ifs[net->n_ifs];
 	ifc->net = net;
 	ifc->dev = dev;
@@ -331,6 +349,22 @@ struct tern_pkt *net_alloc(struct tern_net *net, uint32_t headroom)
 	return pkt;
 }
 
+struct tern_pkt *net_alloc_tso(struct tern_net *net)
+{
+	struct tern_pkt *pkt;
+
+	if (!net->tso_mem)
+		return NULL;
+	pkt = tern_pkt_alloc(&net->tso_pool, TERN_NET_HEADROOM);
+	if (!pkt) {
+		/* Frames queued in a batch hold the buffers until it ends:
+		 * send them now (the device copies them) and try again. */
+		tern_net_flush(net);
+		pkt = tern_pkt_alloc(&net->tso_pool, TERN_NET_HEADROOM);
+	}
+	return pkt;
+}
+
 struct tern_pkt *tern_net_pkt_alloc(struct tern_net *net)
 {
 	return net_alloc(net, TERN_NET_HEADROOM);
@@ -358,6 +392,25 @@ const struct tern_net_stats *tern_net_stats(const struct tern_net *net)
 
 /* ---- Transmit ---------------------------------------------------------- */
 
+/* The device offload that pkt (data at its Ethernet header) asks for. */
+static struct tern_tx_offload offload_of(const struct tern_pkt *pkt)
+{
+	uint32_t head = tern_pkt_headroom(pkt);
+	struct tern_tx_offload o = { .flags = 0 };
+
+	if (pkt->tx_csum_start) {
+		o.flags = TERN_TX_NEEDS_CSUM;
+		o.csum_start = (uint16_t)(pkt->tx_csum_start - head);
+		o.csum_offset = pkt->tx_csum_offset;
+	}
+	if (pkt->tx_gso_size) {
+		o.gso_type = TERN_GSO_TCPV4;
+		o.gso_size = pkt->tx_gso_size;
+		o.hdr_len = (uint16_t)(pkt->tx_hdr_end - head);
+	}
+	return o;
+}
+
 /* Sends every frame queued on ifc, TERN_NET_TX_BATCH per device call. */
 static void flush_if(struct tern_netif *ifc)
 {
@@ -378,6 +431,7 @@ static void flush_if(struct tern_netif *ifc)
 			iov[n].len = pkts[n]->len;
 			tx[n].iov = &iov[n];
 			tx[n].iovcnt = 1;
+			tx[n].off = offload_of(pkts[n]);
 			n++;
 		}
 		ifc->txq_len -= n;

@@ -97,6 +97,12 @@ void net_set_now(struct tern_net *net, uint64_t now);
 /* A frame buffer with headroom, or NULL (counted in tx_nobuf). */
 struct tern_pkt *net_alloc(struct tern_net *net, uint32_t headroom);
 
+/* A TSO super-frame buffer (TERN_NET_HEADROOM, then up to
+ * TERN_IPV4_MAX_LEN bytes of datagram), or NULL if the stack has none
+ * free after sending what its interfaces hold queued (not counted: the
+ * caller falls back to a frame buffer). */
+struct tern_pkt *net_alloc_tso(struct tern_net *net);
+
 /* Pushes an Ethernet header (to dst, from the interface's MAC) in front of
  * pkt and queues the frame on ifc; sends at once unless a batch is open. */
 void eth_output(struct tern_netif *ifc, struct tern_pkt *pkt,

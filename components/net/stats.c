@@ -141,6 +141,8 @@ static const struct tern_counter_name names[] = {
 	S(tcp_persist_timeouts),
 	S(tcp_nobuf),
 	S(tcp_icmp_errors),
+	S(tcp_tso_sent),
+	S(tcp_tso_nobuf),
 };
 
 _Static_assert(sizeof(names) / sizeof(names[0]) ==

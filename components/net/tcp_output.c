@@ -13,11 +13,21 @@
  * with a small segment unless it is at least half the largest window the
  * peer ever offered (sender silly-window avoidance, RFC 9293 3.8.6.2.1).
  * The FIN rides on the last data segment when it can.
+ *
+ * On a device offering TSO (dev.h), new data leaves as super-segments:
+ * whole segments of the send MSS, as many as the windows, the data and
+ * the device allow, under one header, that the device cuts up; the peer,
+ * and so our RTT, SACK and loss logic, sees ordinary MSS-sized segments.
+ * Resends (after a timeout, in recovery, probes) go one segment at a
+ * time. With no super-frame buffer free, a super-segment is cut here
+ * instead (tcp_tso_nobuf). A device offering TX_CSUM completes the
+ * checksum of every segment we build.
  */
 #include <string.h>
 
 #include "tern/assert.h"
 #include "tern/byteorder.h"
+#include "tern/cksum.h"
 #include "tern/err.h"
 
 #include "tcp_int.h"
@@ -176,29 +186,52 @@ int tcp_ip_send(struct tern_net *net, const struct ip_route *rt, uint32_t src,
 	return ip_output(net, rt, &tx, pkt);
 }
 
-/* Builds and sends one segment from c's state; does no bookkeeping. */
-static int emit(struct tern_tcp *c, uint8_t flags, uint32_t seq, uint32_t len)
+/* Stores the TCP checksum of the segment in pkt (data at its header p):
+ * the pseudo-header's sum for the device to complete where it offers
+ * that, else the whole checksum. */
+static void put_cksum(const struct tern_tcp *c, struct tern_pkt *pkt,
+		      uint8_t *p)
+{
+	struct tern_csum s;
+
+	if (!(c->rt.ifc->dev->offloads & TERN_NETDEV_TX_CSUM)) {
+		tern_store_be16(p + 16, tern_tcp_cksum(c->laddr, c->raddr, p,
+						       pkt->len, NULL, 0));
+		return;
+	}
+	tern_ipv4_pseudo_csum(&s, c->laddr, c->raddr, TERN_IPPROTO_TCP,
+			      (uint16_t)pkt->len);
+	tern_store_be16(p + 16, tern_csum_sum(&s));
+	pkt->tx_csum_start = (uint16_t)tern_pkt_headroom(pkt);
+	pkt->tx_csum_offset = 16;
+}
+
+/* Builds the segment [seq, seq + len) with flags from c's state into pkt
+ * (empty, with headroom) and sends it; gso is the payload per segment of
+ * a TSO super-segment, 0 for a plain one. Does no bookkeeping. */
+static int build(struct tern_tcp *c, struct tern_pkt *pkt, uint8_t flags,
+		 uint32_t seq, uint32_t len, uint32_t gso)
 {
 	struct tern_net *net = c->net;
 	struct tern_tcp_opts o;
 	struct tern_tcp_hdr h;
-	struct tern_pkt *pkt;
 	size_t olen;
 	uint32_t wnd;
 	uint8_t *p;
 
-	pkt = net_alloc(net, TERN_NET_HEADROOM);
-	if (!pkt) {
-		NET_STAT(net, tcp_nobuf);
-		return -TERN_ENOMEM;
-	}
 	if (len > 0)
 		ring_copy(c, seq, len, tern_pkt_put(pkt, len));
 	build_opts(c, flags, &o);
 	olen = tern_tcp_opts_len(&o, flags & TERN_TCP_SYN);
-	/* Options never push a segment past the interface MTU. */
-	TERN_ASSERT(TERN_IPV4_HLEN + TERN_TCP_HLEN + olen + len <=
+	/* Options never push a segment past the interface MTU, nor a
+	 * super-segment past the device's or IPv4's limit. */
+	TERN_ASSERT(TERN_IPV4_HLEN + TERN_TCP_HLEN + olen + (gso ? gso : len) <=
 		    c->rt.ifc->dev->mtu);
+	TERN_ASSERT(!gso ||
+		    TERN_ETH_HLEN + TERN_IPV4_HLEN + TERN_TCP_HLEN + olen +
+				    len <=
+			    TERN_MIN(c->rt.ifc->dev->gso_max,
+				     TERN_ETH_HLEN + TERN_IPV4_MAX_LEN));
 	p = tern_pkt_push(pkt, (uint32_t)(TERN_TCP_HLEN + olen));
 	wnd = tcp_rcv_window(c);
 	if (flags & TERN_TCP_ACK)
@@ -215,14 +248,55 @@ static int emit(struct tern_tcp *c, uint8_t flags, uint32_t seq, uint32_t len)
 						  : wnd >> c->rcv_wscale);
 	tern_tcp_hdr_emit(&h, p);
 	tern_tcp_opts_emit(&o, flags & TERN_TCP_SYN, p + TERN_TCP_HLEN);
-	tern_store_be16(p + 16, tern_tcp_cksum(c->laddr, c->raddr, p, pkt->len,
-					       NULL, 0));
+	put_cksum(c, pkt, p);
+	if (gso) {
+		pkt->tx_gso_size = (uint16_t)gso;
+		pkt->tx_hdr_end = (uint16_t)(tern_pkt_headroom(pkt) + h.hlen);
+	}
 	if (flags & TERN_TCP_ACK) {
 		c->ack_now = false;
 		c->unacked_segs = 0;
 		tern_timer_cancel(&net->wheel, &c->delack);
 	}
 	return tcp_ip_send(net, &c->rt, c->laddr, c->raddr, flags, pkt);
+}
+
+/* Builds and sends one plain segment from c's state; no bookkeeping. */
+static int emit(struct tern_tcp *c, uint8_t flags, uint32_t seq, uint32_t len)
+{
+	struct tern_pkt *pkt = net_alloc(c->net, TERN_NET_HEADROOM);
+
+	if (!pkt) {
+		NET_STAT(c->net, tcp_nobuf);
+		return -TERN_ENOMEM;
+	}
+	return build(c, pkt, flags, seq, len, 0);
+}
+
+/* Sends [seq, seq + len), whole segments of the send MSS, as one TSO
+ * super-segment, or as single segments if no super-frame buffer is free
+ * (FIN and PSH on the last only, as a device does it). */
+static int emit_tso(struct tern_tcp *c, uint8_t flags, uint32_t seq,
+		    uint32_t len)
+{
+	uint32_t gso = tcp_send_mss(c);
+	struct tern_pkt *pkt = net_alloc_tso(c->net);
+	int err = 0;
+
+	if (pkt) {
+		NET_STAT(c->net, tcp_tso_sent);
+		return build(c, pkt, flags, seq, len, gso);
+	}
+	NET_STAT(c->net, tcp_tso_nobuf);
+	for (uint32_t off = 0; off < len && err == 0; off += gso) {
+		uint32_t n = TERN_MIN(gso, len - off);
+		uint8_t f = off + n == len
+				    ? flags
+				    : flags & ~(TERN_TCP_FIN | TERN_TCP_PSH);
+
+		err = emit(c, f, seq + off, n);
+	}
+	return err;
 }
 
 int tcp_send_segment(struct tern_tcp *c, uint8_t flags, uint32_t seq,
@@ -244,7 +318,8 @@ int tcp_send_segment(struct tern_tcp *c, uint8_t flags, uint32_t seq,
 		tcp_rack_sent(c, seq, end, tern_seq_lt(seq, c->snd_max));
 	if (tern_seq_gt(end, c->snd_max))
 		c->snd_max = end;
-	return emit(c, flags, seq, len);
+	return len > c->mss ? emit_tso(c, flags, seq, len)
+			    : emit(c, flags, seq, len);
 }
 
 /* The sequence number of a segment without data: the highest one sent,
@@ -362,6 +437,40 @@ static uint32_t next_len(struct tern_tcp *c, uint32_t unsent)
 	return len;
 }
 
+/* The most payload a super-segment may carry on c's device: whole
+ * segments of mss within the device's gso_max and an IPv4 datagram, with
+ * room for the largest TCP header; 0 without TSO. */
+static uint32_t tso_max(const struct tern_tcp *c, uint32_t mss)
+{
+	const struct tern_netdev *dev = c->rt.ifc->dev;
+	uint32_t hdrs = TERN_ETH_HLEN + TERN_IPV4_HLEN + TERN_TCP_HLEN_MAX;
+	uint32_t max =
+		TERN_MIN(dev->gso_max, TERN_ETH_HLEN + TERN_IPV4_MAX_LEN);
+
+	if (!(dev->offloads & TERN_NETDEV_TX_TSO4) || !c->net->tso_mem ||
+	    max < hdrs + mss)
+		return 0;
+	max -= hdrs;
+	return max - max % mss;
+}
+
+/* Grows len, a full segment of new data at snd_nxt, into a super-segment
+ * as far as the windows, the unsent data and the device allow; any other
+ * segment (short, resent) stays as it is. */
+static uint32_t tso_len(struct tern_tcp *c, uint32_t len, uint32_t unsent)
+{
+	uint32_t mss = tcp_send_mss(c);
+	uint32_t wnd = TERN_MIN(c->snd_wnd, c->cwnd);
+	uint32_t flight = tcp_in_flight(c);
+	uint32_t max = tso_max(c, mss);
+
+	if (len != mss || max <= mss || c->snd_nxt != c->snd_max ||
+	    c->in_recovery || wnd <= flight)
+		return len;
+	len = TERN_MIN(TERN_MIN(unsent, wnd - flight), max);
+	return len - len % mss;
+}
+
 /* Bytes queued at or after snd_nxt. */
 static uint32_t unsent_bytes(const struct tern_tcp *c)
 {
@@ -384,6 +493,7 @@ static void send_new_data(struct tern_tcp *c)
 		len = next_len(c, unsent);
 		if (len == 0)
 			return;
+		len = tso_len(c, len, unsent);
 		if (c->fin_queued && len == unsent) {
 			send_fin(c, len);
 			return;

@@ -283,7 +283,7 @@ static int make_tap(const char *ifname, bool has_addr, uint32_t addr,
 		return -TERN_ENODEV;
 	memset(&ifr, 0, sizeof(ifr));
 	tern_snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	if (ioctl(*fd, TUNSETIFF, &ifr) < 0)
 		goto fail;
 	disable_ipv6(ifname);

@@ -2,9 +2,18 @@
  * tap.c - the TAP netdev: Ethernet frames through /dev/net/tun.
  *
  * One frame per read() or write() on the descriptor. Receive reads into the
- * caller's buffer with the device's overflow area as a second iovec, so a
+ * caller's buffer with the device's overflow area as a further iovec, so a
  * frame longer than the buffer is seen whole (and counted as dropped) rather
  * than silently truncated. See tap.h for the contract.
+ *
+ * With IFF_VNET_HDR every frame is preceded by a virtio-net header (12
+ * bytes, little-endian: flags, gso_type, hdr_len, gso_size, csum_start,
+ * csum_offset, num_buffers), which is how the device offers TX_CSUM and
+ * TX_TSO4: a frame's tern_tx_offload goes into the header as it is, and
+ * the kernel completes checksums and cuts super-frames (drivers/net/tun.c,
+ * virtio_net_hdr_to_skb). TUNSETOFFLOAD TUN_F_CSUM | TUN_F_TSO4 lets the
+ * kernel send us frames with partial checksums and TCP/IPv4 super-frames,
+ * which tap_rx.c completes and cuts before the stack sees them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,10 +26,13 @@
 #include <unistd.h>
 
 #include "tern/assert.h"
+#include "tern/byteorder.h"
 #include "tern/fmt.h"
 #include "tern/hosted/mac.h"
 #include "tern/hosted/tap.h"
 #include "tern/log.h"
+
+#include "tap_int.h"
 
 #define MAX_PIECES 64 /* gather pieces per frame */
 
@@ -32,28 +44,49 @@ static struct tern_tap *to_tap(struct tern_netdev *dev)
 	return tern_container_of(dev, struct tern_tap, dev);
 }
 
+/* The virtio-net header for a frame asking for offload o (dev.h's fields
+ * are virtio's, in the same order); num_buffers 0. */
+static void vnet_hdr(uint8_t h[VNET_HLEN], const struct tern_tx_offload *o)
+{
+	h[0] = o->flags & TERN_TX_NEEDS_CSUM ? VNET_F_NEEDS_CSUM : 0;
+	h[1] = o->gso_type == TERN_GSO_TCPV4 ? 1 : 0; /* GSO_TCPV4 is 1 */
+	tern_store_le16(h + 2, o->hdr_len);
+	tern_store_le16(h + 4, o->gso_size);
+	tern_store_le16(h + 6, o->csum_start);
+	tern_store_le16(h + 8, o->csum_offset);
+	tern_store_le16(h + 10, 0);
+}
+
 static int tap_send(struct tern_netdev *dev, const struct tern_tx *frames,
 		    unsigned count)
 {
 	struct tern_tap *tap = to_tap(dev);
-	struct iovec iov[MAX_PIECES];
-	unsigned i;
+	struct iovec iov[1 + MAX_PIECES];
+	uint8_t hdr[VNET_HLEN];
+	unsigned i, nh = tap->vnet ? 1 : 0; /* header iovecs */
 
 	for (i = 0; i < count; i++) {
 		const struct tern_tx *f = &frames[i];
 		ssize_t n;
 
 		TERN_ASSERT(f->iovcnt <= MAX_PIECES);
+		if (tap->vnet) {
+			vnet_hdr(hdr, &f->off);
+			iov[0].iov_base = hdr;
+			iov[0].iov_len = sizeof(hdr);
+		}
 		for (unsigned k = 0; k < f->iovcnt; k++) {
-			iov[k].iov_base = (void *)f->iov[k].base;
-			iov[k].iov_len = f->iov[k].len;
+			iov[nh + k].iov_base = (void *)f->iov[k].base;
+			iov[nh + k].iov_len = f->iov[k].len;
 		}
 		do {
-			n = writev(tap->fd, iov, (int)f->iovcnt);
+			n = writev(tap->fd, iov, (int)(nh + f->iovcnt));
 		} while (n < 0 && errno == EINTR);
-		if (n >= 0) {
+		if (n >= (ssize_t)nh * VNET_HLEN) {
 			tap->tx_frames++;
-			tap->tx_bytes += (uint64_t)n;
+			if (f->off.gso_type != TERN_GSO_NONE)
+				tap->tx_tso_frames++;
+			tap->tx_bytes += (uint64_t)n - nh * VNET_HLEN;
 			continue;
 		}
 		if (errno == EAGAIN || errno == ENOBUFS)
@@ -79,6 +112,8 @@ static int tap_recv(struct tern_netdev *dev, struct tern_rx *frames,
 	struct tern_tap *tap = to_tap(dev);
 	unsigned got = 0;
 
+	if (tap->vnet)
+		return tap_vnet_recv(tap, frames, count);
 	while (got < count) {
 		struct tern_rx *rx = &frames[got];
 		struct iovec iov[2] = {
@@ -135,10 +170,27 @@ static const struct tern_netdev_ops tap_ops = {
 	.rx_pause = tap_rx_pause,
 };
 
-/* Fills the device around an attached descriptor and registers its waker. */
+/* Makes fd, attached with IFF_VNET_HDR, use 12-byte little-endian
+ * headers and lets the kernel send us partial checksums and TCP/IPv4
+ * super-frames (tap_rx.c takes them). Returns 0 or -TERN_EIO. */
+static int vnet_setup(int fd)
+{
+	unsigned long off = TUN_F_CSUM | TUN_F_TSO4;
+	int hlen = VNET_HLEN, le = 1;
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hlen) < 0 ||
+	    ioctl(fd, TUNSETVNETLE, &le) < 0 ||
+	    ioctl(fd, TUNSETOFFLOAD, off) < 0)
+		return -TERN_EIO;
+	return 0;
+}
+
+/* Fills the device around an attached descriptor and registers its waker;
+ * vnet: the descriptor has virtio-net headers (vnet_setup done), so the
+ * device offers TX_CSUM and TX_TSO4. */
 static void setup(struct tern_tap *tap, int fd, const char *ifname,
 		  uint16_t mtu, const uint8_t *avoid_mac, const char *name,
-		  bool created)
+		  bool created, bool vnet)
 {
 	char dflt[TERN_DEV_NAME_MAX];
 	uint8_t mac[TERN_ETH_ALEN];
@@ -152,12 +204,17 @@ static void setup(struct tern_tap *tap, int fd, const char *ifname,
 	}
 	memset(tap, 0, offsetof(struct tern_tap, overflow));
 	tern_netdev_init(&tap->dev, &tap_ops, name, mac, mtu);
+	if (vnet) {
+		tap->dev.offloads = TERN_NETDEV_TX_CSUM | TERN_NETDEV_TX_TSO4;
+		tap->dev.gso_max = TERN_ETH_HLEN + TERN_TAP_GSO_MAX;
+	}
+	tap->vnet = vnet;
 	tap->fd = fd;
 	tap->created = created;
 	tern_snprintf(tap->ifname, sizeof(tap->ifname), "%s", ifname);
 	tern_list_init(&tap->waker.link);
 	tap->waker.fd = fd;
-	tap->waker.next = NULL;
+	tap->waker.next = vnet ? tap_next : NULL;
 	tap->waker.paused = false;
 	tern_hosted_waker_add(&tap->waker);
 }
@@ -211,7 +268,7 @@ int tern_tap_open(struct tern_tap *tap, const char *ifname, unsigned flags,
 			       : -TERN_EIO;
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, ifname, len);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int err = errno;
 
@@ -220,8 +277,13 @@ int tern_tap_open(struct tern_tap *tap, const char *ifname, unsigned flags,
 			return -TERN_EBUSY;
 		return err == EPERM ? -TERN_ENODEV : -TERN_EIO;
 	}
+	if (vnet_setup(fd) < 0) {
+		close(fd);
+		return -TERN_EIO;
+	}
 	query_if(ifname, &mtu, kmac, &have_kmac);
-	setup(tap, fd, ifname, mtu, have_kmac ? kmac : NULL, name, !exists);
+	setup(tap, fd, ifname, mtu, have_kmac ? kmac : NULL, name, !exists,
+	      true);
 	tern_log_debug("%s: %s TAP %s, mtu %u", tap->dev.name,
 		       exists ? "attached to" : "created", ifname, mtu);
 	return 0;
@@ -241,7 +303,8 @@ int tern_tap_adopt(struct tern_tap *tap, int fd, uint16_t mtu, const char *name)
 		return -TERN_EINVAL;
 	}
 	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    ((ifr.ifr_flags & IFF_VNET_HDR) && vnet_setup(fd) < 0)) {
 		close(fd);
 		tap->fd = -1;
 		return -TERN_EINVAL;
@@ -250,6 +313,6 @@ int tern_tap_adopt(struct tern_tap *tap, int fd, uint16_t mtu, const char *name)
 		mtu = TERN_ETH_MTU_DEFAULT;
 	ifr.ifr_name[IFNAMSIZ - 1] = '\0';
 	setup(tap, fd, ifr.ifr_name, (uint16_t)TERN_MIN(mtu, TAP_MTU_MAX), NULL,
-	      name, false);
+	      name, false, ifr.ifr_flags & IFF_VNET_HDR);
 	return 0;
 }

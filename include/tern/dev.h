@@ -111,12 +111,61 @@ struct tern_iov {
 	size_t len;
 };
 
+/* Offloads: work a device does on frames it sends, advertised in
+ * tern_netdev.offloads. The stack asks for one only on a device that
+ * advertises it, so a device without offloads only ever sees frames whose
+ * tern_tx.off is all zero. The fields are those of virtio-net's struct
+ * virtio_net_hdr (flags, gso_type, hdr_len, gso_size, csum_start,
+ * csum_offset; VIRTIO_NET_F_CSUM and _HOST_TSO4), so a TAP with
+ * IFF_VNET_HDR and a virtio-net driver pass them on as they are.
+ *
+ *   TERN_NETDEV_TX_CSUM  completes a checksum for a frame with
+ *                        TERN_TX_NEEDS_CSUM: the one's complement sum of
+ *                        the bytes from csum_start to the frame's end
+ *                        (the stored field included), inverted, stored
+ *                        big-endian at csum_start + csum_offset. The
+ *                        sender puts the pseudo-header's sum there
+ *                        (folded, not inverted), as virtio expects.
+ *   TERN_NETDEV_TX_TSO4  cuts a frame with gso_type TERN_GSO_TCPV4 - one
+ *                        Ethernet, IPv4 (no options) and TCP header,
+ *                        hdr_len bytes in all, then the payload - into
+ *                        segments of gso_size payload bytes (the last may
+ *                        be shorter), each with the headers copied and
+ *                        fixed up as Linux's and virtio's TSO do: IPv4
+ *                        total length, id + i and checksum; TCP sequence
+ *                        number + offset; FIN and PSH only on the last,
+ *                        CWR only on the first; each TCP checksum
+ *                        completed as for TX_CSUM (so such a frame has
+ *                        TERN_TX_NEEDS_CSUM too, its pseudo-header sum
+ *                        over the whole frame's TCP length, which the
+ *                        device adjusts per segment). A device with
+ *                        TX_TSO4 also has TX_CSUM and sets gso_max. */
+#define TERN_NETDEV_TX_CSUM 0x1u
+#define TERN_NETDEV_TX_TSO4 0x2u
+
+#define TERN_TX_NEEDS_CSUM 0x1 /* tern_tx_offload.flags */
+#define TERN_GSO_NONE 0	       /* tern_tx_offload.gso_type */
+#define TERN_GSO_TCPV4 1
+
+/* The offload a frame asks for; all zero for none. Offsets are bytes from
+ * the first byte of the frame (its Ethernet header). */
+struct tern_tx_offload {
+	uint8_t flags;	      /* TERN_TX_NEEDS_CSUM */
+	uint8_t gso_type;     /* TERN_GSO_NONE, TERN_GSO_TCPV4 */
+	uint16_t hdr_len;     /* with gso: Ethernet + IPv4 + TCP header bytes */
+	uint16_t gso_size;    /* with gso: payload bytes per segment, > 0 */
+	uint16_t csum_start;  /* with NEEDS_CSUM: first summed byte */
+	uint16_t csum_offset; /* with NEEDS_CSUM: the field, from csum_start */
+};
+
 /* One frame to send: the concatenation of iovcnt pieces. The total must be
- * at least TERN_ETH_HLEN and at most TERN_ETH_HLEN + mtu. Frames carry no
- * FCS; a device pads short frames itself if its medium needs it. */
+ * at least TERN_ETH_HLEN and at most TERN_ETH_HLEN + mtu, or, with gso_type
+ * TERN_GSO_TCPV4, at most the device's gso_max. Frames carry no FCS; a
+ * device pads short frames itself if its medium needs it. */
 struct tern_tx {
 	const struct tern_iov *iov;
 	unsigned iovcnt;
+	struct tern_tx_offload off; /* zero unless the device offers it */
 };
 
 /* One buffer to receive a frame into. The caller sets buf and cap (at least
@@ -166,18 +215,25 @@ struct tern_netdev {
 	char name[TERN_DEV_NAME_MAX]; /* stable: "net0", "tap0", "link.a" */
 	uint8_t mac[TERN_ETH_ALEN];
 	uint16_t mtu;		      /* payload bytes; frame max = 14 + mtu */
+	uint32_t offloads;	      /* TERN_NETDEV_TX_*; 0 from init */
+	uint32_t gso_max;	      /* with TX_TSO4: largest frame, bytes */
 	uint64_t rx_dropped_too_long; /* frames longer than a buffer's cap */
 };
 
 /* Fills the common fields of a device: ops, a NUL-terminated copy of name
- * (truncated to TERN_DEV_NAME_MAX - 1), mac and mtu. */
+ * (truncated to TERN_DEV_NAME_MAX - 1), mac and mtu; no offloads (a device
+ * that has some sets offloads and gso_max afterwards). A wrapper stacked
+ * over a device offers only what it handles itself. */
 TERN_API void tern_netdev_init(struct tern_netdev *dev,
 			       const struct tern_netdev_ops *ops,
 			       const char *name,
 			       const uint8_t mac[TERN_ETH_ALEN], uint16_t mtu);
 
 /* Sends a batch of frames; see tern_netdev_ops.send. Asserts that every
- * frame is between TERN_ETH_HLEN and TERN_ETH_HLEN + mtu bytes. */
+ * frame is between TERN_ETH_HLEN and TERN_ETH_HLEN + mtu bytes (gso_max
+ * for a TSO frame) and asks only for offloads the device offers, with
+ * offsets inside the frame (a TSO frame: hdr_len below its length, the
+ * checksum field inside the headers, gso_size > 0). */
 TERN_API int tern_netdev_send(struct tern_netdev *dev,
 			      const struct tern_tx *frames, unsigned count);
 

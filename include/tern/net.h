@@ -16,7 +16,8 @@
  * Memory: everything is sized at tern_net_init. Two packet pools come from
  * tern_mem_alloc there - frame buffers (cfg.pkt_count of cfg.pkt_buf_size
  * bytes) and reassembly buffers (2 x cfg.reasm_contexts of
- * cfg.reasm_max_len bytes) - and every table is a fixed array inside
+ * cfg.reasm_max_len bytes) - a third (TSO buffers) when a device offering
+ * TSO is added, and every table is a fixed array inside
  * struct tern_net: a flood fills a table or a pool and is counted, never
  * memory. Sockets are the caller's memory.
  *
@@ -38,6 +39,10 @@
  *   reasm_contexts      4       datagrams reassembled at once (<= 16)
  *   reasm_max_len       65535   largest reassembled datagram, header incl.
  *   reasm_timeout_ns    15 s    a datagram's fragments must all arrive
+ *   tso_bufs            8       TSO super-frame buffers of 96 + 65535
+ *                               bytes (<= 64), allocated when the first
+ *                               device offering TERN_NETDEV_TX_TSO4 is
+ *                               added; 0: no TSO on any device
  *   arp_entries         64      ARP cache entries (<= TERN_NET_ARP_MAX)
  *   arp_timeout_ns      60 s    lifetime of a resolved entry
  *   arp_retry_ns        1 s     between requests for an unresolved address
@@ -110,6 +115,7 @@ struct tern_net_config {
 	uint32_t reasm_contexts;
 	uint32_t reasm_max_len;
 	uint64_t reasm_timeout_ns;
+	uint32_t tso_bufs;
 	uint32_t arp_entries;
 	uint64_t arp_timeout_ns;
 	uint64_t arp_retry_ns;
@@ -271,6 +277,8 @@ struct tern_net_stats {
 					    probes drew no ACK */
 	uint64_t tcp_nobuf;		 /* segments not sent: no buffer */
 	uint64_t tcp_icmp_errors;	 /* ICMP errors that reached a conn */
+	uint64_t tcp_tso_sent;	/* super-segments handed to a TSO device */
+	uint64_t tcp_tso_nobuf; /* ... cut into plain ones: no TSO buffer */
 };
 
 /* One interface: a device plus its IPv4 configuration (private fields;
@@ -328,8 +336,9 @@ struct tern_net {
 	struct tern_net_stats stats;
 	struct tern_pkt_pool pool;	 /* frames */
 	struct tern_pkt_pool reasm_pool; /* reassembly buffers */
-	void *pool_mem, *reasm_mem;
-	size_t pool_mem_size, reasm_mem_size;
+	struct tern_pkt_pool tso_pool;	 /* TSO super-frames (tso_mem) */
+	void *pool_mem, *reasm_mem, *tso_mem;
+	size_t pool_mem_size, reasm_mem_size, tso_mem_size;
 	struct tern_netif ifs[TERN_NET_MAX_IFS];
 	unsigned n_ifs;
 	uint64_t now;
@@ -388,9 +397,13 @@ TERN_API void tern_net_fini(struct tern_net *net);
  * -TERN_ENOMEM (TCP's tables; net can then only be finished). */
 TERN_API int tern_net_reset(struct tern_net *net);
 
-/* Adds dev as the next interface. Returns its index (0, 1, ...), or
- * -TERN_ENOSPC (TERN_NET_MAX_IFS reached) or -TERN_EINVAL (a frame of
- * 14 + MTU bytes plus headroom does not fit a frame buffer). */
+/* Adds dev as the next interface. The first device offering
+ * TERN_NETDEV_TX_TSO4 (with cfg.tso_bufs > 0) makes the stack allocate its
+ * TSO buffers; TCP then sends super-segments on such a device, and asks
+ * any device offering TERN_NETDEV_TX_CSUM to complete its checksums.
+ * Returns its index (0, 1, ...), or -TERN_ENOSPC (TERN_NET_MAX_IFS
+ * reached), -TERN_EINVAL (a frame of 14 + MTU bytes plus headroom does not
+ * fit a frame buffer) or -TERN_ENOMEM (no memory for the TSO buffers). */
 TERN_API int tern_net_add_if(struct tern_net *net, struct tern_netdev *dev);
 
 /* Number of interfaces, and the device of interface ifindex (NULL if none). */

@@ -34,6 +34,13 @@ struct tern_pkt {
 	uint32_t cap;	  /* bytes of storage */
 	uint64_t cb[4];	  /* scratch for the current owner (a
 	                                 timestamp, an offset, an address) */
+	/* The device offload a frame to send asks for (dev.h,
+	 * tern_tx_offload), offsets from storage so that they hold while
+	 * headers are pushed; all 0 (as tern_pkt_alloc leaves them): none. */
+	uint16_t tx_csum_start;	 /* 0: no TERN_TX_NEEDS_CSUM */
+	uint16_t tx_csum_offset; /* from tx_csum_start */
+	uint16_t tx_hdr_end;	 /* with tx_gso_size: the payload's start */
+	uint16_t tx_gso_size;	 /* 0: no TSO (else TERN_GSO_TCPV4) */
 };
 
 struct tern_pkt_pool {

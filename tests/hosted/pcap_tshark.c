@@ -96,7 +96,7 @@ Test(pcap_tshark, tshark_reads_exactly_the_recorded_frames)
 			   out_dir ? wa.dev.mac : wb.dev.mac, i);
 		iov[i][0] = (struct tern_iov){ e[i].bytes, 33 };
 		iov[i][1] = (struct tern_iov){ e[i].bytes + 33, e[i].len - 33 };
-		tx[i] = (struct tern_tx){ iov[i], 2 };
+		tx[i] = (struct tern_tx){ .iov = iov[i], .iovcnt = 2 };
 	}
 	e[0].ts = e[1].ts = e[2].ts = WALL0 + T0;
 	e[3].ts = e[4].ts = WALL0 + T0 + 1500;

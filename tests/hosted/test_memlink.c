@@ -170,7 +170,7 @@ Test(memlink, batched_send_and_recv_and_gather_lists)
 		make_frame(f[i], sizeof(f[i]), (uint64_t)i);
 		iov[i][0] = (struct tern_iov){ f[i], 14 + (size_t)i };
 		iov[i][1] = (struct tern_iov){ f[i] + 14 + i, 186 - (size_t)i };
-		tx[i] = (struct tern_tx){ iov[i], 2 };
+		tx[i] = (struct tern_tx){ .iov = iov[i], .iovcnt = 2 };
 	}
 	cr_assert_eq(tern_netdev_send(&link.a.dev, tx, 3), 3);
 	for (int i = 0; i < 4; i++)

@@ -119,7 +119,7 @@ Test(pcap, records_both_directions_in_order_with_timestamps)
 		test_frame(out[i], 100 + i, mac_peer, mac_tern, 10 + i);
 		iov[i][0] = (struct tern_iov){ out[i], 20 };
 		iov[i][1] = (struct tern_iov){ out[i] + 20, 80 + i };
-		tx[i] = (struct tern_tx){ iov[i], 2 };
+		tx[i] = (struct tern_tx){ .iov = iov[i], .iovcnt = 2 };
 		rx[i] = (struct tern_rx){ in[i], sizeof(in[i]), 0 };
 	}
 	script_add_rx(20, 60);
@@ -182,7 +182,7 @@ Test(pcap, records_only_frames_the_device_accepted)
 	for (int i = 0; i < 5; i++) {
 		test_frame(f[i], 60, mac_peer, mac_tern, (uint32_t)i);
 		iov[i] = (struct tern_iov){ f[i], 60 };
-		tx[i] = (struct tern_tx){ &iov[i], 1 };
+		tx[i] = (struct tern_tx){ .iov = &iov[i], .iovcnt = 1 };
 	}
 	sc.tx_accept = 2;
 	cr_assert_eq(tern_pcap_rec_open(&rec, &sc.dev, path_in("a.pcap")), 0);
@@ -371,7 +371,7 @@ Test(pcap, replay_keeps_what_the_stack_sends)
 		test_frame(f[i], 100, mac_peer, mac_tern, 50 + i);
 		iov[i][0] = (struct tern_iov){ f[i], 50 };
 		iov[i][1] = (struct tern_iov){ f[i] + 50, 50 };
-		tx[i] = (struct tern_tx){ iov[i], 2 };
+		tx[i] = (struct tern_tx){ .iov = iov[i], .iovcnt = 2 };
 	}
 	cr_assert_eq(tern_netdev_send(&rp.dev, tx, 3), 3);
 	tern_hosted_clock_advance(77);

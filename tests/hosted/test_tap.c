@@ -5,7 +5,9 @@
  * Every test runs in a network namespace of its own, "tern-tap-PID-N",
  * with the TAP's kernel side inside it (10.77.0.1/24) and an AF_PACKET
  * socket on that side. Nothing leaves the namespace, and the fixture's fini
- * deletes it even when an assertion fails.
+ * deletes it even when an assertion fails. The offload tests (tap_rx.c
+ * and the virtio-net header on send) use a second AF_PACKET socket with
+ * PACKET_VNET_HDR, which sends and receives GSO packets as they are.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -24,6 +26,8 @@
 #include <unistd.h>
 
 #include "runner_util.h"
+#include "tern/byteorder.h"
+#include "tern/cksum.h"
 #include "tern/hosted/netns.h"
 #include "tern/hosted/tap.h"
 #include "wire_util.h"
@@ -201,7 +205,7 @@ Test(tap, batches_both_ways_keep_order)
 
 		test_frame(f[i], len, peer_mac, tap.dev.mac, i);
 		iov[i] = (struct tern_iov){ f[i], len };
-		tx[i] = (struct tern_tx){ &iov[i], 1 };
+		tx[i] = (struct tern_tx){ .iov = &iov[i], .iovcnt = 1 };
 	}
 	cr_assert_eq(tern_netdev_send(&tap.dev, tx, 32), 32);
 	for (uint32_t i = 0; i < 32; i++) {
@@ -419,5 +423,183 @@ Test(tap, runner_attaches_to_a_tap)
 	cr_assert(memcmp(got + 6, app_mac, 6) == 0);
 	cr_assert(memcmp(got + 12, f + 12, sizeof(f) - 12) == 0);
 	cr_assert_eq(wait_exit(pid, 30), 0);
+	close(s);
+}
+
+/* ---- Offloads (IFF_VNET_HDR) --------------------------------------------- */
+
+#define SEGS 10	 /* segments in the super-frames below */
+#define GSO 1000 /* payload bytes per segment */
+#define HL 54	 /* Ethernet, IPv4, TCP without options */
+
+/* struct virtio_net_hdr as AF_PACKET's PACKET_VNET_HDR has it (host
+ * order, which is little-endian here). */
+struct vnet_hdr {
+	uint8_t flags, gso_type;
+	uint16_t hdr_len, gso_size, csum_start, csum_offset;
+};
+
+/* An AF_PACKET socket on the kernel side with PACKET_VNET_HDR: what it
+ * sends and receives is behind a struct vnet_hdr. */
+static int vnet_packet_socket(void)
+{
+	int one = 1, ifindex;
+	int s = packet_socket(IFNAME, &ifindex);
+
+	cr_assert(setsockopt(s, SOL_PACKET, PACKET_VNET_HDR, &one,
+			     sizeof(one)) == 0,
+		  "PACKET_VNET_HDR: %s", strerror(errno));
+	return s;
+}
+
+/* The pseudo-header sum (not inverted) for TCP from src to dst, len bytes. */
+static uint16_t pseudo_sum(uint32_t src, uint32_t dst, uint16_t len)
+{
+	struct tern_csum c;
+
+	tern_csum_init(&c);
+	tern_csum_add_be32(&c, src);
+	tern_csum_add_be32(&c, dst);
+	tern_csum_add_be16(&c, 6);
+	tern_csum_add_be16(&c, len);
+	return tern_csum_sum(&c);
+}
+
+/* A TCP/IPv4 super-frame of SEGS * GSO payload bytes from 10.77.0.1:5555
+ * to 10.77.0.2:6666 (seq 1000, ACK|PSH|FIN), to dst from src, with the
+ * pseudo-header's sum in its checksum field, as a TSO sender leaves it.
+ * Returns its length. */
+static size_t super_frame(uint8_t *f, const uint8_t dst[6],
+			  const uint8_t src[6])
+{
+	size_t len = HL + SEGS * GSO;
+
+	memset(f, 0, HL);
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	tern_store_be16(f + 12, 0x0800);
+	f[14] = 0x45;
+	tern_store_be16(f + 16, (uint16_t)(len - 14));
+	tern_store_be16(f + 18, 77); /* id */
+	f[20] = 0x40;		     /* DF */
+	f[22] = 64;
+	f[23] = 6;
+	tern_store_be32(f + 26, 0x0a4d0001);
+	tern_store_be32(f + 30, 0x0a4d0002);
+	tern_store_be16(f + 24, tern_cksum(f + 14, 20));
+	tern_store_be16(f + 34, 5555);
+	tern_store_be16(f + 36, 6666);
+	tern_store_be32(f + 38, 1000);
+	tern_store_be32(f + 42, 1);
+	f[46] = 0x50;
+	f[47] = 0x19; /* ACK PSH FIN */
+	tern_store_be16(f + 48, 65535);
+	for (size_t i = HL; i < len; i++)
+		f[i] = (uint8_t)(i * 7 + 3);
+	tern_store_be16(f + 50, pseudo_sum(0x0a4d0001, 0x0a4d0002,
+					   (uint16_t)(len - 34)));
+	return len;
+}
+
+/* Checks segment i (len bytes at s) of super_frame's data: its lengths,
+ * id, both checksums, sequence number, flags and payload. */
+static void check_segment(const uint8_t *s, size_t len, unsigned i)
+{
+	struct tern_csum c;
+
+	cr_assert_eq(len, HL + GSO, "segment %u: %zu bytes", i, len);
+	cr_assert_eq(tern_load_be16(s + 16), len - 14);
+	cr_assert_eq(tern_cksum(s + 14, 20), 0, "segment %u: IPv4 checksum", i);
+	cr_assert_eq(tern_load_be32(s + 38), 1000 + i * GSO);
+	cr_assert_eq(s[47], i == SEGS - 1 ? 0x19 : 0x10, "segment %u flags", i);
+	tern_csum_init(&c);
+	tern_csum_add_be32(&c, 0x0a4d0001);
+	tern_csum_add_be32(&c, 0x0a4d0002);
+	tern_csum_add_be16(&c, 6);
+	tern_csum_add_be16(&c, (uint16_t)(len - 34));
+	tern_csum_add(&c, s + 34, len - 34);
+	cr_assert_eq(tern_csum_finish(&c), 0, "segment %u: TCP checksum", i);
+	for (size_t k = 0; k < GSO; k++)
+		cr_assert_eq(s[HL + k], (uint8_t)((HL + i * GSO + k) * 7 + 3),
+			     "segment %u byte %zu", i, k);
+}
+
+/* The kernel's super-frame with a partial checksum (sent by AF_PACKET
+ * with a virtio-net header, TSO as the TAP offers the kernel) reaches the
+ * stack as SEGS whole segments with their checksums done. */
+Test(tap, kernel_super_frame_arrives_cut_and_checksummed)
+{
+	static uint8_t msg[sizeof(struct vnet_hdr) + HL + SEGS * GSO];
+	struct vnet_hdr h = { 1, 1, HL, GSO, 34, 16 }; /* NEEDS_CSUM, TCPV4 */
+	struct tern_rx *rx = rx_alloc(SEGS + 8);
+	size_t len = super_frame(msg + sizeof(h), tap.dev.mac, peer_mac);
+	int s = vnet_packet_socket();
+	unsigned got = 0;
+
+	memcpy(msg, &h, sizeof(h));
+	cr_assert_eq(send(s, msg, sizeof(h) + len, 0),
+		     (ssize_t)(sizeof(h) + len), "send: %s", strerror(errno));
+	for (int i = 0; i < 100 && got < SEGS; i++) {
+		int n = recv_frames(&tap.dev, &tap.waker, rx, SEGS + 8, 2000);
+
+		if (n == 0)
+			break;
+		for (int k = 0; k < n; k++) {
+			const uint8_t *f = rx[k].buf;
+
+			if (rx[k].len < HL ||
+			    tern_load_be16(f + 12) != 0x0800 || f[23] != 6 ||
+			    tern_load_be16(f + 36) != 6666)
+				continue;
+			check_segment(f, rx[k].len, got++);
+		}
+	}
+	cr_assert_eq(got, SEGS, "%u segments", got);
+	cr_assert_eq(tap.rx_offload_dropped, 0);
+	cr_log_info("super-frames the TAP cut itself: %llu",
+		    (unsigned long long)tap.rx_gso_frames);
+	close(s);
+	rx_free(rx, SEGS + 8);
+}
+
+/* A super-frame the stack hands the TAP (TSO) reaches the kernel as one
+ * GSO packet with the gso_size and checksum request it asked for. */
+Test(tap, tern_super_frame_reaches_the_kernel_as_gso)
+{
+	static uint8_t f[HL + SEGS * GSO], got[sizeof(struct vnet_hdr) + 70000];
+	struct tern_iov iov[2] = { { f, HL }, { f + HL, SEGS * GSO } };
+	struct tern_tx tx = { .iov = iov, .iovcnt = 2 };
+	size_t len = super_frame(f, peer_mac, tap.dev.mac);
+	int s = vnet_packet_socket();
+	struct vnet_hdr h;
+	ssize_t n = 0;
+
+	cr_assert(tap.dev.offloads & TERN_NETDEV_TX_TSO4);
+	cr_assert_geq(tap.dev.gso_max, len);
+	tx.off = (struct tern_tx_offload){ .flags = TERN_TX_NEEDS_CSUM,
+					   .gso_type = TERN_GSO_TCPV4,
+					   .hdr_len = HL,
+					   .gso_size = GSO,
+					   .csum_start = 34,
+					   .csum_offset = 16 };
+	cr_assert_eq(tern_netdev_send(&tap.dev, &tx, 1), 1);
+	for (int i = 0; i < 100; i++) {
+		struct pollfd p = { s, POLLIN, 0 };
+
+		cr_assert_eq(poll(&p, 1, 5000), 1, "nothing from the TAP");
+		n = recv(s, got, sizeof(got), 0);
+		cr_assert(n > 0);
+		if ((size_t)n == sizeof(h) + len)
+			break;
+	}
+	cr_assert_eq((size_t)n, sizeof(h) + len, "no %zu-byte frame", len);
+	memcpy(&h, got, sizeof(h));
+	cr_assert_eq(h.gso_type, 1, "gso_type %u", h.gso_type);
+	cr_assert_eq(h.gso_size, GSO);
+	cr_assert_eq(h.flags & 1, 1, "NEEDS_CSUM");
+	cr_assert_eq(h.csum_start, 34);
+	cr_assert_eq(h.csum_offset, 16);
+	cr_assert(memcmp(got + sizeof(h), f, len) == 0);
+	cr_assert_eq(tap.tx_tso_frames, 1);
 	close(s);
 }

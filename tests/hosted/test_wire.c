@@ -77,7 +77,7 @@ static void exchange(struct tern_wire *from, struct tern_wire *to,
 		iov[i][0] = (struct tern_iov){ bufs[i], 7 };
 		iov[i][1] = (struct tern_iov){ bufs[i] + 7, 10 };
 		iov[i][2] = (struct tern_iov){ bufs[i] + 17, len - 17 };
-		tx[i] = (struct tern_tx){ iov[i], 3 };
+		tx[i] = (struct tern_tx){ .iov = iov[i], .iovcnt = 3 };
 	}
 	for (int round = 0; round < 10000 && got < n; round++) {
 		if (sent < n) {
@@ -338,7 +338,7 @@ Test(wire, stream_partial_writes_keep_frames_whole)
 
 			test_frame(f[k], len, mac_b, mac_a, accepted + k);
 			iov[k] = (struct tern_iov){ f[k], len };
-			tx[k] = (struct tern_tx){ &iov[k], 1 };
+			tx[k] = (struct tern_tx){ .iov = &iov[k], .iovcnt = 1 };
 		}
 		if (k) {
 			int n = tern_netdev_send(&wa.dev, tx, k);

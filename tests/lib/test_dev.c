@@ -32,7 +32,7 @@ Test(dev, tx_len_and_flatten)
 {
 	uint8_t a[3] = { 1, 2, 3 }, b[2] = { 4, 5 }, out[8];
 	struct tern_iov iov[3] = { { a, 3 }, { b, 0 }, { b, 2 } };
-	struct tern_tx tx = { iov, 3 };
+	struct tern_tx tx = { .iov = iov, .iovcnt = 3 };
 
 	cr_assert_eq(tern_tx_len(&tx), 5);
 	memset(out, 0, sizeof(out));

@@ -215,3 +215,30 @@ Test(net, reset_is_a_fresh_stack_on_the_same_memory)
 		     "the same counters");
 	tnet_free(t);
 }
+
+Test(net, reset_keeps_the_tso_buffers)
+{
+	struct tnet *t = tnet_new(NULL, TNET_A_IP, TNET_GW_IP);
+	struct tnet_dev tso;
+	void *tso_mem;
+	uint32_t count;
+
+	tnet_dev_init(&tso, "tso0", tnet_mac_b, TERN_ETH_MTU_DEFAULT);
+	tso.dev.offloads = TERN_NETDEV_TX_CSUM | TERN_NETDEV_TX_TSO4;
+	tso.dev.gso_max = TERN_ETH_HLEN + 65535;
+	cr_assert_eq(tern_net_add_if(&t->net, &tso.dev), 1);
+	tso_mem = t->net.tso_mem;
+	count = t->net.tso_pool.count;
+	cr_assert_not_null(tso_mem, "a TSO device allocates the buffers");
+	cr_assert_eq(count, t->net.cfg.tso_bufs);
+	tern_pkt_free(tern_pkt_alloc(&t->net.tso_pool, TERN_NET_HEADROOM));
+
+	cr_assert_eq(tern_net_reset(&t->net), 0);
+	cr_assert_eq(t->net.tso_mem, tso_mem, "kept, not leaked");
+	cr_assert_eq(t->net.tso_pool.count, count, "re-carved whole");
+	cr_assert_eq(t->net.tso_pool.used, 0);
+	cr_assert_eq(t->net.tso_pool.peak, 0);
+	cr_assert_eq(tern_net_add_if(&t->net, &tso.dev), 0);
+	cr_assert_eq(t->net.tso_mem, tso_mem, "found, not allocated again");
+	tnet_free(t);
+}

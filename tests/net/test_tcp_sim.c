@@ -11,6 +11,11 @@
  * few times the longest that 20 seeds showed; at 30% loss that is the
  * whole retry budget, since nine losses in a row there are common.
  *
+ * The same with A on a device offering TSO (util_tso.h, software TSO
+ * over the link): A's data leaves as super-segments, which the device
+ * checks against dev.h's contract and cuts; B sees ordinary segments
+ * (perfect; 5% loss; reordering, duplication, corruption and jitter).
+ *
  * Seeds: TERN_SEED from the environment, or a fixed list. A failure prints
  * the seed and both stacks' counters; rerun with TERN_SEED=N to replay it.
  * TERN_TEST_LONG=1 (the release preset's run) moves 10 MiB each way
@@ -260,17 +265,43 @@ static bool run_ok(const struct sim *m, uint64_t max_stall)
 		       0;
 }
 
-/* One run: bytes each way over a link with faults; no read may wait longer
- * than max_stall (virtual ns). */
+/* With A on software TSO: every frame met the contract, super-segments
+ * went out with gso_size at most the MSS (exactly it with no SACK blocks
+ * riding: exact), and none was cut for lack of a buffer. */
+static void check_tso(const struct sim *m, bool exact)
+{
+	const struct tso_dev *t = &m->d->tso;
+	unsigned long long s = (unsigned long long)m->seed;
+	uint32_t mss = TERN_ETH_MTU_DEFAULT - 40 - 12; /* timestamps */
+
+	cr_assert_eq(t->bad, 0, "seed %llu: %llu frames broke the contract", s,
+		     (unsigned long long)t->bad);
+	cr_assert_gt(t->tso_frames, 0, "seed %llu: no super-segment", s);
+	cr_assert_eq((uint64_t)tern_net_stat(&m->d->a, "tcp_tso_sent"),
+		     t->tso_frames, "seed %llu", s);
+	cr_assert_eq(tern_net_stat(&m->d->a, "tcp_tso_nobuf"), 0);
+	cr_assert_gt(t->csum_frames, t->tso_frames,
+		     "seed %llu: plain segments left their checksum to it", s);
+	cr_assert_leq(t->gso_size_max, mss, "seed %llu", s);
+	cr_assert_gt(t->longest, 2 * mss, "seed %llu: longest %u bytes", s,
+		     t->longest);
+	if (exact)
+		cr_assert_eq(t->gso_size_min, mss, "seed %llu: gso_size %u", s,
+			     t->gso_size_min);
+}
+
+/* One run: bytes each way over a link with faults (A on software TSO if
+ * tso); no read may wait longer than max_stall (virtual ns). */
 static void run_one(const struct tern_memlink_faults *faults, uint64_t seed,
-		    size_t bytes, uint64_t max_stall)
+		    size_t bytes, uint64_t max_stall, bool tso)
 {
 	struct sim *m = calloc(1, sizeof(*m));
 	unsigned long long s = (unsigned long long)seed;
 
 	cr_assert_not_null(m);
 	m->seed = seed;
-	m->d = duo_open(faults, NULL, seed);
+	m->d = tso ? duo_open_tso(faults, NULL, seed)
+		   : duo_open(faults, NULL, seed);
 	flow_init(&m->ab, seed * 2 + 1, bytes);
 	flow_init(&m->ba, seed * 2 + 2, bytes);
 	m->a = (struct side){
@@ -312,6 +343,13 @@ static void run_one(const struct tern_memlink_faults *faults, uint64_t seed,
 	retransmits_seen +=
 		(uint64_t)tern_net_stat(&m->d->a, "tcp_retransmits") +
 		(uint64_t)tern_net_stat(&m->d->b, "tcp_retransmits");
+	if (tso)
+		check_tso(m, !faults->loss_ppm && !faults->corrupt_ppm &&
+				     !faults->reorder_ppm);
+	if (tso && !faults->corrupt_ppm)
+		cr_assert_eq(tern_net_stat(&m->d->b, "tcp_bad_cksum") +
+				     tern_net_stat(&m->d->b, "ip_bad_cksum"),
+			     0, "seed %llu: B saw bad checksums", s);
 	duo_close(m->d);
 	free(m);
 }
@@ -327,9 +365,10 @@ static bool long_run(void)
 	return e && *e && strcmp(e, "0") != 0;
 }
 
-/* Every seed of the list (or TERN_SEED) through faults. */
-static void run_seeds(const struct tern_memlink_faults *faults,
-		      unsigned short_seeds, uint64_t max_stall)
+/* Every seed of the list (or TERN_SEED) through faults, A on software
+ * TSO if tso. */
+static void run_seeds_on(const struct tern_memlink_faults *faults,
+			 unsigned short_seeds, uint64_t max_stall, bool tso)
 {
 	uint64_t seeds[20];
 	bool lng = long_run();
@@ -338,7 +377,13 @@ static void run_seeds(const struct tern_memlink_faults *faults,
 	size_t bytes = lng ? 10u << 20 : 1u << 20;
 
 	for (unsigned i = 0; i < n; i++)
-		run_one(faults, seeds[i], bytes, max_stall);
+		run_one(faults, seeds[i], bytes, max_stall, tso);
+}
+
+static void run_seeds(const struct tern_memlink_faults *faults,
+		      unsigned short_seeds, uint64_t max_stall)
+{
+	run_seeds_on(faults, short_seeds, max_stall, false);
 }
 
 /* A link of 1 ms each way (plus jitter where asked). */
@@ -410,4 +455,35 @@ Test(tcp_sim, rate_limit_small_queue)
 	f.rate = 10u * 1000 * 1000;
 	f.queue_limit = 16;
 	run_seeds(&f, 3, 2 * SEC);
+}
+
+/* TSO: super-segments from A, cut by the device, on a perfect link. */
+Test(tcp_sim, tso_perfect_link)
+{
+	struct tern_memlink_faults f = link_with(0);
+
+	run_seeds_on(&f, 3, 50 * MS, true);
+	cr_assert_eq(retransmits_seen, 0, "retransmissions on a perfect link");
+}
+
+/* TSO with 5% of the cut segments lost: SACK and the resends (single
+ * segments) work on what the peer saw. */
+Test(tcp_sim, tso_loss_5pct)
+{
+	struct tern_memlink_faults f = link_with(50000);
+
+	run_seeds_on(&f, 3, 10 * SEC, true);
+}
+
+/* TSO with reordering, duplication, corruption and jitter. */
+Test(tcp_sim, tso_reorder_dup_corrupt_jitter)
+{
+	struct tern_memlink_faults f = link_with(0);
+
+	f.reorder_ppm = 50000;
+	f.reorder_ns = 3 * TERN_NSEC_PER_MSEC;
+	f.dup_ppm = 20000;
+	f.corrupt_ppm = 20000;
+	f.jitter_ns = 500 * TERN_NSEC_PER_USEC;
+	run_seeds_on(&f, 3, 5 * SEC, true);
 }

@@ -9,8 +9,10 @@
 
 #include "tern/hosted.h"
 
-struct duo *duo_open(const struct tern_memlink_faults *faults,
-		     const struct tern_net_config *base, uint64_t seed)
+/* duo_open, with A on software TSO over end a if tso. */
+static struct duo *open_rig(const struct tern_memlink_faults *faults,
+			    const struct tern_net_config *base, uint64_t seed,
+			    bool tso)
 {
 	struct tern_memlink_opts opts;
 	struct tern_net_config cfg;
@@ -36,7 +38,10 @@ struct duo *duo_open(const struct tern_memlink_faults *faults,
 	cr_assert_eq(tern_net_init(&d->a, &cfg), 0);
 	cfg.seed = seed ^ 0x5555;
 	cr_assert_eq(tern_net_init(&d->b, &cfg), 0);
-	cr_assert_eq(tern_net_add_if(&d->a, &d->link.a.dev), 0);
+	if (tso)
+		tso_dev_init(&d->tso, &d->link.a.dev, "tso.a");
+	cr_assert_eq(tern_net_add_if(&d->a, tso ? &d->tso.dev : &d->link.a.dev),
+		     0);
 	cr_assert_eq(tern_net_add_if(&d->b, &d->link.b.dev), 0);
 	cr_assert_eq(tern_net_if_set_addr(&d->a, 0, DUO_A_IP, 24, 0,
 					  tern_clock_monotonic()),
@@ -48,6 +53,18 @@ struct duo *duo_open(const struct tern_memlink_faults *faults,
 	cr_assert_eq(tern_net_loop_start(&d->la, &d->a, &d->sched), 0);
 	cr_assert_eq(tern_net_loop_start(&d->lb, &d->b, &d->sched), 0);
 	return d;
+}
+
+struct duo *duo_open(const struct tern_memlink_faults *faults,
+		     const struct tern_net_config *base, uint64_t seed)
+{
+	return open_rig(faults, base, seed, false);
+}
+
+struct duo *duo_open_tso(const struct tern_memlink_faults *faults,
+			 const struct tern_net_config *base, uint64_t seed)
+{
+	return open_rig(faults, base, seed, true);
 }
 
 /* Runs every timer of net out and checks nothing is left in its pools. */

@@ -17,6 +17,8 @@
 #include "tern/net_loop.h"
 #include "tern/sched.h"
 
+#include "util_tso.h"
+
 #define DUO_A_IP 0x0a000001u
 #define DUO_B_IP 0x0a000002u
 #define DUO_T0 (5 * TERN_NSEC_PER_SEC) /* the virtual clock at duo_open */
@@ -27,6 +29,7 @@ struct duo {
 	struct tern_net a, b;
 	struct tern_sched sched;
 	struct tern_net_loop la, lb;
+	struct tso_dev tso; /* A's device under duo_open_tso */
 };
 
 /* Allocates and starts a duo. faults may be NULL (a perfect link); the
@@ -34,6 +37,11 @@ struct duo {
  * seed is replaced: seed drives the link and both stacks. */
 struct duo *duo_open(const struct tern_memlink_faults *faults,
 		     const struct tern_net_config *cfg, uint64_t seed);
+
+/* duo_open with stack A on d->tso, software TSO over end a (util_tso.h):
+ * A sends super-segments that reach B cut into ordinary ones. */
+struct duo *duo_open_tso(const struct tern_memlink_faults *faults,
+			 const struct tern_net_config *cfg, uint64_t seed);
 
 /* Stops the loops, asserts both stacks' pools are back to empty and every
  * fiber stack released, frees everything and puts the real clock back. */

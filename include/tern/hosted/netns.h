@@ -48,7 +48,7 @@ TERN_API int tern_netns_create(struct tern_netns *ns, const char *prefix);
 /* Creates TAP interface ifname (at most 15 characters) inside ns, gives
  * the kernel side the address cidr ("10.0.0.1/24"; NULL for none), brings
  * it up, and returns in *fd a non-blocking descriptor for Tern's side
- * (IFF_TAP | IFF_NO_PI; pass it to tern_tap_adopt()). The calling thread is
+ * (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR; pass it to tern_tap_adopt()). The calling thread is
  * back in its own namespace on return. Returns 0, or -TERN_EINVAL (bad
  * ifname or cidr), -TERN_ENODEV (/dev/net/tun unusable), -TERN_EIO. */
 TERN_API int tern_netns_tap(struct tern_netns *ns, const char *ifname,

@@ -2,16 +2,23 @@
  * tap.h - a Linux TAP interface as a Tern netdev.
  *
  * Tern's side of the link is the TAP file descriptor (IFF_TAP | IFF_NO_PI:
- * each read or write is one bare Ethernet frame); the kernel's side is the
+ * each read or write is one Ethernet frame; with IFF_VNET_HDR, which
+ * tern_tap_open always sets, behind a virtio-net header that carries the
+ * offloads the device then offers, TX_CSUM and TX_TSO4 up to
+ * TERN_TAP_GSO_MAX bytes of IPv4 datagram, and those the kernel may use
+ * towards us: partial checksums, which the device completes, and TCP/IPv4
+ * super-frames, which it cuts into segments of at most the MTU, so the
+ * stack only ever receives whole, checksummed frames); the kernel's side is the
  * network interface of the same name, with its own MAC and IP addresses.
  * The device takes a random locally administered MAC of its own, distinct
  * from the kernel interface's MAC.
  *
  * The descriptor is non-blocking and registered as a tern_waker, so
  * tern_wait() returns as soon as the kernel queues a frame. Sends are one
- * writev() per frame (the TAP write path takes exactly one frame per call);
- * receives are one readv() per frame until the batch is full or nothing is
- * waiting.
+ * writev() per frame (the TAP write path takes exactly one frame per call;
+ * a TSO super-frame is one call for up to 64 KiB); receives are one readv()
+ * per frame, or per super-frame from the kernel (then cut into frames of
+ * at most the MTU), until the batch is full or nothing is waiting.
  *
  * The storage of a struct tern_tap belongs to the caller (about 64 KiB,
  * mostly the scratch space that catches oversized frames so they are counted
@@ -39,6 +46,9 @@
 #define TERN_TAP_ATTACH 1u /* use an existing interface */
 #define TERN_TAP_CREATE 2u /* create the interface (gone when closed) */
 
+/* The largest IPv4 datagram of a TSO super-frame written to the TAP. */
+#define TERN_TAP_GSO_MAX 65535
+
 /* Largest frame the kernel can hand a TAP reader: MTU 65535 plus headers. */
 #define TERN_TAP_OVERFLOW_MAX (65536 + 64)
 
@@ -48,17 +58,30 @@ struct tern_tap {
 	int fd;			 /* -1 once closed */
 	char ifname[TERN_TAP_IFNAME_MAX];
 	bool created; /* we created the interface */
+	bool vnet;    /* IFF_VNET_HDR: frames behind virtio-net headers */
+
+	/* With vnet: a frame read into overflow, being handed out. */
+	uint32_t stage_len; /* its bytes; 0: none */
+	uint32_t stage_off; /* the next payload byte to hand out */
+	uint16_t stage_hl;  /* a super-frame's header bytes ... */
+	uint16_t stage_l4;  /* ... its TCP header's offset ... */
+	uint16_t stage_gso; /* ... payload per segment; 0: a plain frame */
+	uint16_t stage_seg; /* segments handed out */
 
 	/* Counters (read them any time). */
 	uint64_t rx_frames;
 	uint64_t rx_bytes;
-	uint64_t rx_runts; /* shorter than an Ethernet header */
+	uint64_t rx_runts;	     /* shorter than an Ethernet header */
+	uint64_t rx_offload_dropped; /* offload not TCP/IPv4, or malformed */
+	uint64_t rx_gso_frames;	     /* super-frames cut into rx_frames */
 	uint64_t tx_frames;
-	uint64_t tx_bytes;
-	uint64_t tx_link_down; /* frames lost: the interface was down */
-	uint64_t tx_errors;    /* frames the kernel refused (lost) */
+	uint64_t tx_bytes;	/* frame bytes, without virtio-net headers */
+	uint64_t tx_tso_frames; /* TSO super-frames among tx_frames */
+	uint64_t tx_link_down;	/* frames lost: the interface was down */
+	uint64_t tx_errors;	/* frames the kernel refused (lost) */
 
-	/* Receives the tail of a frame longer than the caller's buffer. */
+	/* Receives the tail of a frame longer than the caller's buffer;
+	 * with vnet, every frame (see stage_len). */
 	uint8_t overflow[TERN_TAP_OVERFLOW_MAX];
 };
 
@@ -79,9 +102,11 @@ TERN_API int tern_tap_open(struct tern_tap *tap, const char *ifname,
 			   unsigned flags, const char *name);
 
 /* Adopts fd, a TAP descriptor already attached with TUNSETIFF (IFF_TAP |
- * IFF_NO_PI), for example one opened inside another network namespace by
+ * IFF_NO_PI, with or without IFF_VNET_HDR: the offloads are offered with
+ * it), for example one opened inside another network namespace by
  * tern_netns_tap(). Takes ownership of fd on success and on failure. mtu 0
- * means 1500. Returns 0, or -TERN_EINVAL if fd is not such a descriptor. */
+ * means 1500. Returns 0, or -TERN_EINVAL if fd is not such a descriptor
+ * (or its virtio-net header cannot be set up). */
 TERN_API int tern_tap_adopt(struct tern_tap *tap, int fd, uint16_t mtu,
 			    const char *name);
 

@@ -464,6 +464,8 @@ void tern_net_batch_begin(struct tern_net *net)
 void tern_net_batch_end(struct tern_net *net)
 {
 	TERN_ASSERT(net->batch_depth > 0);
+	if (net->batch_depth == 1)
+		tcp_batch_end(net); /* its ACKs join the batch */
 	if (--net->batch_depth == 0)
 		tern_net_flush(net);
 }

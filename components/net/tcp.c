@@ -76,6 +76,7 @@ int tcp_init(struct tern_net *net)
 	memset(t->conns, 0, t->conns_size);
 	tern_list_init(&t->free);
 	tern_list_init(&t->listeners);
+	tern_list_init(&t->ack_due);
 	for (uint32_t i = 0; i < buckets; i++)
 		tern_list_init(&t->hash[i]);
 	for (uint32_t i = 0; i < n; i++) {
@@ -187,6 +188,7 @@ struct tern_tcp *tcp_conn_alloc(struct tern_net *net)
 	c->in_use = true;
 	tern_list_init(&c->link);
 	tern_list_init(&c->child_link);
+	tern_list_init(&c->ack_link);
 	tern_list_init(&c->rxq);
 	tern_list_init(&c->ooo);
 	tern_list_init(&c->syn_q);
@@ -252,6 +254,8 @@ void tcp_conn_done(struct tern_tcp *c, int err)
 		drop_children(c);
 	if (tern_list_linked(&c->link))
 		tern_list_del_init(&c->link);
+	if (tern_list_linked(&c->ack_link))
+		tern_list_del_init(&c->ack_link);
 	if (c->parent) {
 		/* A child that died before it was accepted. */
 		tern_list_del_init(&c->child_link);
@@ -526,8 +530,12 @@ int tern_tcp_peek(struct tern_tcp *c, const uint8_t **data, size_t *len)
 	return 0;
 }
 
-/* After the application read: advertise the opened window if it grew by
- * two segments or half the buffer (RFC 9293 3.8.6.2.2). */
+/* After the application read: advertise the opened window once the
+ * peer's usable window fell to half the buffer or less and the read grew
+ * it by two segments or half the buffer (RFC 9293 3.8.6.2.2 for the step;
+ * Linux waits for half too). A peer with more than half left gets the
+ * news on the next ACK: an update per read cost a frame per two segments
+ * read, on a TAP a system call each. */
 static void window_update(struct tern_tcp *c)
 {
 	uint32_t adv = c->rcv_adv - c->rcv_nxt;
@@ -537,7 +545,7 @@ static void window_update(struct tern_tcp *c)
 	if (c->state == TERN_TCP_CLOSED || c->state == TERN_TCP_LISTEN ||
 	    c->state == TERN_TCP_SYN_SENT)
 		return;
-	if (now_wnd >= adv + step) {
+	if (adv <= c->rcvbuf / 2 && now_wnd >= adv + step) {
 		tern_net_batch_begin(c->net);
 		tcp_send_ack(c);
 		tern_net_batch_end(c->net);

@@ -532,6 +532,24 @@ static bool queue_ooo(struct tern_tcp *c, struct tern_pkt *pkt, uint32_t seq,
 	return true;
 }
 
+/* A second full segment arrived in order (RFC 5681 4.2: ACK at least
+ * every second one). Inside a receive batch the ACK waits for the batch's
+ * end (tcp_batch_end), so a burst of in-order segments draws one ACK, as
+ * Linux's GRO gives one per merged segment of up to 64 KiB: on a TAP each
+ * ACK is a system call. The stretch stops at TCP_STRETCH_SEGS, the
+ * segments GRO merges. Out-of-order data, a filled hole and a FIN are
+ * still answered at once (the sender's duplicate-ACK and SACK loss
+ * detection need them). */
+static void ack_every_second(struct tern_tcp *c)
+{
+	if (c->net->batch_depth == 0 || c->unacked_segs >= TCP_STRETCH_SEGS) {
+		c->ack_now = true;
+		return;
+	}
+	if (!tern_list_linked(&c->ack_link))
+		tern_list_add_tail(&c->net->tcp->ack_due, &c->ack_link);
+}
+
 /* The text and FIN of a segment in a synchronized state (RFC 9293
  * 3.10.7.4, seventh and eighth steps). Returns true if pkt was taken. */
 static bool data_input(struct tern_tcp *c, struct tcp_seg *seg,
@@ -598,8 +616,10 @@ static bool data_input(struct tern_tcp *c, struct tcp_seg *seg,
 		if (drain_ooo(c))
 			fin = true;
 		c->unacked_segs++;
-		if (hole || c->unacked_segs >= 2 || fin)
+		if (hole || fin)
 			c->ack_now = true;
+		else if (c->unacked_segs >= 2)
+			ack_every_second(c);
 		else
 			tcp_delack_arm(c);
 		tcp_notify(c, TERN_TCP_EV_READ);

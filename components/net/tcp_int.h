@@ -46,6 +46,10 @@ struct tcp_cc_ops;
  * for 12 bytes of timestamps and 28 of SACK blocks, and some data. */
 #define TCP_MIN_MSS 88
 
+/* The most in-order segments one ACK covers inside a receive batch: 64 KiB
+ * of 1448-byte ones, what Linux's GRO merges into one. */
+#define TCP_STRETCH_SEGS 44
+
 /* The RTO for data after a handshake that timed out without an RTT
  * sample (RFC 6298 5.7). */
 #define TCP_RTO_FALLBACK_NS (3 * TERN_NSEC_PER_SEC)
@@ -67,6 +71,8 @@ struct tcp_rack_tx {
 struct tern_tcp {
 	struct tern_list link; /* hash bucket, listener list or free list */
 	struct tern_list child_link; /* the listener's queues */
+	struct tern_list ack_link;   /* on tcp_core.ack_due: an ACK waits for
+					the receive batch's end */
 	struct tern_net *net;
 	struct tern_tcp *parent; /* listener, until accepted */
 	enum tern_tcp_state state;
@@ -114,7 +120,7 @@ struct tern_tcp {
 	uint32_t ts_recent;   /* the peer's last timestamp, for echo and PAWS */
 	uint32_t ts_offset;   /* added to our ms clock in TSval */
 	uint32_t ts_rexmit;   /* our TSval at the last timeout */
-	uint8_t unacked_segs; /* full segments received, not yet ACKed */
+	uint8_t unacked_segs; /* segments received, not yet ACKed */
 
 	/* Round-trip time (RFC 6298), in ns. */
 	uint64_t srtt, rttvar, rto;
@@ -208,6 +214,7 @@ struct tcp_core {
 	uint32_t n_conns, in_use;
 	struct tern_list free;
 	struct tern_list listeners;
+	struct tern_list ack_due; /* connections owing an ACK at batch end */
 	uint32_t hash_mask;
 	struct tern_list *hash; /* by 4-tuple, keyed with hash_key */
 	size_t hash_size;
@@ -245,6 +252,11 @@ int tcp_init(struct tern_net *net);
 
 /* Frees net->tcp (every handle must be released: asserted). */
 void tcp_fini(struct tern_net *net);
+
+/* Sends the ACKs that in-order segments of the receive batch now ending
+ * left owing (tcp_input.c, ack_every_second), one per connection, unless
+ * one went out since. Called by tern_net_batch_end inside the batch. */
+void tcp_batch_end(struct tern_net *net);
 
 /* The connection for a segment's 4-tuple, or NULL. */
 struct tern_tcp *tcp_lookup(struct tern_net *net, uint32_t laddr,

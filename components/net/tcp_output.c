@@ -336,6 +336,21 @@ void tcp_send_ack(struct tern_tcp *c)
 	emit(c, TERN_TCP_ACK, acceptable_seq(c), 0);
 }
 
+void tcp_batch_end(struct tern_net *net)
+{
+	struct tern_list *due = &net->tcp->ack_due;
+
+	while (!tern_list_empty(due)) {
+		struct tern_tcp *c = tern_list_entry(tern_list_pop(due),
+						     struct tern_tcp, ack_link);
+
+		if (c->unacked_segs == 0)
+			continue; /* an ACK went out with data meanwhile */
+		c->ack_now = true;
+		tcp_output(c);
+	}
+}
+
 void tcp_send_challenge_ack(struct tern_tcp *c)
 {
 	uint64_t epoch = c->net->now / TERN_NSEC_PER_SEC;

@@ -59,8 +59,11 @@ pid=$!
 await_ready "$work/iperf.log" "iperf: ready" 10 iperf
 
 # client NAME EXACT ARGS...: one iperf3 run from the client namespace,
-# checked: no error, data both ways, with -t at least 90% of what was
-# sent received, with EXACT (not 0) exactly that many bytes received.
+# checked: no error, data both ways; with EXACT (not 0) exactly that many
+# bytes received, else all but what iperf3 itself drops: in the normal
+# direction the server stops counting when the client ends the test, so
+# what is still in the client kernel's socket buffer then is not counted
+# (at most tcp_wmem's maximum, 4 MiB; for a long run 10% is allowed).
 client() {
     _name=$1 _exact=$2
     shift 2
@@ -77,8 +80,8 @@ if sent <= 0 or recv <= 0 or recv > sent:
     sys.exit("sent %d, received %d" % (sent, recv))
 if exact and recv != exact:
     sys.exit("received %d, not %d" % (recv, exact))
-if not exact and recv * 10 < sent * 9:
-    sys.exit("received %d is under 90%% of sent %d" % (recv, sent))
+if not exact and recv < sent - max(sent // 10, 4 << 20):
+    sys.exit("received %d of %d sent: more than iperf3 drops" % (recv, sent))
 print("%.2f Gbit/s (received %d)" %
       (j["end"]["sum_received"]["bits_per_second"] / 1e9, recv))
 EOF

@@ -592,6 +592,55 @@ Test(tcp, receive_in_order_with_delayed_ack)
 	finish(&p, c, l);
 }
 
+/* Inside a receive batch (the fiber loop wraps each in one) in-order
+ * segments draw one ACK at the batch's end, or one per TCP_STRETCH_SEGS
+ * (44), instead of one per two; out-of-order data is still answered at
+ * once. Outside a batch, every second segment (above). */
+Test(tcp, receive_batch_draws_one_ack_per_stretch)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	uint8_t data[1448];
+	uint32_t base;
+
+	memset(data, 'y', sizeof(data));
+	tern_net_batch_begin(&p.t->net);
+	for (unsigned i = 0; i < 30; i++) {
+		peer_send(&p, TERN_TCP_ACK, data, sizeof(data));
+		p.seq += sizeof(data);
+	}
+	tern_net_batch_end(&p.t->net);
+	cr_assert_eq(sent_count(&p), 1, "30 segments, one ACK");
+	cr_assert_eq(last_seg(&p).h.ack, p.seq);
+	tern_tcp_consume(c, tern_tcp_readable(c), p.t->now);
+	clear(&p);
+
+	tern_net_batch_begin(&p.t->net);
+	for (unsigned i = 0; i < 45; i++) {
+		peer_send(&p, TERN_TCP_ACK, data, sizeof(data));
+		p.seq += sizeof(data);
+	}
+	tern_net_batch_end(&p.t->net);
+	cr_assert_eq(sent_count(&p), 2, "45 segments: the stretch ends at 44");
+	cr_assert_eq(sent_seg(&p, 0).h.ack, p.seq - sizeof(data));
+	cr_assert_eq(sent_seg(&p, 1).h.ack, p.seq);
+	tern_tcp_consume(c, tern_tcp_readable(c), p.t->now);
+	clear(&p);
+
+	base = p.seq;
+	tern_net_batch_begin(&p.t->net);
+	peer_send(&p, TERN_TCP_ACK, data, sizeof(data));
+	p.seq = base + 2 * sizeof(data);
+	peer_send(&p, TERN_TCP_ACK, data, sizeof(data));
+	peer_send(&p, TERN_TCP_ACK, data, sizeof(data));
+	tern_net_batch_end(&p.t->net);
+	cr_assert_eq(sent_count(&p), 2, "each out-of-order segment at once");
+	cr_assert_eq(sent_seg(&p, 0).h.ack, base + sizeof(data));
+	cr_assert_eq(sent_seg(&p, 1).h.ack, base + sizeof(data));
+	cr_assert(sent_seg(&p, 1).o.present & TERN_TCP_HAS_SACK);
+	finish(&p, c, l);
+}
+
 Test(tcp, out_of_order_sends_sack_and_fills_the_hole)
 {
 	struct peer p = peer_new();

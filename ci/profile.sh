@@ -9,6 +9,7 @@
 #   event.txt     the event sampled, and why
 #
 # usage: ci/profile.sh [OPTIONS] TARGET [ARGS...]
+#        ci/profile.sh --guest APP [--duration S] [--freq HZ] [--drive 'CMD']
 #
 # TARGET is an app (apps/NAME), a benchmark (bench_NAME), a test binary
 # (test_NAME) of the release preset, or a path to an executable; ARGS go
@@ -34,11 +35,19 @@
 #   --out DIR        the output folder (default build/profile/NAME)
 #   --build-dir DIR  use this release build and do not build (tests)
 #
+# With --guest APP (options in any order) the app's guest image is
+# profiled instead, by the guest's own NMI sampler (`--profile HZ`):
+# ci/profile/guest.sh, which has its own usage; outputs in
+# build/profile/APP-guest/.
+#
 # Needs perf (linux-perf) or valgrind; an app needs root for the
 # namespace. Exit status: 0, 1 on a failure, 2 on a usage error.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+for a in "$@"; do
+    [ "$a" = --guest ] && exec bash ci/profile/guest.sh "$@"
+done
 
 usage() {
     sed -n '/^# usage:/,/^# Needs/p' "$0" | sed 's/^# \{0,1\}//' >&2

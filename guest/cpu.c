@@ -2,9 +2,12 @@
  * cpu.c - the descriptor tables and CPU feature checks.
  *
  * start.S already runs in long mode on its boot GDT. Here the GDT gains a
- * TSS, whose only job is IST1: a known-good stack for double faults, NMIs
- * and machine checks, so that a fiber that overflowed its stack still gets
- * a register dump instead of a triple fault (QEMU would just reset). The
+ * TSS, whose only job is its IST stacks: IST1, a known-good stack for
+ * double faults and machine checks, so that a fiber that overflowed its
+ * stack still gets a register dump instead of a triple fault (QEMU would
+ * just reset), and IST2 for NMIs (the profiler's samples, prof_sample.c),
+ * which can arrive at any instruction, the #DF handler's included: on a
+ * stack of their own they never overwrite its frame. The
  * IDT points all 256 vectors at the stubs of isr.S. The legacy 8259 PICs
  * are remapped to 0xe0-0xef (away from the exception vectors the BIOS
  * mapping would hit) and masked: devices interrupt through MSI-X and the
@@ -22,10 +25,11 @@
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define TSS_SIZE 104
 #define TSS_IST1 36
+#define TSS_IST2 44
 #define TSS_IOMAP 102
 #define IST_STACK_SIZE (16 * 1024)
+#define NMI_STACK_SIZE (4 * 1024)
 
-#define VEC_NMI 2
 #define VEC_DF 8
 #define VEC_MC 18
 
@@ -35,6 +39,7 @@ extern uint8_t isr_stubs[];
 static uint8_t idt[256 * 16] __attribute__((aligned(16)));
 static uint8_t tss[TSS_SIZE] __attribute__((aligned(16)));
 static uint8_t ist_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t nmi_stack[NMI_STACK_SIZE] __attribute__((aligned(16)));
 
 struct __attribute__((packed)) table_ptr {
 	uint16_t limit;
@@ -56,7 +61,7 @@ static void set_gate(unsigned vec, uint64_t handler, unsigned ist)
 	tern_store_le32(g + 12, 0);
 }
 
-/* Puts the TSS (IST1 only) into the GDT and loads the task register. */
+/* Puts the TSS (IST1 and IST2 only) into the GDT and loads the task register. */
 static void load_tss(void)
 {
 	uint64_t base = (uint64_t)(uintptr_t)tss;
@@ -65,6 +70,8 @@ static void load_tss(void)
 	memset(tss, 0, sizeof(tss));
 	tern_store_le64(tss + TSS_IST1,
 			(uint64_t)(uintptr_t)(ist_stack + IST_STACK_SIZE));
+	tern_store_le64(tss + TSS_IST2,
+			(uint64_t)(uintptr_t)(nmi_stack + NMI_STACK_SIZE));
 	tern_store_le16(tss + TSS_IOMAP, TSS_SIZE); /* no I/O bitmap */
 
 	guest_gdt[SEL_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 |
@@ -80,7 +87,9 @@ static void load_idt(void)
 	struct table_ptr p;
 
 	for (unsigned v = 0; v < 256; v++) {
-		unsigned ist = (v == VEC_NMI || v == VEC_DF || v == VEC_MC);
+		unsigned ist = v == VEC_NMI		      ? 2
+			       : (v == VEC_DF || v == VEC_MC) ? 1
+							      : 0;
 
 		set_gate(v, (uint64_t)(uintptr_t)(isr_stubs + 16 * v), ist);
 	}

@@ -33,6 +33,7 @@ static inline uint64_t align_down(uint64_t v, uint64_t a)
 }
 
 /* Interrupt vectors. */
+#define VEC_NMI 2	  /* the profiler's sampling tick (prof_pit.c) */
 #define VEC_TIMER 0x20	  /* LAPIC timer */
 #define VEC_DEVICE 0x30	  /* every virtio MSI-X message and MMIO line */
 #define VEC_SERIAL 0x31	  /* COM1 received a byte (IRQ 4 via the IOAPIC) */
@@ -41,7 +42,7 @@ static inline uint64_t align_down(uint64_t v, uint64_t a)
 
 /* ---- start.S / guest.ld ---- */
 extern uint64_t guest_boot_tsc; /* TSC at the first instruction */
-extern uint8_t __image_start[], __image_end[];
+extern uint8_t __image_start[], __image_end[], __text_end[];
 extern uint8_t boot_stack_bottom[], boot_stack_top[];
 extern uint64_t boot_pml4[];
 
@@ -63,6 +64,13 @@ bool serial_poll_stop(void);
  * that pin. */
 int ioapic_route(unsigned gsi, uint8_t vector);
 
+/* Routes gsi to the boot CPU as an NMI (edge, high). Returns 0, or
+ * -TERN_EINVAL if no I/O APIC has that pin. */
+int ioapic_route_nmi(unsigned gsi);
+
+/* Masks gsi's redirection entry (nothing if no I/O APIC has the pin). */
+void ioapic_mask(unsigned gsi);
+
 /* ---- halt.c ---- */
 /* Ends the VM through isa-debug-exit with code (QEMU exits with
  * code * 2 + 1); without that device, tries an ACPI power-off, then halts
@@ -80,7 +88,8 @@ _Noreturn void guest_exit(unsigned code);
 
 /* ---- cpu.c ---- */
 /* Loads the final GDT (with a TSS whose IST1 stack serves double faults
- * and NMIs) and the IDT, and masks the legacy 8259 PICs. */
+ * and machine checks, IST2 NMIs) and the IDT, and masks the legacy 8259
+ * PICs. */
 void cpu_init(void);
 
 /* CPUID feature bits the guest checks. */
@@ -113,6 +122,83 @@ void trap_backtrace(uint64_t rip, uint64_t rbp);
 
 /* Number of device and timer interrupts taken so far. */
 extern uint64_t trap_irq_count;
+
+/* ---- prof.c ---- */
+/* Takes `--profile HZ` (or --profile=HZ) out of argv[1..argc) and keeps
+ * HZ for prof_start(); halts with status 2 if HZ is malformed or out of
+ * range. Returns the new argc. */
+int prof_take_args(int argc, char **argv);
+
+/* Starts sampling if --profile was given: the ring, the stream header, the
+ * PIT's NMI. Without an isa-debugcon (or an I/O APIC) it warns and does
+ * not profile. */
+void prof_start(void);
+
+/* Sends the ring to the debugcon if PROF_FLUSH_BYTES are waiting (called
+ * by tern_wait(), outside the NMI). */
+void prof_flush_due(void);
+
+/* Stops the tick, sends what the ring holds and the trailer, and logs the
+ * counts (tern_halt()); nothing if not profiling. */
+void prof_finish(void);
+
+/* ---- prof_pit.c ---- */
+/* The exact rate in millihertz that prof_pit_start(hz) ticks at; hz from
+ * 19 to 596591 (the 16-bit divisor). */
+uint32_t prof_pit_mhz(unsigned hz);
+
+/* Programs PIT channel 0 to tick at about hz (19..596591) and routes its
+ * IRQ through the I/O APIC as an NMI. Returns 0, or -TERN_EINVAL if there
+ * is no I/O APIC pin for it. */
+int prof_pit_start(unsigned hz);
+
+/* Masks the PIT's I/O APIC pin and stops channel 0. */
+void prof_pit_stop(void);
+
+/* ---- prof_sample.c ---- */
+/* The deepest stack a sample holds, and the longest record (two count
+ * bytes and 32-bit addresses; prof_out.c). */
+#define PROF_DEPTH_MAX 32
+#define PROF_RECORD_MAX (2 + 4 * PROF_DEPTH_MAX)
+
+/* Gives the sampler its ring (size bytes at buf, a power of two) and the
+ * tick period in TSC ticks; resets the counts. Called before the tick
+ * starts. */
+void prof_ring_init(uint8_t *buf, uint32_t size, uint64_t period_tsc);
+
+/* The NMI hook (trap.c): records a sample of frame f and returns true, or
+ * returns false if the profiler has no ring (the NMI is then not ours). */
+bool prof_nmi(const struct guest_trap_frame *f);
+
+/* Bytes waiting in the ring. */
+uint32_t prof_ring_used(void);
+
+/* Points *p at the oldest waiting bytes and returns how many follow
+ * contiguously (0 if the ring is empty). */
+uint32_t prof_ring_peek(const uint8_t **p);
+
+/* Frees the oldest n bytes (n at most what prof_ring_peek returned). */
+void prof_ring_consume(uint32_t n);
+
+/* Samples taken so far, of them dropped (the ring was full), and NMIs
+ * merged into the sample before them (too soon after it). */
+struct prof_counts {
+	uint32_t taken, dropped, merged;
+};
+void prof_ring_counts(struct prof_counts *c);
+
+/* ---- prof_out.c ---- */
+/* True if QEMU's isa-debugcon answers at port 0xe9. */
+bool prof_out_present(void);
+
+/* Writes the stream header, with the tick rate in millihertz. */
+void prof_out_header(uint32_t mhz);
+
+/* Sends the bytes waiting in the ring when called. */
+void prof_out_flush(void);
+
+/* Writes the trailer: the counts and the end mark. */
+void prof_out_trailer(const struct prof_counts *c);
 
 /* ---- pvh.c ---- */
 #define GUEST_CMDLINE_MAX 2048

@@ -12,6 +12,8 @@
  * code 255. Without the device, the guest asks for an ACPI power-off (QEMU
  * then exits with 0, whatever the status: the console line
  * "tern: halt (status N)" still tells) and otherwise halts forever.
+ * tern_halt() first ends a --profile run (prof_finish: the last samples
+ * and the stream's trailer).
  */
 #include "tern/fmt.h"
 
@@ -42,6 +44,7 @@ void tern_halt(int status)
 			      status);
 	unsigned code;
 
+	prof_finish();
 	tern_console_write(line, (size_t)n);
 	if (status < 0 || status > GUEST_EXIT_STATUS_MAX)
 		code = GUEST_EXIT_STATUS_BASE + GUEST_EXIT_STATUS_MAX;

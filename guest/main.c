@@ -9,7 +9,9 @@
  *
  * The command line takes the hosted runner's flags (tern/app.h), after the
  * virtio_mmio.device= words are taken out (devices.c, which also explains
- * --net virtio and --disk virtio). --pcap is hosted-only and rejected.
+ * --net virtio and --disk virtio) and --profile HZ (prof.c), which
+ * starts sampling just before the app's main. --pcap is hosted-only and
+ * rejected.
  */
 #include <string.h>
 
@@ -88,6 +90,7 @@ _Noreturn void tern_guest_main(uint32_t start_info)
 
 	argc = tern_args_split(bootinfo.cmdline, tern_app.name, argv, ARGV_MAX);
 	argc = devices_take_mmio_args(argc, argv);
+	argc = prof_take_args(argc, argv);
 	if (tern_args_parse(&args, &tern_app, argc, argv, err, sizeof(err))) {
 		tern_log_error("guest: command line: %s", err);
 		tern_args_usage(&tern_app);
@@ -121,6 +124,7 @@ _Noreturn void tern_guest_main(uint32_t start_info)
 		      (unsigned long long)(clock_tsc_hz / 1000 % 1000),
 		      clock_tsc_source, lapic_timer_mode, entropy_source,
 		      boot.n_net, boot.n_blk);
+	prof_start();
 	status = tern_app.main(&boot);
 	if (boot.report)
 		boot.report(boot.report_ctx);

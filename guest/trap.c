@@ -5,6 +5,10 @@
  * HLT in tern_wait(): the handler counts them and acknowledges the LAPIC.
  * Drivers notice their work when the event loop polls them.
  *
+ * An NMI is the profiler's tick when --profile is on (prof_sample.c
+ * records a sample and the handler returns); otherwise it is reported like
+ * an exception.
+ *
  * Exceptions are bugs: the handler prints the vector, error code, every
  * general register, CR2/CR3 and a frame-pointer backtrace on the console,
  * then ends the VM through isa-debug-exit with GUEST_EXIT_ABORT (QEMU exits
@@ -125,6 +129,8 @@ static _Noreturn void fatal(const struct guest_trap_frame *f)
 
 void guest_trap(struct guest_trap_frame *f)
 {
+	if (f->vector == VEC_NMI && prof_nmi(f))
+		return;
 	if (f->vector < 32)
 		fatal(f);
 	if (f->vector == VEC_SPURIOUS ||

@@ -12,6 +12,11 @@
  *
  * A device without interrupts (no MSI-X) is polled: the wait then sleeps
  * at most GUEST_POLL_NS.
+ *
+ * Under --profile every call first sends the profiler's samples if enough
+ * are waiting (prof_flush_due), so even a zero deadline flushes; and the
+ * profiler's NMIs end the HLT early, which tern_wait's callers accept as a
+ * spurious return.
  */
 #include "guest.h"
 #include "x86.h"
@@ -42,6 +47,7 @@ int tern_wait(uint64_t deadline)
 	uint64_t now = tern_clock_monotonic();
 	bool work = false, polled = false;
 
+	prof_flush_due();
 	if (deadline <= now || poll_stop())
 		return 0;
 	if (deadline == TERN_NO_DEADLINE && tern_list_empty(&wakers))

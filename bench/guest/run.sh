@@ -23,6 +23,12 @@
 #             timed under KVM instead, to show what firmware and the PVH
 #             entry cost there. Where there is no usable /dev/kvm, the JSON
 #             says "kvm": "unavailable: REASON" and only TCG rows run;
+#   profiler  what the guest sampling profiler (--profile, guest/prof.c)
+#             costs at 1 kHz: bench/guest/prof_cost.py boots the profspin
+#             image (tests/guest/prof) alternately without and with
+#             --profile 1000, RUNS times each in the same run, and divides
+#             the median work rates (with / without; 1.0 is free), under
+#             TCG on q35, and under KVM too when KVM runs Tern images;
 #   ping      round-trip time of Linux's ping to the echo app running
 #             hosted on a TAP device and booted as a guest on a TAP device,
 #             each in a network namespace this script creates (root), and
@@ -163,6 +169,21 @@ if [ "$kvm" != "unavailable: ${why:-}" ]; then
     fi
 fi
 
+# ---- profiler cost at 1 kHz (same run: without and with --profile)
+echo "=== profiler"
+profspin=build/guest/tests/guest/guest_profspin.elf
+profs=()
+pc_row() { # pc_row ARGS...: one prof_cost.py row (a failed row is counted)
+    local r
+    r=$(/usr/bin/python3 bench/guest/prof_cost.py --image "$profspin" --runs "$runs" "$@") ||
+        failures=$((failures + 1))
+    [ -n "$r" ] || r="{\"failure\": $(json_str "prof_cost.py $* printed nothing")}"
+    echo "$r"
+    profs+=("$r")
+}
+pc_row --accel tcg --machine q35
+[ "$kvm_runs_echo" = yes ] && pc_row --accel kvm --machine q35
+
 # ---- ping RTT (root: namespaces and TAPs)
 echo "=== ping"
 ping_json='{"skipped": "needs root"}'
@@ -247,6 +268,7 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
         echo "    ${boots[$i]}$sep"
     done
     echo "  ],"
+    echo "  \"profiler\": [$(IFS=,; echo "${profs[*]}")],"
     echo "  \"ping\": $ping_json"
     echo "}"
 } > "$out/guest.json"

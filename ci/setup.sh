@@ -11,7 +11,7 @@ libcriterion-dev libpcap-dev liblwip-dev
 valgrind gdb linux-perf
 qemu-system-x86 qemu-utils iproute2 iputils-ping netcat-openbsd dnsmasq-base
 tshark tcpdump iperf3 curl socat ethtool wrk apache2-utils nginx-light
-tar python3 python3-scapy python3-matplotlib bison flex
+tar zip unzip python3 python3-scapy python3-matplotlib bison flex
 "
 
 missing=""

@@ -139,7 +139,9 @@ endfunction()
 # replay_NAME, which runs each input twice in different orders (--twice).
 # With TERN_FUZZ it also builds the libFuzzer target fuzz_NAME, which CTest
 # runs over its corpus plus a few seconds of fresh fuzzing (ci/fuzz.sh runs
-# longer).
+# longer), and adds NAME to the global property TERN_FUZZ_NAMES (the list
+# fuzz/CMakeLists.txt turns into the target tern_fuzzers and the file
+# fuzz/targets.txt).
 function(tern_add_fuzz name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS;INCLUDES" ${ARGN})
   set(includes ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/fuzz/common
@@ -164,6 +166,7 @@ function(tern_add_fuzz name)
   endif()
 
   add_executable(fuzz_${name} ${ARG_SOURCES} ${common})
+  set_property(GLOBAL APPEND PROPERTY TERN_FUZZ_NAMES ${name})
   target_link_libraries(fuzz_${name} PRIVATE ${ARG_LIBS} tern_lib)
   target_include_directories(fuzz_${name} PRIVATE ${includes})
   target_link_options(fuzz_${name} PRIVATE ${TERN_FUZZ_ENGINE})

@@ -38,6 +38,10 @@
  *
  * Storage of both structures belongs to the caller; close (through
  * tern_netdev_close) releases what they hold, not the structure.
+ *
+ * A hosted build configured with TERN_PCAP=OFF has no libpcap
+ * (hosted/pcap_off.c): tern_pcap_rec_open() returns -TERN_EIO,
+ * tern_pcap_replay_open() -TERN_ENOENT, both saying why in the log.
  */
 #ifndef TERN_HOSTED_PCAP_H
 #define TERN_HOSTED_PCAP_H

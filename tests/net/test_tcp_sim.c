@@ -433,9 +433,9 @@ Test(tcp_sim, loss_30pct)
 	run_seeds(&f, 2, 600 * SEC);
 }
 
-/* Reordering, duplication, corruption (caught by the checksum) and jitter
- * at once. */
-Test(tcp_sim, reorder_dup_corrupt_jitter)
+/* A link with reordering, duplication, corruption (caught by the
+ * checksum) and jitter at once, and no loss. */
+static struct tern_memlink_faults mixed_faults(void)
 {
 	struct tern_memlink_faults f = link_with(0);
 
@@ -444,6 +444,13 @@ Test(tcp_sim, reorder_dup_corrupt_jitter)
 	f.dup_ppm = 20000;
 	f.corrupt_ppm = 20000;
 	f.jitter_ns = 500 * TERN_NSEC_PER_USEC;
+	return f;
+}
+
+Test(tcp_sim, reorder_dup_corrupt_jitter)
+{
+	struct tern_memlink_faults f = mixed_faults();
+
 	run_seeds(&f, 3, 5 * SEC);
 }
 
@@ -478,12 +485,7 @@ Test(tcp_sim, tso_loss_5pct)
 /* TSO with reordering, duplication, corruption and jitter. */
 Test(tcp_sim, tso_reorder_dup_corrupt_jitter)
 {
-	struct tern_memlink_faults f = link_with(0);
+	struct tern_memlink_faults f = mixed_faults();
 
-	f.reorder_ppm = 50000;
-	f.reorder_ns = 3 * TERN_NSEC_PER_MSEC;
-	f.dup_ppm = 20000;
-	f.corrupt_ppm = 20000;
-	f.jitter_ns = 500 * TERN_NSEC_PER_USEC;
 	run_seeds_on(&f, 3, 5 * SEC, true);
 }

@@ -66,6 +66,7 @@ void httpd_config_default(struct httpd_config *cfg)
 	cfg->max_conns = 64;
 	cfg->header_timeout_ns = 10 * TERN_NSEC_PER_SEC;
 	cfg->idle_ns = 30 * TERN_NSEC_PER_SEC;
+	cfg->copy_sends = false;
 }
 
 int httpd_set_root(struct httpd *h, struct tern_tarfs *fs, const char *root)
@@ -126,14 +127,15 @@ static void count_status(struct httpd *h, int status)
 		h->stats.status_5xx++;
 }
 
-/* Writes all len bytes. Returns true on success. */
-static bool send_all(struct httpd_conn *c, const void *data, size_t len)
+/* Writes all len bytes of the n pieces. Returns true on success. */
+static bool send_all_v(struct httpd_conn *c, const struct tern_iov *iov,
+		       unsigned n, size_t len)
 {
 	struct httpd *h = c->h;
 
 	if (len == 0)
 		return true;
-	if (tern_tsock_write(&c->sock, data, len, now(h) + HTTPD_SEND_NS) !=
+	if (tern_tsock_writev(&c->sock, iov, n, now(h) + HTTPD_SEND_NS) !=
 	    (int)len) {
 		h->stats.send_error++;
 		return false;
@@ -142,39 +144,110 @@ static bool send_all(struct httpd_conn *c, const void *data, size_t len)
 	return true;
 }
 
-_Static_assert(HTTP_RESP_HEAD_MAX < HTTPD_CHUNK,
-	       "a response head and some body fit one chunk");
+/* Writes all len bytes. Returns true on success. */
+static bool send_all(struct httpd_conn *c, const void *data, size_t len)
+{
+	struct tern_iov piece = { data, len };
 
-/* Sends c->resp: the head and the first part of the file range in one
- * write (so a small response is one segment, not a head that Nagle sends
- * and a body that waits for its ACK), then the rest chunk by chunk. */
+	return send_all_v(c, &piece, 1, len);
+}
+
+/* Sends left bytes of file id from off by copying them into c->chunk
+ * first (tarfs_read), then into the send ring: two copies; the measured
+ * alternative to send_borrowed (cfg.copy_sends). */
+static bool send_copied(struct httpd_conn *c, uint32_t id, uint64_t off,
+			uint64_t left)
+{
+	while (left) {
+		size_t want = (size_t)TERN_MIN(left, (uint64_t)HTTPD_CHUNK);
+		int n = tern_tarfs_read(c->h->fs, id, c->chunk, want, off);
+
+		if (n <= 0) {
+			c->h->stats.file_error++;
+			return false;
+		}
+		if (!send_all(c, c->chunk, (size_t)n))
+			return false;
+		off += (uint64_t)n;
+		left -= (uint64_t)n;
+	}
+	return true;
+}
+
+/* Sends left bytes of file id from off straight from the cache's blocks
+ * into the send ring: one copy. Blocks are borrowed only once the ring
+ * has room for them, as many as fill that room (up to
+ * TERN_TSOCK_IOV_MAX; only the first may wait for the disk), and written
+ * in one call, so they are pinned for a copy, never for a wait on a slow
+ * client or while holding others, and leave in segments as large as a
+ * write of one buffer would make. */
+static bool send_borrowed(struct httpd_conn *c, uint32_t id, uint64_t off,
+			  uint64_t left)
+{
+	struct httpd *h = c->h;
+	struct tern_tarfs_span span[TERN_TSOCK_IOV_MAX];
+	struct tern_iov iov[TERN_TSOCK_IOV_MAX];
+
+	while (left) {
+		int room = tern_tsock_wait_writable(&c->sock,
+						    now(h) + HTTPD_SEND_NS);
+		uint64_t want;
+		size_t got = 0;
+		unsigned n = 0;
+		bool bad = false, ok;
+
+		if (room < 0) {
+			h->stats.send_error++;
+			return false;
+		}
+		want = TERN_MIN(left, (uint64_t)room);
+		while (got < want && n < TERN_TSOCK_IOV_MAX) {
+			int r = tern_tarfs_borrow(h->fs, id, off + got,
+						  n ? TERN_TARFS_NOWAIT : 0,
+						  &span[n]);
+
+			if (r == -TERN_EAGAIN && n)
+				break; /* send these; wait for it next time */
+			if (r <= 0) {
+				bad = true; /* an error, or the file is shorter */
+				break;
+			}
+			iov[n].base = span[n].data;
+			iov[n].len = (size_t)TERN_MIN((uint64_t)r, want - got);
+			got += iov[n++].len;
+		}
+		ok = !bad && send_all_v(c, iov, n, got);
+		while (n)
+			tern_tarfs_return(h->fs, &span[--n]);
+		if (bad)
+			h->stats.file_error++;
+		if (!ok)
+			return false;
+		off += got;
+		left -= got;
+	}
+	return true;
+}
+
+/* Sends c->resp, its head and then the file range, corked so that the
+ * pieces leave as full segments (a small response is one segment, not a
+ * head and a body). */
 static bool send_resp(struct httpd_conn *c)
 {
 	struct http_resp *r = &c->resp;
-	uint64_t off = r->body_off, left = r->body_len;
-	size_t fill = r->head_len;
+	struct tern_tcp *tcp = c->sock.tcp;
+	uint32_t id = (uint32_t)r->file.id;
+	bool ok;
 
-	memcpy(c->chunk, r->head, fill);
-	do {
-		size_t want = (size_t)TERN_MIN(left, HTTPD_CHUNK - fill);
-
-		if (want) {
-			int n = tern_tarfs_read(c->h->fs, (uint32_t)r->file.id,
-						c->chunk + fill, want, off);
-
-			if (n <= 0) {
-				c->h->stats.file_error++;
-				return false;
-			}
-			fill += (size_t)n;
-			off += (uint64_t)n;
-			left -= (uint64_t)n;
-		}
-		if (!send_all(c, c->chunk, fill))
-			return false;
-		fill = 0;
-	} while (left);
-	return true;
+	tern_tcp_set_cork(tcp, true, now(c->h));
+	ok = send_all(c, r->head, r->head_len);
+	if (ok && c->h->cfg.copy_sends)
+		ok = send_copied(c, id, r->body_off, r->body_len);
+	else if (ok)
+		ok = send_borrowed(c, id, r->body_off, r->body_len);
+	if (c->sock.tcp)
+		tern_tcp_set_cork(tcp, false, now(c->h));
+	return ok;
 }
 
 static void access_log(struct httpd_conn *c, const struct http_req *req)

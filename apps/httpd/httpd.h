@@ -10,9 +10,11 @@
  *
  * Per connection: a request buffer of HTTPD_RBUF bytes (a whole head, and
  * pipelined requests behind it, answered in order), a body buffer of
- * HTTPD_CHUNK bytes. Bodies are copied twice: tarfs_read copies the
- * cache's blocks into the body buffer, tern_tsock_write copies that into
- * the send ring.
+ * HTTPD_CHUNK bytes. A body is copied once: each cache block is borrowed
+ * (tern_tarfs_borrow) when the send ring has room and copied straight into
+ * it. The stack's send path copies once by design (tcp.h), so that is as
+ * few copies as it allows. With cfg.copy_sends, the body goes through the
+ * body buffer instead (two copies), to measure the difference.
  *
  * Timeouts: header_timeout_ns to get a complete head (from the accept, or
  * from the first byte of a later request: a slowloris client gets 408 and
@@ -43,6 +45,7 @@ struct httpd_config {
 	uint32_t max_conns;
 	uint64_t header_timeout_ns; /* default 10 s */
 	uint64_t idle_ns;	    /* default 30 s */
+	bool copy_sends; /* bodies via a buffer (2 copies); default false */
 };
 
 /* Connection-level counters; request outcomes are by reason. */

@@ -13,7 +13,8 @@
  *
  * App flags: --port N (default 80), --root PATH (default /), --max-conns
  * N (1..1024, default 64), --header-timeout-ms N (default 10000),
- * --idle-timeout-ms N (default 30000).
+ * --idle-timeout-ms N (default 30000), --copy-sends (bodies through a
+ * buffer, two copies instead of one: for measuring).
  *
  * Exit status: 0 after a stop request; 2 for a usage error (a flag out of
  * range, no --disk, no --net, no address, a --root that is not a
@@ -48,6 +49,8 @@ static const struct tern_flag httpd_flags[] = {
 	  "time to send a whole request head (default 10000)" },
 	{ "idle-timeout-ms", TERN_FLAG_U64, "MS",
 	  "keep-alive idle time (default 30000)" },
+	{ "copy-sends", TERN_FLAG_BOOL, NULL,
+	  "copy bodies through a buffer (two copies, not one): to measure" },
 	{ NULL, TERN_FLAG_BOOL, NULL, NULL },
 };
 
@@ -127,6 +130,7 @@ static int read_flags(const struct tern_args *args, struct httpd_config *cfg)
 	cfg->max_conns = (uint32_t)maxc;
 	cfg->header_timeout_ns = hto * TERN_NSEC_PER_MSEC;
 	cfg->idle_ns = ito * TERN_NSEC_PER_MSEC;
+	cfg->copy_sends = tern_args_bool(args, &tern_app, "copy-sends");
 	return 0;
 }
 

@@ -26,8 +26,8 @@ import statistics
 import sys
 
 NUMERIC = {"runs", "seconds", "first_byte_samples", "host.nproc"}
-TARGETS = ["tern_hosted", "nginx_offloads_on", "nginx_offloads_off",
-           "tern_guest"]
+TARGETS = ["tern_hosted", "tern_hosted_copied", "nginx_offloads_on",
+           "nginx_offloads_off", "tern_guest"]
 FILES = ["1k.bin", "1m.bin"]
 
 
@@ -99,7 +99,8 @@ def main():
         return None
 
     ratios = {}
-    for base in ("nginx_offloads_off", "nginx_offloads_on"):
+    for base in ("nginx_offloads_off", "nginx_offloads_on",
+                 "tern_hosted_copied"):
         key = "tern_hosted_over_" + base
         ratios[key] = {}
         for name in FILES:
@@ -138,7 +139,8 @@ def main():
             print("first byte, 1 KiB: %s FAILED: %s" % (r["target"],
                                                         r["failure"]))
     for key in ("tern_hosted_over_nginx_offloads_off",
-                "tern_hosted_over_nginx_offloads_on"):
+                "tern_hosted_over_nginx_offloads_on",
+                "tern_hosted_over_tern_hosted_copied"):
         print("%s req/s: %s" % (key, ", ".join(
             "%s %s" % (n, "%.2fx" % v if v is not None else "n/a")
             for n, v in ratios[key].items())))

@@ -8,8 +8,11 @@
 #
 #   tern_hosted         apps/httpd as a hosted process on a TAP in a
 #                       namespace this script creates; wrk and curl run in
-#                       that namespace (the TAP has no offloads: the stack
-#                       cuts and checksums every 1500-byte frame);
+#                       that namespace (the TAP has TSO and checksum
+#                       offload both ways, hosted/net/tap.c);
+#   tern_hosted_copied  the same with --copy-sends: bodies copied into a
+#                       buffer, then into the send ring (two copies, where
+#                       tern_hosted borrows the cache's blocks: one);
 #   nginx_offloads_on   Debian's nginx (worker_processes 1, access_log off,
 #                       sendfile on, keepalive_requests 1000000; the whole
 #                       config goes into the JSON) in a second namespace,
@@ -41,7 +44,7 @@
 # toward the app drops most of them, and the app's slots stay busy until
 # a retransmission timeout draws an RST that gets through (~200 ms).
 # The ratios are tern_hosted / nginx req/s for each file and each offload
-# setting.
+# setting, and tern_hosted / tern_hosted_copied (one copy against two).
 #
 # 3 runs of 5 s per file; --quick: 1 run of 2 s. The guest gets the same
 # time even under TCG: there its 1 MiB responses take 1.5-2 s each, so a
@@ -250,28 +253,36 @@ ipt -n "$ns_t" link set lo up
 ipt -n "$ns_t" tuntap add dev "$tap_h" mode tap || die "TAP $tap_h"
 ipt -n "$ns_t" addr add 10.84.0.1/24 dev "$tap_h"
 ipt -n "$ns_t" link set "$tap_h" up
-echo "=== tern_hosted: $httpd_hosted on TAP $tap_h in $ns_t"
-meta targets.tern_hosted "$httpd_hosted --net tap:$tap_h --ip 10.84.0.2/24 --disk file:site.img --log warn --max-conns 128; wrk and curl in the same namespace"
-# timeout passes SIGTERM on to httpd and exits with its status.
-timeout "$life" ip netns exec "$ns_t" "$httpd_hosted" --net "tap:$tap_h" \
-    --ip 10.84.0.2/24 --disk "file:$tmp/site.img" --log warn --max-conns 128 \
-    > "$tmp/hosted.log" 2>&1 &
-hpid=$!
-if wait_log "$tmp/hosted.log" "httpd: ready ip=10.84.0.2/24 port=80 files=3" "$hpid" 30; then
-    bench_target tern_hosted "$ns_t" http://10.84.0.2 "$secs"
-else
-    tail -n5 "$tmp/hosted.log"
-    target_fail tern_hosted "httpd never printed its ready line (files=3)"
-fi
-stop_pid "$hpid"
-rc=$?
-hpid=""
-server_report tern_hosted "$tmp/hosted.log"
-if [ "$rc" -eq 0 ]; then
-    printf 'stop\ttern_hosted\texit 0 after SIGTERM\t\n' >> "$res"
-else
-    printf 'stop\ttern_hosted\texit %s after SIGTERM\tnot exit 0\n' "$rc" >> "$res"
-fi
+# run_hosted TARGET [FLAG...]: httpd with FLAGs on the TAP, benchmarked
+# as TARGET, then stopped with SIGTERM.
+run_hosted() {
+    local target=$1 rc
+    shift
+    echo "=== $target: $httpd_hosted $* on TAP $tap_h in $ns_t"
+    meta "targets.$target" "$httpd_hosted --net tap:$tap_h --ip 10.84.0.2/24 --disk file:site.img --log warn --max-conns 128 $*; wrk and curl in the same namespace"
+    # timeout passes SIGTERM on to httpd and exits with its status.
+    timeout "$life" ip netns exec "$ns_t" "$httpd_hosted" --net "tap:$tap_h" \
+        --ip 10.84.0.2/24 --disk "file:$tmp/site.img" --log warn \
+        --max-conns 128 "$@" > "$tmp/hosted.log" 2>&1 &
+    hpid=$!
+    if wait_log "$tmp/hosted.log" "httpd: ready ip=10.84.0.2/24 port=80 files=3" "$hpid" 30; then
+        bench_target "$target" "$ns_t" http://10.84.0.2 "$secs"
+    else
+        tail -n5 "$tmp/hosted.log"
+        target_fail "$target" "httpd never printed its ready line (files=3)"
+    fi
+    stop_pid "$hpid"
+    rc=$?
+    hpid=""
+    server_report "$target" "$tmp/hosted.log"
+    if [ "$rc" -eq 0 ]; then
+        printf 'stop\t%s\texit 0 after SIGTERM\t\n' "$target" >> "$res"
+    else
+        printf 'stop\t%s\texit %s after SIGTERM\tnot exit 0\n' "$target" "$rc" >> "$res"
+    fi
+}
+run_hosted tern_hosted
+run_hosted tern_hosted_copied --copy-sends
 
 # ---- nginx: veth between ns_a (wrk, 10.85.0.1) and ns_b (nginx, 10.85.0.2).
 { ipt netns add "$ns_a" && ipt netns add "$ns_b"; } || die "ip netns add failed"

@@ -680,6 +680,60 @@ int tern_tarfs_read(struct tern_tarfs *fs, uint32_t ino, void *buf, size_t len,
 	return tern_bcache_pread(fs->cache, buf, (size_t)n, e->data_off + off);
 }
 
+/* Takes block blockno of fs's cache into *out without waiting: 0, or
+ * -TERN_EAGAIN (not ready yet: its read goes on; no slot), or an error of
+ * tern_bcache_get or the block's read. */
+static int get_ready(struct tern_tarfs *fs, uint64_t blockno,
+		     struct tern_bcache_buf **out)
+{
+	int r = tern_bcache_get(fs->cache, blockno, 0, out);
+
+	if (r)
+		return r;
+	r = tern_bcache_ready(*out);
+	if (r)
+		tern_bcache_put(fs->cache, *out);
+	return r;
+}
+
+int tern_tarfs_borrow(struct tern_tarfs *fs, uint32_t ino, uint64_t off,
+		      unsigned flags, struct tern_tarfs_span *span)
+{
+	const struct tern_tarfs_entry *e;
+	uint32_t bs = tern_bcache_block_size(fs->cache), boff;
+	uint64_t pos;
+	int r;
+
+	if (ino >= fs->nentries)
+		return -TERN_ENOENT;
+	e = &fs->entries[ino];
+	if (e->type == TERN_TARFS_DIR)
+		return -TERN_EISDIR;
+	if (e->type != TERN_TARFS_FILE)
+		return -TERN_EINVAL;
+	if (off >= e->size)
+		return 0;
+	pos = e->data_off + off; /* inside the image: checked by the scan */
+	boff = (uint32_t)(pos % bs);
+	if (flags & TERN_TARFS_NOWAIT)
+		r = get_ready(fs, pos / bs, &span->buf);
+	else
+		r = tern_bcache_read(fs->cache, pos / bs, 0, &span->buf);
+	if (r)
+		return r;
+	span->data = span->buf->data + boff;
+	span->len = (size_t)TERN_MIN((uint64_t)(bs - boff), e->size - off);
+	return (int)span->len;
+}
+
+void tern_tarfs_return(struct tern_tarfs *fs, struct tern_tarfs_span *span)
+{
+	tern_bcache_put(fs->cache, span->buf);
+	span->buf = NULL;
+	span->data = NULL;
+	span->len = 0;
+}
+
 int tern_tarfs_readlink(const struct tern_tarfs *fs, uint32_t ino, char *buf,
 			size_t cap)
 {

@@ -515,30 +515,80 @@ int tern_tsock_read_full(struct tern_tsock *s, void *buf, size_t len,
 	return (int)got;
 }
 
-int tern_tsock_write(struct tern_tsock *s, const void *data, size_t len,
-		     uint64_t deadline)
+int tern_tsock_writev(struct tern_tsock *s, const struct tern_iov *iov,
+		      unsigned n, uint64_t deadline)
 {
-	const uint8_t *p = data;
-	size_t done = 0;
+	struct tern_iov left[TERN_TSOCK_IOV_MAX];
+	unsigned first = 0;
+	size_t total = 0;
 
-	while (done < len) {
-		int n, err;
+	if (n > TERN_TSOCK_IOV_MAX)
+		return -TERN_EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		left[i] = iov[i];
+		total += iov[i].len;
+	}
+	if (total > (size_t)INT32_MAX)
+		return -TERN_EINVAL;
+	while (first < n) {
+		int got, err;
 
 		if (!s->tcp)
 			return -TERN_ECANCELED;
-		n = tern_tcp_send(s->tcp, p + done, len - done,
-				  tern_net_loop_now(s->loop));
-		if (n > 0) {
-			done += (size_t)n;
+		got = tern_tcp_sendv(s->tcp, left + first, n - first,
+				     tern_net_loop_now(s->loop));
+		if (got == -TERN_EAGAIN) {
+			err = tsock_wait(s, &s->writers, deadline);
+			if (err < 0)
+				return err;
 			continue;
 		}
-		if (n != -TERN_EAGAIN)
-			return n;
-		err = tsock_wait(s, &s->writers, deadline);
+		if (got < 0)
+			return got;
+		/* Drop what was taken: whole pieces, then part of one. */
+		for (size_t taken = (size_t)got; first < n; first++) {
+			if (taken < left[first].len) {
+				left[first].base =
+					(const uint8_t *)left[first].base +
+					taken;
+				left[first].len -= taken;
+				break;
+			}
+			taken -= left[first].len;
+		}
+	}
+	return (int)total;
+}
+
+int tern_tsock_write(struct tern_tsock *s, const void *data, size_t len,
+		     uint64_t deadline)
+{
+	struct tern_iov piece = { data, len };
+
+	return tern_tsock_writev(s, &piece, 1, deadline);
+}
+
+int tern_tsock_wait_writable(struct tern_tsock *s, uint64_t deadline)
+{
+	for (;;) {
+		size_t room;
+		int err;
+
+		if (!s->tcp)
+			return -TERN_ECANCELED;
+		err = tern_tcp_error(s->tcp);
+		if (err)
+			return err;
+		room = tern_tcp_writable(s->tcp);
+		if (room)
+			return (int)TERN_MIN(room, (size_t)INT32_MAX);
+		if (!(tern_tcp_ready(s->tcp) & TERN_TCP_EV_WRITE))
+			err = tsock_wait(s, &s->writers, deadline);
+		else
+			err = -TERN_EPIPE; /* ready, yet no room: cannot send */
 		if (err < 0)
 			return err;
 	}
-	return (int)len;
 }
 
 int tern_tsock_shutdown(struct tern_tsock *s)

@@ -437,28 +437,41 @@ static bool can_send(const struct tern_tcp *c)
 	}
 }
 
-int tern_tcp_send(struct tern_tcp *c, const void *data, size_t len,
-		  uint64_t now)
+/* Copies len bytes of p to the end of c's send ring, which has room. */
+static void ring_append(struct tern_tcp *c, const uint8_t *p, uint32_t len)
 {
-	const uint8_t *p = data;
-	uint32_t room, n, tail, first;
+	uint32_t tail = (c->buf_head + c->buf_len) % c->buf_cap;
+	uint32_t first = TERN_MIN(len, c->buf_cap - tail);
+
+	memcpy(c->buf + tail, p, first);
+	memcpy(c->buf, p + first, len - first);
+	c->buf_len += len;
+}
+
+int tern_tcp_sendv(struct tern_tcp *c, const struct tern_iov *iov, unsigned n,
+		   uint64_t now)
+{
+	uint32_t room, done = 0;
 
 	if (c->error)
 		return c->error;
 	if (!can_send(c))
 		return c->state == TERN_TCP_LISTEN ? -TERN_ENOTCONN
 						   : -TERN_EPIPE;
-	if (len == 0)
+	room = TERN_MIN(c->buf_cap - c->buf_len, (uint32_t)INT32_MAX);
+	for (unsigned i = 0; i < n && done < room; i++) {
+		uint32_t take =
+			(uint32_t)TERN_MIN(iov[i].len, (size_t)(room - done));
+
+		ring_append(c, iov[i].base, take);
+		done += take;
+	}
+	if (done == 0) {
+		for (unsigned i = 0; i < n; i++)
+			if (iov[i].len)
+				return -TERN_EAGAIN; /* the ring is full */
 		return 0;
-	room = c->buf_cap - c->buf_len;
-	if (room == 0)
-		return -TERN_EAGAIN;
-	n = len < room ? (uint32_t)len : room;
-	tail = (c->buf_head + c->buf_len) % c->buf_cap;
-	first = TERN_MIN(n, c->buf_cap - tail);
-	memcpy(c->buf + tail, p, first);
-	memcpy(c->buf, p + first, n - first);
-	c->buf_len += n;
+	}
 	net_set_now(c->net, now);
 	if (c->state != TERN_TCP_SYN_SENT &&
 	    c->state != TERN_TCP_SYN_RECEIVED) {
@@ -466,7 +479,15 @@ int tern_tcp_send(struct tern_tcp *c, const void *data, size_t len,
 		tcp_output(c);
 		tern_net_batch_end(c->net);
 	}
-	return (int)n;
+	return (int)done;
+}
+
+int tern_tcp_send(struct tern_tcp *c, const void *data, size_t len,
+		  uint64_t now)
+{
+	struct tern_iov piece = { data, len };
+
+	return tern_tcp_sendv(c, &piece, 1, now);
 }
 
 size_t tern_tcp_readable(const struct tern_tcp *c)
@@ -682,6 +703,18 @@ void tern_tcp_set_notify(struct tern_tcp *c, tern_tcp_notify_fn fn, void *ctx)
 void tern_tcp_set_nodelay(struct tern_tcp *c, bool on)
 {
 	c->nodelay = on;
+}
+
+void tern_tcp_set_cork(struct tern_tcp *c, bool on, uint64_t now)
+{
+	c->cork = on;
+	if (on || !can_send(c) || c->state == TERN_TCP_SYN_SENT ||
+	    c->state == TERN_TCP_SYN_RECEIVED)
+		return;
+	net_set_now(c->net, now);
+	tern_net_batch_begin(c->net);
+	tcp_output(c);
+	tern_net_batch_end(c->net);
 }
 
 void tern_tcp_set_rack(struct tern_tcp *c, bool on)

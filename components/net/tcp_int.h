@@ -80,6 +80,7 @@ struct tern_tcp {
 	bool user_closed; /* the handle was released */
 	bool queued;	  /* established, on the parent's accept queue */
 	bool nodelay;
+	bool cork;	   /* tern_tcp_set_cork: only full segments */
 	bool fin_queued;   /* shutdown: FIN after the ring's data */
 	bool fin_received; /* the peer's FIN is in rcv_nxt */
 	bool ts_ok, sack_ok, ws_ok;

@@ -8,7 +8,8 @@
  * full-sized unless the data ends there; a small segment waits while an
  * earlier small one is unacknowledged (Nagle with Minshall's refinement,
  * as in Linux: the short tail of a write never waits for the ACK of the
- * full segments before it, which the peer may delay; unless nodelay) and
+ * full segments before it, which the peer may delay; unless nodelay), a
+ * corked connection sends no short segment at all until it is uncorked, and
  * a small window is not filled
  * with a small segment unless it is at least half the largest window the
  * peer ever offered (sender silly-window avoidance, RFC 9293 3.8.6.2.1).
@@ -443,11 +444,15 @@ static uint32_t next_len(struct tern_tcp *c, uint32_t unsent)
 		/* The window cuts it short: only if that is a fair share. */
 		return len >= c->snd_wnd_max / 2 ? len : 0;
 	}
-	/* The last of the data: Nagle holds it while a short segment is in
-	 * flight (sent, unacknowledged, not being resent from before it),
-	 * unless a FIN goes with it. */
+	/* The last of the data: a cork holds it until uncorked, and Nagle
+	 * while a short segment is in flight (sent, unacknowledged, not being
+	 * resent from before it); neither when a FIN goes with it. */
+	if (c->fin_queued)
+		return len;
+	if (c->cork)
+		return 0;
 	if (!c->nodelay && tern_seq_gt(c->snd_sml, c->snd_una) &&
-	    tern_seq_leq(c->snd_sml, c->snd_nxt) && !c->fin_queued)
+	    tern_seq_leq(c->snd_sml, c->snd_nxt))
 		return 0;
 	return len;
 }

@@ -1,5 +1,5 @@
 /*
- * base.h - the few macros every Tern header and source shares.
+ * base.h - the few macros and types every Tern header and source shares.
  *
  * TERN_API marks a function that is part of the public API: the build uses
  * -fvisibility=hidden, so only marked functions are exported when components
@@ -28,5 +28,12 @@
 
 #define TERN_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define TERN_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* One contiguous piece of memory of a gather list: a piece of a frame to
+ * send, of a socket write. */
+struct tern_iov {
+	const void *base;
+	size_t len;
+};
 
 #endif

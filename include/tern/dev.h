@@ -105,12 +105,6 @@ TERN_API _Noreturn void tern_abort(void);
 #define TERN_ETH_FRAME_MAX (TERN_ETH_HLEN + 4 + 9000) /* VLAN tag, jumbo */
 #define TERN_DEV_NAME_MAX 16 /* including the terminating NUL */
 
-/* One contiguous piece of a frame to send. */
-struct tern_iov {
-	const void *base;
-	size_t len;
-};
-
 /* Offloads: work a device does on frames it sends, advertised in
  * tern_netdev.offloads. The stack asks for one only on a device that
  * advertises it, so a device without offloads only ever sees frames whose

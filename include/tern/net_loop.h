@@ -247,6 +247,22 @@ TERN_API int tern_tsock_read_full(struct tern_tsock *s, void *buf, size_t len,
 TERN_API int tern_tsock_write(struct tern_tsock *s, const void *data,
 			      size_t len, uint64_t deadline);
 
+#define TERN_TSOCK_IOV_MAX 16
+
+/* tern_tsock_write of the concatenation of n pieces (n at most
+ * TERN_TSOCK_IOV_MAX, the total at most INT32_MAX, else -TERN_EINVAL),
+ * each filling of the ring copying as many pieces as fit
+ * (tern_tcp_sendv). Returns the total or tern_tsock_write's errors. */
+TERN_API int tern_tsock_writev(struct tern_tsock *s, const struct tern_iov *iov,
+			       unsigned n, uint64_t deadline);
+
+/* Waits until s's send ring has room (or deadline). Returns the bytes a
+ * tern_tsock_write can now queue without waiting (> 0), -TERN_ETIMEDOUT,
+ * -TERN_ECANCELED, or the connection's error (-TERN_EPIPE once it can no
+ * longer send). Lets a writer fetch its data only once it can be queued
+ * (a borrowed cache block is then held for a copy, not for a wait). */
+TERN_API int tern_tsock_wait_writable(struct tern_tsock *s, uint64_t deadline);
+
 /* Half-close (tern_tcp_shutdown at the loop's time). */
 TERN_API int tern_tsock_shutdown(struct tern_tsock *s);
 

@@ -210,6 +210,38 @@ TERN_API int tern_tarfs_stat(const struct tern_tarfs *fs, uint32_t ino,
 TERN_API int tern_tarfs_read(struct tern_tarfs *fs, uint32_t ino, void *buf,
 			     size_t len, uint64_t off);
 
+/* File bytes borrowed from the block cache (tern_tarfs_borrow): len bytes
+ * at data, valid and pinned in the cache until tern_tarfs_return. */
+struct tern_tarfs_span {
+	const uint8_t *data;
+	size_t len;
+	struct tern_bcache_buf *buf; /* private: the pinned block */
+};
+
+/* Flag of tern_tarfs_borrow: do not wait. A block not in the cache (or
+ * still being read) is -TERN_EAGAIN, its read started, so a later borrow
+ * finds it; a cache with no free slot is -TERN_EAGAIN too. */
+#define TERN_TARFS_NOWAIT 1u
+
+/* Borrows the bytes of file ino from byte off to the end of the cache
+ * block that holds off, or to the file's end if that comes first, without
+ * copying them: the way to hand a file to a writer that copies anyway (a
+ * socket's send ring). The block stays pinned until tern_tarfs_return, so
+ * hold a span briefly: every span held is a cache slot no one else can
+ * use. Borrowing several spans at once, wait (flags 0) only for the first
+ * and take the rest with TERN_TARFS_NOWAIT: a fiber that waits while
+ * holding spans can deadlock with others doing the same once the cache is
+ * all pinned. Returns the span's length (> 0) with *span filled, 0 at or
+ * past the end (nothing borrowed), or an error as tern_tarfs_read, or
+ * -TERN_EAGAIN (NOWAIT). Without NOWAIT it may block. */
+TERN_API int tern_tarfs_borrow(struct tern_tarfs *fs, uint32_t ino,
+			       uint64_t off, unsigned flags,
+			       struct tern_tarfs_span *span);
+
+/* Gives back a span that tern_tarfs_borrow filled. */
+TERN_API void tern_tarfs_return(struct tern_tarfs *fs,
+				struct tern_tarfs_span *span);
+
 /* Copies symlink ino's target text (NUL-terminated) into buf. Returns its
  * length, -TERN_EINVAL (not a symlink), -TERN_ERANGE (cap too small) or
  * -TERN_ENOENT. */

@@ -30,7 +30,7 @@
  * CUBIC congestion control (RFC 9438; NewReno per socket with
  * tern_tcp_set_cc), delayed ACK (every second full segment, or
  * cfg.tcp_delack_ns), Nagle (tern_tcp_set_nodelay turns it
- * off), zero-window probes, silly-window avoidance on both sides, ISNs per
+ * off; tern_tcp_set_cork holds short segments until uncorked), zero-window probes, silly-window avoidance on both sides, ISNs per
  * RFC 6528 (SipHash of the 4-tuple under a key drawn from the stack's seed,
  * plus a 4 us clock), RFC 5961 checks (in-window RST or SYN draws a
  * rate-limited challenge ACK; ACKs outside the sent range are dropped; an
@@ -125,6 +125,14 @@ TERN_API int tern_tcp_connect(struct tern_net *net, uint32_t dst,
 TERN_API int tern_tcp_send(struct tern_tcp *c, const void *data, size_t len,
 			   uint64_t now);
 
+/* tern_tcp_send of the concatenation of n pieces: copies what fits of them
+ * into the send ring, then sends once, so pieces from many places (cache
+ * blocks) leave in segments as large as one write of them would. Returns
+ * the bytes taken (at most INT32_MAX; 0 if every piece is empty), or the
+ * errors of tern_tcp_send. */
+TERN_API int tern_tcp_sendv(struct tern_tcp *c, const struct tern_iov *iov,
+			    unsigned n, uint64_t now);
+
 /* Copies up to cap bytes of received data to buf and opens the window at
  * time now. Returns the bytes copied, 0 at the end of the stream (the peer
  * sent FIN and all data was read), -TERN_EAGAIN (nothing yet), or the
@@ -191,6 +199,13 @@ TERN_API void tern_tcp_set_notify(struct tern_tcp *c, tern_tcp_notify_fn fn,
 
 /* Turns Nagle's algorithm off (on) or back on (off). */
 TERN_API void tern_tcp_set_nodelay(struct tern_tcp *c, bool on);
+
+/* Corks (on) or uncorks c, as Linux's TCP_CORK: while corked, only full
+ * segments leave, so a response written in pieces (a head, then body
+ * blocks) goes out in as few segments as its length needs; uncorking
+ * sends the short rest at once (at now), as does a shutdown. Unlike
+ * Linux's, the cork has no time limit: whoever corks, uncorks. */
+TERN_API void tern_tcp_set_cork(struct tern_tcp *c, bool on, uint64_t now);
 
 /* Turns RACK-TLP (RFC 8985: time-based loss detection with a reordering
  * window, and tail-loss probes) off (on false) or back on; it is on by

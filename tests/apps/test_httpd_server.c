@@ -541,6 +541,38 @@ Test(httpd_server, get_multi_chunk)
 	cr_assert_gt(stats()->bytes_tx, BIG_LEN);
 }
 
+Test(httpd_server, get_multi_chunk_copied)
+{
+	rig->cfg.copy_sends = true; /* the same bytes through the buffer */
+	run(get_multi_chunk);
+	cr_assert_eq(stats()->status_2xx, 1);
+	cr_assert_eq(stats()->file_error, 0);
+	cr_assert_eq(stats()->send_error, 0);
+	cr_assert_gt(stats()->bytes_tx, BIG_LEN);
+}
+
+/* The head and the body of a small response leave in one segment (the
+ * send is corked), though they are written apart. */
+static void small_is_one_segment(void)
+{
+	struct cl *c = cl_open();
+	uint64_t sent;
+
+	get_ok(c, "/small.txt", 1, SMALL_LEN);
+	sent = rig->d->a.stats.tcp_tx;
+	get_ok(c, "/small.txt", 1, SMALL_LEN);
+	cr_assert_eq(rig->d->a.stats.tcp_tx - sent, 1,
+		     "the response took %llu segments",
+		     (unsigned long long)(rig->d->a.stats.tcp_tx - sent));
+	finish(c);
+}
+
+Test(httpd_server, small_is_one_segment)
+{
+	run(small_is_one_segment);
+	cr_assert_eq(stats()->requests, 2);
+}
+
 static void head(void)
 {
 	struct cl *c = cl_open();

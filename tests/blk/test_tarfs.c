@@ -241,6 +241,31 @@ struct walk_stats {
 	unsigned files, dirs, links, bytes_compared;
 };
 
+/* Borrows file ino span by span from a random offset to its end and
+ * compares each span with want; every span is given back (the fixture
+ * checks that no block is left pinned). */
+static void compare_borrowed(uint32_t ino, const uint8_t *want, off_t size,
+			     struct tern_rand *r)
+{
+	uint64_t off = size ? tern_rand_below(r, (uint32_t)size) : 0;
+	struct tern_tarfs_span span;
+	int n;
+
+	while ((n = tern_tarfs_borrow(fs, ino, off, 0, &span)) > 0) {
+		cr_assert_leq((size_t)n, BS, "a span stays inside one block");
+		cr_assert_eq(span.len, (size_t)n);
+		cr_assert_leq(off + (uint64_t)n, (uint64_t)size);
+		cr_assert_eq(memcmp(span.data, want + off, span.len), 0,
+			     "borrowed bytes differ at %llu",
+			     (unsigned long long)off);
+		tern_tarfs_return(fs, &span);
+		off += (uint64_t)n;
+	}
+	cr_assert_eq(n, 0);
+	cr_assert_eq(off, (uint64_t)size, "borrowed to the end");
+	cr_assert_eq(tern_bcache_pinned(&cache), 0);
+}
+
 static void compare_file(const char *src, uint32_t ino, off_t size,
 			 struct tern_rand *r, struct walk_stats *ws)
 {
@@ -271,6 +296,7 @@ static void compare_file(const char *src, uint32_t ino, off_t size,
 	cr_assert_eq(tern_tarfs_read(fs, ino, got, 10, (uint64_t)size), 0);
 	cr_assert_eq(tern_tarfs_read(fs, ino, got, 10, (uint64_t)size + 999),
 		     0);
+	compare_borrowed(ino, want, size, r);
 	free(want);
 	ws->files++;
 }
@@ -332,6 +358,7 @@ static void check_tree(bool with_long)
 	struct tern_rand r;
 	uint32_t a, b;
 	uint8_t x[4], y[4];
+	struct tern_tarfs_span span;
 
 	tern_rand_seed(&r, 99);
 	compare_dir(dir, "", &r, &ws);
@@ -360,6 +387,10 @@ static void check_tree(bool with_long)
 	cr_assert_eq(memcmp(x, y, 4), 0);
 	cr_assert_eq(tern_tarfs_read(fs, TERN_TARFS_ROOT, x, 4, 0),
 		     -TERN_EISDIR);
+	cr_assert_eq(tern_tarfs_borrow(fs, TERN_TARFS_ROOT, 0, 0, &span),
+		     -TERN_EISDIR);
+	cr_assert_eq(tern_tarfs_borrow(fs, UINT32_MAX, 0, 0, &span),
+		     -TERN_ENOENT);
 	if (with_long) {
 		cr_assert_eq(tern_tarfs_lookup(fs, "www/long-link", 0, &a), 0);
 		cr_assert_eq(tern_tarfs_read(fs, a, x, 4, 0), 4);
@@ -380,6 +411,39 @@ Test(tarfs, gnu_archive_matches_the_tree)
 	cr_assert_eq(open_file_image(), 0);
 	check_tree(true);
 	cr_assert_gt(fs->stats.gnu_long_names, 0);
+}
+
+/* A NOWAIT borrow of a block not in the cache is EAGAIN with its read
+ * started; once the device answers, the same borrow succeeds. */
+Test(tarfs, a_nowait_borrow_starts_the_read_instead_of_waiting)
+{
+	struct tern_tarfs_span span;
+	unsigned misses = 0;
+	uint32_t ino;
+	uint64_t off;
+	int n;
+
+	make_common_tree();
+	make_archive("gnu");
+	cr_assert_eq(open_file_image(), 0);
+	cr_assert_eq(tern_tarfs_lookup(fs, "www/img/big.bin", 0, &ino), 0);
+	for (off = 0; off < 300 * 1024 + 17; off += (uint64_t)n) {
+		int tries = 0;
+
+		n = tern_tarfs_borrow(fs, ino, off, TERN_TARFS_NOWAIT, &span);
+		if (n == -TERN_EAGAIN)
+			misses++;
+		while (n == -TERN_EAGAIN && tries++ < 1000) {
+			tern_bcache_poll(&cache);
+			n = tern_tarfs_borrow(fs, ino, off, TERN_TARFS_NOWAIT,
+					      &span);
+		}
+		cr_assert_gt(n, 0, "at %llu: %d", (unsigned long long)off, n);
+		tern_tarfs_return(fs, &span);
+	}
+	cr_assert_gt(misses, 0, "the file is larger than the cache");
+	cr_assert_eq(tern_tarfs_borrow(fs, ino, off, TERN_TARFS_NOWAIT, &span),
+		     0);
 }
 
 Test(tarfs, pax_archive_matches_the_tree)

@@ -923,6 +923,41 @@ Test(tcp, nodelay_sends_small_segments_at_once)
 	finish(&p, c, l);
 }
 
+Test(tcp, cork_sends_only_full_segments_until_uncorked)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	static uint8_t data[3000];
+
+	tern_tcp_set_nodelay(c, true);
+	tern_tcp_set_cork(c, true, p.t->now);
+	cr_assert_eq(tern_tcp_send(c, "head", 4, p.t->now), 4);
+	cr_assert_eq(sent_count(&p), 0, "a short piece waits while corked");
+	cr_assert_eq(tern_tcp_send(c, data, 2000, p.t->now), 2000);
+	cr_assert_eq(sent_count(&p), 1, "the full segment leaves");
+	cr_assert_eq(last_seg(&p).len, 1448);
+	tern_tcp_set_cork(c, false, p.t->now);
+	cr_assert_eq(sent_count(&p), 2, "uncorking sends the rest");
+	cr_assert_eq(last_seg(&p).len, 2004 - 1448);
+	cr_assert(last_seg(&p).h.flags & TERN_TCP_PSH);
+	finish(&p, c, l);
+}
+
+Test(tcp, shutdown_sends_corked_data_with_the_fin)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+
+	tern_tcp_set_cork(c, true, p.t->now);
+	cr_assert_eq(tern_tcp_send(c, "last", 4, p.t->now), 4);
+	cr_assert_eq(sent_count(&p), 0);
+	cr_assert_eq(tern_tcp_shutdown(c, p.t->now), 0);
+	cr_assert_eq(sent_count(&p), 1);
+	cr_assert_eq(last_seg(&p).len, 4);
+	cr_assert(last_seg(&p).h.flags & TERN_TCP_FIN);
+	finish(&p, c, l);
+}
+
 Test(tcp, retransmission_timeout_backs_off_and_gives_up)
 {
 	struct peer p = peer_new();

@@ -1,8 +1,9 @@
 /*
  * test_tsock.c - the blocking TCP calls of net_loop.h that the byte-stream
  * simulation does not cover: tern_tsock_poll over several connections
- * (readiness, the deadline, the end of a stream, a closed socket) on two
- * stacks over a perfect memlink under the virtual clock.
+ * (readiness, the deadline, the end of a stream, a closed socket) and the
+ * gather write tern_tsock_writev, on two stacks over a perfect memlink
+ * under the virtual clock.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -189,16 +190,31 @@ static void acceptor_fiber(void *arg)
 }
 
 /* B's side, one per connection: writes ECHO_BYTES of the pattern in one
- * call, then half-closes. */
+ * gather call of TERN_TSOCK_IOV_MAX uneven pieces (an empty one among
+ * them; most larger or smaller than what one filling of the ring takes),
+ * then half-closes. */
 static void writer_fiber(void *arg)
 {
 	struct starve_arg *a = arg;
 	struct starve *s = a->s;
+	struct tern_iov iov[TERN_TSOCK_IOV_MAX];
+	size_t off = 0;
 
-	for (uint64_t off = 0; off < ECHO_BYTES; off++)
-		s->data[a->i][off] = pattern(a->i, off);
-	s->write_err[a->i] = tern_tsock_write(
-		&s->clients[a->i], s->data[a->i], ECHO_BYTES,
+	for (uint64_t i = 0; i < ECHO_BYTES; i++)
+		s->data[a->i][i] = pattern(a->i, i);
+	for (unsigned k = 0; k < TERN_TSOCK_IOV_MAX; k++) {
+		size_t len = ECHO_BYTES / 64 * (k % 4 + 1); /* 8..32 KiB */
+
+		if (k == 3)
+			len = 0;
+		if (k == TERN_TSOCK_IOV_MAX - 1)
+			len = ECHO_BYTES - off;
+		iov[k] = (struct tern_iov){ s->data[a->i] + off, len };
+		off += len;
+	}
+	cr_assert_leq(off, ECHO_BYTES);
+	s->write_err[a->i] = tern_tsock_writev(
+		&s->clients[a->i], iov, TERN_TSOCK_IOV_MAX,
 		tern_sched_now(&s->d->sched) + 60 * TERN_NSEC_PER_SEC);
 	tern_tsock_shutdown(&s->clients[a->i]);
 }
@@ -290,4 +306,15 @@ Test(tsock, echo_servers_blocked_in_write_never_starve_the_pool, .timeout = 60)
 		     "the pool never ran low: the test tests nothing");
 	duo_close(s->d);
 	free(s);
+}
+
+Test(tsock, writev_refuses_too_many_pieces)
+{
+	struct tern_tsock s = { 0 };
+	struct tern_iov iov[TERN_TSOCK_IOV_MAX + 1] = { { "x", 1 } };
+
+	cr_assert_eq(tern_tsock_writev(&s, iov, TERN_TSOCK_IOV_MAX + 1, 0),
+		     -TERN_EINVAL);
+	cr_assert_eq(tern_tsock_writev(&s, iov, 1, 0), -TERN_ECANCELED,
+		     "not connected");
 }

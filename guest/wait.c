@@ -94,3 +94,8 @@ bool tern_stop_requested(void)
 	stop_polled_at = now;
 	return poll_stop();
 }
+
+void tern_stop_clear(void)
+{
+	stop_requested = false;
+}

@@ -93,6 +93,11 @@ bool tern_stop_requested(void)
 	return stop_flag != 0;
 }
 
+void tern_stop_clear(void)
+{
+	stop_flag = 0;
+}
+
 void tern_hosted_request_stop(bool stop)
 {
 	stop_flag = stop;

@@ -13,8 +13,14 @@
  *
  * App flags: --port N (default 80), --root PATH (default /), --max-conns
  * N (1..1024, default 64), --header-timeout-ms N (default 10000),
- * --idle-timeout-ms N (default 30000), --copy-sends (bodies through a
- * buffer, two copies instead of one: for measuring).
+ * --idle-timeout-ms N (default 30000), --drain-ms N (default 5000),
+ * --copy-sends (bodies through a buffer, two copies instead of one: for
+ * measuring).
+ *
+ * Stopping: on SIGINT/SIGTERM (Ctrl-C in a guest) the server drains:
+ * the listener closes, idle keep-alive connections get a FIN, responses
+ * in progress have --drain-ms to finish, then the rest are reset. A second
+ * request stops at once.
  *
  * Exit status: 0 after a stop request; 2 for a usage error (a flag out of
  * range, no --disk, no --net, no address, a --root that is not a
@@ -49,6 +55,9 @@ static const struct tern_flag httpd_flags[] = {
 	  "time to send a whole request head (default 10000)" },
 	{ "idle-timeout-ms", TERN_FLAG_U64, "MS",
 	  "keep-alive idle time (default 30000)" },
+	{ "drain-ms", TERN_FLAG_U64, "MS",
+	  "on a stop request, time to finish responses in progress before "
+	  "the rest are reset; a second request stops at once (default 5000)" },
 	{ "copy-sends", TERN_FLAG_BOOL, NULL,
 	  "copy bodies through a buffer (two copies, not one): to measure" },
 	{ NULL, TERN_FLAG_BOOL, NULL, NULL },
@@ -71,6 +80,8 @@ struct app {
 	struct tern_bcache cache;
 	struct tern_tarfs fs;
 	struct httpd httpd;
+	struct tern_fiber drainer;
+	uint64_t drain_ns;
 	bool serving;
 };
 
@@ -110,18 +121,20 @@ static int open_disk(struct app *a, struct tern_blkdev *dev)
 /* Reads the app flags into cfg. Returns 0, or 2 (usage). */
 static int read_flags(const struct tern_args *args, struct httpd_config *cfg)
 {
-	uint64_t port, maxc, hto, ito;
+	uint64_t port, maxc, hto, ito, drain;
 
 	httpd_config_default(cfg);
 	port = tern_args_u64(args, &tern_app, "port", cfg->port);
 	maxc = tern_args_u64(args, &tern_app, "max-conns", cfg->max_conns);
 	hto = tern_args_u64(args, &tern_app, "header-timeout-ms", 10000);
 	ito = tern_args_u64(args, &tern_app, "idle-timeout-ms", 30000);
+	drain = tern_args_u64(args, &tern_app, "drain-ms", 5000);
 	if (port < 1 || port > 65535 || maxc < 1 || maxc > HTTPD_MAX_CONNS ||
-	    hto < 1 || hto > 3600000 || ito < 1 || ito > 3600000) {
+	    hto < 1 || hto > 3600000 || ito < 1 || ito > 3600000 ||
+	    drain > 3600000) {
 		tern_printf("httpd: --port 1..65535, --max-conns 1..%u, "
 			    "--header-timeout-ms and --idle-timeout-ms "
-			    "1..3600000\n",
+			    "1..3600000, --drain-ms 0..3600000\n",
 			    HTTPD_MAX_CONNS);
 		tern_args_usage(&tern_app);
 		return 2;
@@ -130,6 +143,7 @@ static int read_flags(const struct tern_args *args, struct httpd_config *cfg)
 	cfg->max_conns = (uint32_t)maxc;
 	cfg->header_timeout_ns = hto * TERN_NSEC_PER_MSEC;
 	cfg->idle_ns = ito * TERN_NSEC_PER_MSEC;
+	app.drain_ns = drain * TERN_NSEC_PER_MSEC;
 	cfg->copy_sends = tern_args_bool(args, &tern_app, "copy-sends");
 	return 0;
 }
@@ -144,6 +158,41 @@ static int start_net(struct app *a, struct tern_boot *boot,
 	tern_net_config_default(&cfg);
 	cfg.tcp_conns = hc->max_conns + HTTPD_SPARE + HTTPD_BACKLOG + 1;
 	return tern_net_boot(&a->net, &cfg, boot);
+}
+
+/* Stops the server within a->drain_ns (httpd_stop), then the loop. */
+static void drain_fiber(void *arg)
+{
+	struct app *a = arg;
+	int err =
+		httpd_stop(&a->httpd, tern_sched_now(&a->sched) + a->drain_ns);
+
+	tern_printf("httpd: stopped: %s\n",
+		    err ? "connections still busy at the deadline were reset"
+			: "every connection finished");
+	tern_sched_stop(&a->sched);
+}
+
+/* Runs the server until a stop request, then drains it: no new
+ * connections, the responses in progress finish (up to a->drain_ns), the
+ * rest are reset. A second stop request ends it at once. Returns
+ * tern_sched_run's result. */
+static int serve_until_stopped(struct app *a)
+{
+	int err = tern_sched_run(&a->sched);
+
+	if (err != -TERN_ECANCELED || !tern_stop_requested())
+		return err;
+	tern_stop_clear();
+	tern_printf("httpd: stop requested: draining for up to %llu ms\n",
+		    (unsigned long long)(a->drain_ns / TERN_NSEC_PER_MSEC));
+	if (tern_fiber_spawn(&a->sched, &a->drainer, "drain", drain_fiber, a,
+			     0) < 0)
+		return err; /* no stack: stop at once */
+	err = tern_sched_run(&a->sched);
+	if (tern_stop_requested())
+		tern_printf("httpd: second stop request: not waiting\n");
+	return err;
 }
 
 static int httpd_main(struct tern_boot *boot)
@@ -207,7 +256,7 @@ static int httpd_main(struct tern_boot *boot)
 	tern_printf("httpd: ready ip=%s/%u port=%u files=%u\n",
 		    tern_ipv4_format(args->ip, ip), args->prefix, cfg.port,
 		    httpd_count_files(&a->httpd));
-	err = tern_sched_run(&a->sched);
+	err = serve_until_stopped(a);
 	return err == 0 || err == -TERN_ECANCELED || err == -TERN_EDEADLK ? 0
 									  : 1;
 }

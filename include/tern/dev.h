@@ -61,6 +61,12 @@ TERN_API int tern_wait(uint64_t deadline);
  * event loop returns when it sees it. */
 TERN_API bool tern_stop_requested(void);
 
+/* Takes the stop request: tern_stop_requested() is false again until the
+ * next one (a second SIGINT/SIGTERM, Ctrl-C). For an app that drains
+ * before it ends: it clears the request, runs its loop until the work in
+ * progress is done, and treats a second request as "stop now". */
+TERN_API void tern_stop_clear(void);
+
 /* Whole pages for pools sized at start-up. Returns zeroed, page-aligned
  * memory of at least size bytes, or NULL when memory is exhausted. Not for
  * per-packet or per-block use. tern_mem_free() takes the same size. */

@@ -25,7 +25,10 @@
 #      checksum (and the filter proven by corrupting a copy);
 #   7. a second run with short timeouts and the access log on: a slowloris
 #      client (half a head, then nothing) gets 408 and is closed, an idle
-#      keep-alive connection is closed, and every request has a log line.
+#      keep-alive connection is closed, and every request has a log line;
+#   8. a graceful stop: SIGTERM in the middle of a rate-limited download;
+#      the download completes byte for byte, a new connection is refused,
+#      the exit status is 0.
 # Every command has a timeout; the namespace (and with it the TAP) and the
 # work folder are deleted on every path (tests/support/netns.sh).
 set -u
@@ -260,4 +263,26 @@ grep -q "idle_timeout=1" "$work/short.log" || fail "no idle_timeout=1 in the rep
 grep -q 'httpd: 10.84.0.1:[0-9]* "GET /1k.bin" 200 ' "$work/short.log" ||
     { cat "$work/short.log"; fail "no access log line for GET /1k.bin"; }
 echo "slowloris and idle connections counted; access log: ok"
+
+# 8. A graceful stop: SIGTERM in the middle of a slow 3 MiB download; the
+# download completes, a new connection is refused, httpd exits 0.
+start_httpd "$work/drain.log" --log warn
+inns timeout 60 curl -s --limit-rate 1M -o "$work/drained" "$url/big.bin" &
+cpid=$!
+sleep 1
+kill -TERM "$pid"
+sleep 0.3
+inns timeout 10 curl -s -o /dev/null "$url/1k.bin" &&
+    fail "a new connection was served while draining"
+wait "$cpid" || fail "the download in progress failed during the drain"
+cmp -s "$work/drained" "$site/pub/big.bin" ||
+    fail "the download in progress did not get the whole file"
+wait "$pid"
+rc=$?
+pid=""
+[ $rc -eq 0 ] || { cat "$work/drain.log"; fail "httpd exited with $rc after the drain"; }
+grep -q "httpd: stop requested: draining" "$work/drain.log" &&
+    grep -q "httpd: stopped: every connection finished" "$work/drain.log" ||
+    { cat "$work/drain.log"; fail "no drain lines in the log"; }
+echo "SIGTERM mid-download: the download finished, new connections refused, exit 0"
 echo "PASS"

@@ -110,6 +110,7 @@ int tern_netdev_recv(struct tern_netdev *dev, struct tern_rx *frames,
 		TERN_ASSERT(frames[i].buf != NULL);
 		TERN_ASSERT(frames[i].cap >= (size_t)TERN_ETH_HLEN + dev->mtu);
 		frames[i].len = 0;
+		frames[i].flags = 0;
 	}
 	return dev->ops->recv(dev, frames, count);
 }

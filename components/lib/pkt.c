@@ -71,6 +71,7 @@ struct tern_pkt *tern_pkt_alloc(struct tern_pkt_pool *pool, uint32_t headroom)
 	pkt->tx_csum_offset = 0;
 	pkt->tx_hdr_end = 0;
 	pkt->tx_gso_size = 0;
+	pkt->rx_flags = 0;
 	if (++pool->used > pool->peak)
 		pool->peak = pool->used;
 	return pkt;

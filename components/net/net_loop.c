@@ -89,6 +89,7 @@ static int poll_if(struct tern_net_loop *l, unsigned i, uint64_t now)
 
 			l->rx[j] = NULL;
 			pkt->len = (uint32_t)rx[j].len;
+			pkt->rx_flags = (uint16_t)rx[j].flags;
 			tern_net_input(net, i, pkt, now);
 		}
 		total += n;

@@ -39,14 +39,17 @@ static bool bad_flags(uint8_t f)
 	return (f & (SYN | ACK | RST | FIN)) == 0;
 }
 
-/* Parses pkt into seg, counting a rejection; returns false to drop. */
+/* Parses pkt into seg, counting a rejection; returns false to drop. The
+ * checksum is verified unless the device vouched for it
+ * (TERN_RX_CSUM_VALID): then only counted as skipped. */
 static bool parse(struct tern_net *net, const struct ip_rx *rx,
 		  struct tern_pkt *pkt, struct tcp_seg *seg)
 {
+	bool verify = !(pkt->rx_flags & TERN_RX_CSUM_VALID);
 	enum tern_wire_bad why;
 
 	if (tern_tcp_hdr_parse(pkt->data, pkt->len, rx->h.src, rx->h.dst,
-			       &seg->h, true, &why) < 0) {
+			       &seg->h, verify, &why) < 0) {
 		if (why == TERN_WIRE_SHORT)
 			NET_STAT(net, tcp_short);
 		else if (why == TERN_WIRE_CKSUM)
@@ -60,6 +63,8 @@ static bool parse(struct tern_net *net, const struct ip_rx *rx,
 		NET_STAT(net, tcp_bad_options);
 		return false;
 	}
+	if (!verify)
+		NET_STAT(net, tcp_rx_csum_skipped);
 	if (bad_flags(seg->h.flags)) {
 		NET_STAT(net, tcp_bad_flags);
 		return false;

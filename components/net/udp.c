@@ -105,7 +105,10 @@ void udp_input(struct ip_rx *rx, struct tern_pkt *pkt)
 			NET_STAT(net, udp_bad_len);
 		goto drop;
 	}
-	if (h.cksum != 0 && !TERN_NET_FUZZING && !cksum_ok(rx, pkt, h.len)) {
+	if (pkt->rx_flags & TERN_RX_CSUM_VALID) {
+		NET_STAT(net, udp_rx_csum_skipped); /* the device vouched */
+	} else if (h.cksum != 0 && !TERN_NET_FUZZING &&
+		   !cksum_ok(rx, pkt, h.len)) {
 		NET_STAT(net, udp_bad_cksum);
 		goto drop;
 	}

@@ -3,14 +3,20 @@
  * pcap file through libpcap (format, timestamps and direction: pcap.h).
  *
  * Costs per frame: one copy (gathered frames are flattened for
- * pcap_dump), one clock read per batch, and one flush per batch.
+ * pcap_dump), one clock read per batch, and one flush per batch; a
+ * received frame flagged TERN_RX_CSUM_VALID also one checksum pass.
  */
 #include <pcap/pcap.h>
 #include <string.h>
 
 #include "tern/assert.h"
+#include "tern/byteorder.h"
+#include "tern/cksum.h"
 #include "tern/hosted/pcap.h"
 #include "tern/log.h"
+#include "tern/net_wire.h" /* constants only: hosted/ links no stack */
+
+#define IP TERN_ETH_HLEN /* the IPv4 header's offset */
 
 static struct tern_pcap_rec *to_rec(struct tern_netdev *dev)
 {
@@ -29,6 +35,47 @@ static void dump(struct tern_pcap_rec *rec, uint64_t t, const uint8_t *data,
 	h.caplen = (bpf_u_int32)TERN_MIN(len, (size_t)TERN_PCAP_SNAPLEN);
 	h.len = (bpf_u_int32)len;
 	pcap_dump((u_char *)rec->dumper, &h, data);
+}
+
+/* Completes, in place, the TCP or UDP checksum of the received frame f
+ * (len bytes), one flagged TERN_RX_CSUM_VALID whose field the sender may
+ * have left partial, so that the capture shows a valid checksum (the
+ * stack does not read the field of such a frame). Touches only an
+ * unfragmented IPv4 datagram whose lengths fit the frame; leaves anything
+ * else as it is. */
+static void complete_csum(uint8_t *f, size_t len)
+{
+	size_t ihl, l4, end, field;
+	struct tern_csum c;
+	uint16_t sum;
+	uint8_t proto;
+
+	if (len < IP + TERN_IPV4_HLEN ||
+	    tern_load_be16(f + 12) != TERN_ETHERTYPE_IPV4 ||
+	    (f[IP] >> 4) != 4 || (tern_load_be16(f + IP + 6) & 0x3fff) != 0)
+		return;
+	ihl = (size_t)(f[IP] & 0xf) * 4;
+	l4 = IP + ihl;
+	end = IP + tern_load_be16(f + IP + 2);
+	proto = f[IP + 9];
+	if (proto == TERN_IPPROTO_TCP)
+		field = l4 + 16;
+	else if (proto == TERN_IPPROTO_UDP)
+		field = l4 + 6;
+	else
+		return;
+	if (ihl < TERN_IPV4_HLEN || end > len || field + 2 > end)
+		return;
+	tern_store_be16(f + field, 0);
+	tern_csum_init(&c); /* the pseudo-header: addresses, protocol, length */
+	tern_csum_add(&c, f + IP + 12, 8);
+	tern_csum_add_be16(&c, proto);
+	tern_csum_add_be16(&c, (uint16_t)(end - l4));
+	tern_csum_add(&c, f + l4, end - l4);
+	sum = tern_csum_finish(&c);
+	if (sum == 0 && proto == TERN_IPPROTO_UDP)
+		sum = 0xffff; /* 0 would mean "no checksum" */
+	tern_store_be16(f + field, sum);
 }
 
 static void flush(struct tern_pcap_rec *rec)
@@ -66,6 +113,8 @@ static int rec_recv(struct tern_netdev *dev, struct tern_rx *frames,
 
 	dev->rx_dropped_too_long = rec->inner->rx_dropped_too_long;
 	for (int i = 0; i < n; i++) {
+		if (frames[i].flags & TERN_RX_CSUM_VALID)
+			complete_csum(frames[i].buf, frames[i].len);
 		dump(rec, t, frames[i].buf, frames[i].len);
 		rec->frames_received++;
 	}

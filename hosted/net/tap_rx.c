@@ -4,15 +4,21 @@
  * partial (VIRTIO_NET_HDR_F_NEEDS_CSUM, csum_start and csum_offset) or a
  * TCP/IPv4 super-frame of up to 64 KiB (GSO_TCPV4, gso_size payload bytes
  * per segment), so that one read() moves up to 64 KiB instead of one
- * frame. The stack must still see whole, checksummed frames of at most the
- * MTU (dev.h offers no receive offload yet), so each frame is read into
- * tap->overflow and handed out from there: a partial checksum completed,
- * a super-frame cut into segments with their headers fixed up as Linux's
+ * frame. The stack must still see whole frames of at most the MTU, so each
+ * frame is read into tap->overflow and handed out from there, a
+ * super-frame cut into segments with their headers fixed up as Linux's
  * software GSO does (IPv4 total length, id + i, checksum; TCP sequence
- * number; FIN and PSH on the last, CWR on the first; the TCP checksum
- * computed whole). Costs one more copy per frame than the plain path and a
- * checksum pass per segment; saves a system call and the kernel's own
- * segmentation and checksum per segment.
+ * number; FIN and PSH on the last, CWR on the first).
+ *
+ * Checksums: such frames come from the kernel's own stack, which left the
+ * TCP or UDP checksum partial, so none is computed here. A partial frame
+ * and every segment of a super-frame are flagged TERN_RX_CSUM_VALID
+ * (dev.h) with the checksum field as the kernel left it (the
+ * pseudo-header's sum; a segment keeps the super-frame's), and so is a
+ * frame the kernel marked VIRTIO_NET_HDR_F_DATA_VALID (it verified the
+ * checksum). The stack then skips its own verification. Costs one more
+ * copy per frame than the plain path; saves a system call, the kernel's
+ * segmentation and both sides' checksum passes per segment.
  *
  * The header's hdr_len is not trusted (Linux puts the linear part's length
  * there): the headers are parsed, every length checked against the bytes
@@ -38,19 +44,11 @@ uint64_t tap_next(struct tern_waker *w)
 	return tap->stage_len ? 0 : TERN_NO_DEADLINE;
 }
 
-/* Completes the partial checksum of frame f (len bytes): the inverted sum
- * from start to the end, stored at start + off. False (nothing done) if
- * the field lies outside the frame. */
-static bool complete_csum(uint8_t *f, size_t len, size_t start, size_t off)
+/* True if a partial checksum at start + off (from the virtio-net header)
+ * lies inside a frame of len bytes, past the Ethernet header. */
+static bool csum_in_frame(size_t len, size_t start, size_t off)
 {
-	struct tern_csum c;
-
-	if (start < TERN_ETH_HLEN || start + off + 2 > len)
-		return false;
-	tern_csum_init(&c);
-	tern_csum_add(&c, f + start, len - start);
-	tern_store_be16(f + start + off, tern_csum_finish(&c));
-	return true;
+	return start >= TERN_ETH_HLEN && start + off + 2 <= len;
 }
 
 /* Sets tap's stage up for the super-frame in overflow (len bytes) with
@@ -115,30 +113,29 @@ static int read_stage(struct tern_tap *tap)
 	if (h[1] == VNET_GSO_TCPV4) {
 		if (!stage_gso(tap, len, tern_load_le16(h + 4)))
 			tap->rx_offload_dropped++;
-		return 1; /* the TCP checksums are computed per segment */
+		return 1; /* every segment is flagged CSUM_VALID */
 	}
-	if (h[1] != 0 ||
-	    ((h[0] & VNET_F_NEEDS_CSUM) &&
-	     !complete_csum(tap->overflow, len, tern_load_le16(h + 6),
-			    tern_load_le16(h + 8)))) {
+	if (h[1] != 0 || ((h[0] & VNET_F_NEEDS_CSUM) &&
+			  !csum_in_frame(len, tern_load_le16(h + 6),
+					 tern_load_le16(h + 8)))) {
 		tap->rx_offload_dropped++;
 		return 1;
 	}
 	tap->stage_gso = 0;
+	tap->stage_valid = h[0] & (VNET_F_NEEDS_CSUM | VNET_F_DATA_VALID);
 	tap->stage_len = (uint32_t)len;
 	return 1;
 }
 
 /* Fixes the headers of segment i of the staged super-frame, copied to s
- * with n payload bytes from payload offset off, and computes its TCP
- * checksum. */
+ * with n payload bytes from payload offset off. The TCP checksum field is
+ * left as the super-frame has it: the segment goes up flagged
+ * TERN_RX_CSUM_VALID. */
 static void fix_segment(const struct tern_tap *tap, uint8_t *s, size_t n,
 			size_t off, bool last)
 {
 	const uint8_t *f = tap->overflow;
 	size_t l4 = tap->stage_l4, hl = tap->stage_hl;
-	uint16_t tcp_len = (uint16_t)(hl - l4 + n);
-	struct tern_csum c;
 
 	tern_store_be16(s + IP + 2, (uint16_t)(hl - IP + n));
 	tern_store_be16(s + IP + 4, (uint16_t)(tern_load_be16(f + IP + 4) +
@@ -151,18 +148,11 @@ static void fix_segment(const struct tern_tap *tap, uint8_t *s, size_t n,
 		s[l4 + 13] &= (uint8_t) ~(TERN_TCP_FIN | TERN_TCP_PSH);
 	if (tap->stage_seg > 0)
 		s[l4 + 13] &= (uint8_t)~0x80; /* CWR */
-	tern_store_be16(s + l4 + 16, 0);
-	tern_csum_init(&c); /* the pseudo-header: addresses, protocol, length */
-	tern_csum_add(&c, s + IP + 12, 8);
-	tern_csum_add_be16(&c, TERN_IPPROTO_TCP);
-	tern_csum_add_be16(&c, tcp_len);
-	tern_csum_add(&c, s + l4, tcp_len);
-	tern_store_be16(s + l4 + 16, tern_csum_finish(&c));
 }
 
 /* Hands the next frame of the stage to rx (the whole plain frame, or the
- * next segment). Returns true if rx got one; false if it was too long for
- * rx's buffer (the stage is dropped, counted). */
+ * next segment), with its flags. Returns true if rx got one; false if it
+ * was too long for rx's buffer (the stage is dropped, counted). */
 static bool take(struct tern_tap *tap, struct tern_rx *rx)
 {
 	size_t len = tap->stage_len, n, hl = tap->stage_hl;
@@ -176,6 +166,7 @@ static bool take(struct tern_tap *tap, struct tern_rx *rx)
 		}
 		memcpy(rx->buf, tap->overflow, len);
 		rx->len = len;
+		rx->flags = tap->stage_valid ? TERN_RX_CSUM_VALID : 0;
 		return true;
 	}
 	n = TERN_MIN((size_t)tap->stage_gso, len - tap->stage_off);
@@ -189,6 +180,7 @@ static bool take(struct tern_tap *tap, struct tern_rx *rx)
 	memcpy((uint8_t *)rx->buf + hl, tap->overflow + tap->stage_off, n);
 	fix_segment(tap, rx->buf, n, tap->stage_off, last);
 	rx->len = hl + n;
+	rx->flags = TERN_RX_CSUM_VALID;
 	tap->stage_off += (uint32_t)n;
 	tap->stage_seg++;
 	if (last)

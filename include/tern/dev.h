@@ -168,12 +168,37 @@ struct tern_tx {
 	struct tern_tx_offload off; /* zero unless the device offers it */
 };
 
+/* Receive offload: what a device tells the stack about a frame it
+ * received, in tern_rx.flags. tern_netdev_recv() clears flags before it
+ * calls the device, so a device that knows nothing more never sets it and
+ * every frame is verified in full.
+ *
+ *   TERN_RX_CSUM_VALID   the frame's TCP or UDP checksum was verified (by
+ *                        the device or a host that did), or the frame
+ *                        comes from a trusted local sender that left it
+ *                        partial as TX_CSUM would (the checksum field may
+ *                        then hold only the pseudo-header's sum, as in
+ *                        Linux's CHECKSUM_PARTIAL and CHECKSUM_UNNECESSARY
+ *                        and virtio-net's VIRTIO_NET_HDR_F_NEEDS_CSUM and
+ *                        _DATA_VALID). The stack then skips only the TCP
+ *                        and UDP checksum verification; every length is
+ *                        still checked, and the IPv4 header checksum still
+ *                        verified. A device sets it only where it knows
+ *                        this (the hosted TAP, from the kernel's
+ *                        virtio-net header), never for bytes from a wire,
+ *                        a file or a fault injector. A wrapper that copies
+ *                        frames out (the pcap recorder) completes the
+ *                        checksum in what it keeps. */
+#define TERN_RX_CSUM_VALID 0x1u
+
 /* One buffer to receive a frame into. The caller sets buf and cap (at least
- * TERN_ETH_HLEN + mtu); the device sets len. */
+ * TERN_ETH_HLEN + mtu); the device sets len, and flags (TERN_RX_*) where it
+ * has more to say about the frame. */
 struct tern_rx {
 	void *buf;
 	size_t cap;
 	size_t len;
+	unsigned flags;
 };
 
 struct tern_netdev;
@@ -247,7 +272,8 @@ TERN_API int tern_netdev_send1(struct tern_netdev *dev,
 TERN_API void tern_netdev_rx_pause(struct tern_netdev *dev, bool paused);
 
 /* Receives a batch of frames; see tern_netdev_ops.recv. Asserts that every
- * buffer can hold a frame of TERN_ETH_HLEN + mtu bytes. */
+ * buffer can hold a frame of TERN_ETH_HLEN + mtu bytes; sets every
+ * buffer's len and flags to 0 before the device fills them. */
 TERN_API int tern_netdev_recv(struct tern_netdev *dev, struct tern_rx *frames,
 			      unsigned count);
 

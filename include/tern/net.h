@@ -214,22 +214,24 @@ struct tern_net_stats {
 
 	/* UDP */
 	uint64_t udp_rx, udp_tx;
-	uint64_t udp_short;	/* drop: shorter than 8 bytes */
-	uint64_t udp_bad_len;	/* drop: length field vs bytes */
-	uint64_t udp_bad_cksum; /* drop: checksum */
-	uint64_t udp_no_port;	/* drop: no socket (port unreachable) */
-	uint64_t udp_rxq_full;	/* drop: socket receive queue full */
-	uint64_t udp_pool_low;	/* drop: not queued, the packet pool is
+	uint64_t udp_short;	      /* drop: shorter than 8 bytes */
+	uint64_t udp_bad_len;	      /* drop: length field vs bytes */
+	uint64_t udp_bad_cksum;	      /* drop: checksum */
+	uint64_t udp_rx_csum_skipped; /* not verified: TERN_RX_CSUM_VALID */
+	uint64_t udp_no_port;	      /* drop: no socket (port unreachable) */
+	uint64_t udp_rxq_full;	      /* drop: socket receive queue full */
+	uint64_t udp_pool_low;	      /* drop: not queued, the packet pool is
 				   down to its reserve */
 
 	/* TCP */
 	uint64_t tcp_rx, tcp_tx;
-	uint64_t tcp_short;	  /* drop: shorter than 20 bytes */
-	uint64_t tcp_bad_hlen;	  /* drop: data offset < 5 or past the data */
-	uint64_t tcp_bad_cksum;	  /* drop: checksum */
-	uint64_t tcp_bad_options; /* drop: malformed options */
-	uint64_t tcp_bad_flags;	  /* drop: SYN+FIN, SYN+RST, no flags... */
-	uint64_t tcp_bad_addr;	  /* drop: to or from a broadcast address */
+	uint64_t tcp_short;	/* drop: shorter than 20 bytes */
+	uint64_t tcp_bad_hlen;	/* drop: data offset < 5 or past the data */
+	uint64_t tcp_bad_cksum; /* drop: checksum */
+	uint64_t tcp_rx_csum_skipped; /* not verified: TERN_RX_CSUM_VALID */
+	uint64_t tcp_bad_options;     /* drop: malformed options */
+	uint64_t tcp_bad_flags;	      /* drop: SYN+FIN, SYN+RST, no flags... */
+	uint64_t tcp_bad_addr;	      /* drop: to or from a broadcast address */
 	uint64_t tcp_no_port;	  /* drop: no connection or listener (RST) */
 	uint64_t tcp_bad_seq;	  /* drop: outside the receive window */
 	uint64_t tcp_paws;	  /* drop: an old timestamp (PAWS) */

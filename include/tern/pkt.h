@@ -41,6 +41,10 @@ struct tern_pkt {
 	uint16_t tx_csum_offset; /* from tx_csum_start */
 	uint16_t tx_hdr_end;	 /* with tx_gso_size: the payload's start */
 	uint16_t tx_gso_size;	 /* 0: no TSO (else TERN_GSO_TCPV4) */
+	/* What the device said of a received frame (dev.h, tern_rx.flags:
+	 * TERN_RX_CSUM_VALID); 0 (as tern_pkt_alloc leaves it): nothing, so
+	 * every checksum is verified. */
+	uint16_t rx_flags;
 };
 
 struct tern_pkt_pool {

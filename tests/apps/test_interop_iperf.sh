@@ -20,9 +20,10 @@
 #      refused ("busy"); then -u and -P 9, which the server refuses with
 #      the error that iperf3 prints;
 #   4. SIGTERM: exit status 0, and the report's totals are the sums of the
-#      per-test lines; the stack counted no bad checksum (what the TAP
-#      received as super-frames and partial checksums it cut and completed
-#      itself) and sent super-segments (TSO).
+#      per-test lines; the stack counted no bad checksum, took segments
+#      unverified (tcp_rx_csum_skipped: what the TAP received as
+#      super-frames and partial checksums it cut and flagged
+#      TERN_RX_CSUM_VALID) and sent super-segments (TSO).
 # Every command has a timeout. The namespace (and with it the TAP) and the
 # work folder are deleted on every path (tests/support/netns.sh).
 set -u
@@ -164,6 +165,8 @@ grep "^net: " "$work/iperf.log" | grep -q "bad_cksum" &&
     fail "the stack counted bad checksums"
 grep "^net: " "$work/iperf.log" | grep -q "tcp_tso_sent=[1-9]" ||
     fail "no super-segment was sent"
+grep "^net: " "$work/iperf.log" | grep -q "tcp_rx_csum_skipped=[1-9]" ||
+    fail "no segment came flagged CSUM_VALID from the TAP"
 grep -q "iperf: tcp port 5201: $tests tests run, 0 failed, 2 refused" "$work/iperf.log" ||
     fail "the report should count $tests tests and the 2 refusals"
 grep -q "0 terminated by the client; 1 connections denied, 0 without a cookie, 0 bad JSON, 0 bad states" \

@@ -60,7 +60,7 @@ static int echo(struct tern_netdev *dev, uint64_t n)
 	uint64_t done = 0;
 
 	while (done < n && !tern_stop_requested()) {
-		struct tern_rx rx = { buf, sizeof(buf), 0 };
+		struct tern_rx rx = { buf, sizeof(buf), 0, 0 };
 		int rc = tern_netdev_recv(dev, &rx, 1);
 
 		if (rc == 1) {

@@ -77,7 +77,7 @@ static int send_frame(struct tern_netdev *dev, size_t len, uint64_t n)
  * or 0. */
 static size_t recv_frame(struct tern_netdev *dev, uint8_t *buf)
 {
-	struct tern_rx rx = { buf, TERN_ETH_FRAME_MAX, 0 };
+	struct tern_rx rx = { buf, TERN_ETH_FRAME_MAX, 0, 0 };
 	int n = tern_netdev_recv(dev, &rx, 1);
 
 	cr_assert_geq(n, 0);
@@ -174,7 +174,7 @@ Test(memlink, batched_send_and_recv_and_gather_lists)
 	}
 	cr_assert_eq(tern_netdev_send(&link.a.dev, tx, 3), 3);
 	for (int i = 0; i < 4; i++)
-		rx[i] = (struct tern_rx){ out[i], sizeof(out[i]), 0 };
+		rx[i] = (struct tern_rx){ out[i], sizeof(out[i]), 0, 0 };
 	cr_assert_eq(tern_netdev_recv(&link.b.dev, rx, 4), 3);
 	for (int i = 0; i < 3; i++) {
 		cr_assert_eq(rx[i].len, 200);
@@ -734,7 +734,7 @@ Test(memlink, frame_longer_than_buffer_is_dropped_not_truncated)
 {
 	struct tern_memlink link;
 	uint8_t small[64];
-	struct tern_rx rx = { small, sizeof(small), 0 };
+	struct tern_rx rx = { small, sizeof(small), 0, 0 };
 	uint8_t buf[TERN_ETH_FRAME_MAX];
 
 	setup_link(&link, NULL);

@@ -14,6 +14,8 @@
 
 #include "pcap_util.h"
 #include "runner_util.h"
+#include "tern/byteorder.h"
+#include "tern/cksum.h"
 #include "tern/hosted/pcap.h"
 #include "wire_util.h"
 
@@ -29,6 +31,7 @@ struct script {
 	struct tern_netdev dev;
 	uint8_t rx[8][200];
 	size_t rx_len[8];
+	unsigned rx_flags[8]; /* tern_rx.flags each frame is handed out with */
 	unsigned rx_n, rx_pos;
 	unsigned tx_accept; /* frames accepted per send call */
 	unsigned tx_n;
@@ -55,6 +58,7 @@ static int script_recv(struct tern_netdev *dev, struct tern_rx *frames,
 	while (got < count && s->rx_pos < s->rx_n) {
 		memcpy(frames[got].buf, s->rx[s->rx_pos], s->rx_len[s->rx_pos]);
 		frames[got].len = s->rx_len[s->rx_pos];
+		frames[got].flags = s->rx_flags[s->rx_pos];
 		s->rx_pos++;
 		got++;
 	}
@@ -120,7 +124,7 @@ Test(pcap, records_both_directions_in_order_with_timestamps)
 		iov[i][0] = (struct tern_iov){ out[i], 20 };
 		iov[i][1] = (struct tern_iov){ out[i] + 20, 80 + i };
 		tx[i] = (struct tern_tx){ .iov = iov[i], .iovcnt = 2 };
-		rx[i] = (struct tern_rx){ in[i], sizeof(in[i]), 0 };
+		rx[i] = (struct tern_rx){ in[i], sizeof(in[i]), 0, 0 };
 	}
 	script_add_rx(20, 60);
 	script_add_rx(21, 150);
@@ -197,13 +201,110 @@ Test(pcap, records_only_frames_the_device_accepted)
 	pcap_file_free(&pf);
 }
 
+/* An IPv4 frame to Tern of proto (TCP or UDP) with a 20-byte IPv4 header
+ * and plen payload bytes after the L4 header, its checksum field holding
+ * only the pseudo-header's sum, as a sender leaves it partial. Returns its
+ * length. */
+static size_t partial_frame(uint8_t *f, uint8_t proto, size_t plen)
+{
+	size_t l4len = (proto == 6 ? 20 : 8) + plen, len = 34 + l4len;
+	struct tern_csum c;
+
+	memset(f, 0, len);
+	memcpy(f, mac_tern, 6);
+	memcpy(f + 6, mac_peer, 6);
+	tern_store_be16(f + 12, 0x0800);
+	f[14] = 0x45;
+	tern_store_be16(f + 16, (uint16_t)(len - 14));
+	f[22] = 64;
+	f[23] = proto;
+	tern_store_be32(f + 26, 0x0a4d0001);
+	tern_store_be32(f + 30, 0x0a4d0002);
+	tern_store_be16(f + 24, tern_cksum(f + 14, 20));
+	tern_store_be16(f + 34, 5555);
+	tern_store_be16(f + 36, 6666);
+	if (proto == 6) {
+		f[46] = 0x50;
+		f[47] = 0x18; /* ACK PSH */
+	} else {
+		tern_store_be16(f + 38, (uint16_t)l4len);
+	}
+	for (size_t i = len - plen; i < len; i++)
+		f[i] = (uint8_t)(i * 13 + 1);
+	tern_csum_init(&c);
+	tern_csum_add_be32(&c, 0x0a4d0001);
+	tern_csum_add_be32(&c, 0x0a4d0002);
+	tern_csum_add_be16(&c, proto);
+	tern_csum_add_be16(&c, (uint16_t)l4len);
+	tern_store_be16(f + 34 + (proto == 6 ? 16 : 6), tern_csum_sum(&c));
+	return len;
+}
+
+/* True if the TCP or UDP checksum of partial_frame's frame f is valid. */
+static bool l4_csum_ok(const uint8_t *f, size_t len)
+{
+	struct tern_csum c;
+
+	tern_csum_init(&c);
+	tern_csum_add(&c, f + 26, 8);
+	tern_csum_add_be16(&c, f[23]);
+	tern_csum_add_be16(&c, (uint16_t)(len - 34));
+	tern_csum_add(&c, f + 34, len - 34);
+	return tern_csum_finish(&c) == 0;
+}
+
+/* A received frame flagged TERN_RX_CSUM_VALID may carry a partial TCP or
+ * UDP checksum; the recording has it completed (tshark-clean), while an
+ * unflagged frame is recorded exactly as it came, a bad checksum too. */
+Test(pcap, records_flagged_frames_with_their_checksum_completed)
+{
+	static struct tern_pcap_rec rec;
+	uint8_t in[3][1514];
+	struct tern_rx rx[3];
+	struct pcap_file pf;
+	const char *file = path_in("csum.pcap");
+	const uint8_t protos[3] = { 6, 17, 6 };
+
+	for (unsigned i = 0; i < 3; i++) {
+		sc.rx_len[i] = partial_frame(sc.rx[i], protos[i], 40 + i);
+		sc.rx_flags[i] = i < 2 ? TERN_RX_CSUM_VALID : 0;
+		rx[i] = (struct tern_rx){ in[i], sizeof(in[i]), 0, 0 };
+	}
+	sc.rx_n = 3;
+	cr_assert(!l4_csum_ok(sc.rx[0], sc.rx_len[0]));
+	cr_assert_eq(tern_pcap_rec_open(&rec, &sc.dev, file), 0);
+	cr_assert_eq(tern_netdev_recv(&rec.dev, rx, 3), 3);
+	for (unsigned i = 0; i < 3; i++)
+		cr_assert_eq(rx[i].flags, sc.rx_flags[i], "frame %u flags", i);
+	tern_netdev_close(&rec.dev);
+
+	pcap_file_read(file, &pf);
+	cr_assert_eq(pf.count, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		const uint8_t *d = pf.f[i].data;
+		size_t field = 34 + (protos[i] == 6 ? 16 : 6),
+		       len = pf.f[i].len;
+
+		cr_assert_eq(len, sc.rx_len[i], "frame %u", i);
+		cr_assert_eq(l4_csum_ok(d, len), i < 2, "frame %u checksum", i);
+		/* Only a flagged frame's checksum field differs. */
+		cr_assert(memcmp(d, sc.rx[i], field) == 0, "frame %u", i);
+		cr_assert(memcmp(d + field + 2, sc.rx[i] + field + 2,
+				 len - field - 2) == 0,
+			  "frame %u", i);
+		cr_assert_eq(memcmp(d + field, sc.rx[i] + field, 2) != 0, i < 2,
+			     "frame %u checksum field", i);
+	}
+	pcap_file_free(&pf);
+}
+
 /* Every batch reaches the file before the next call: a crash loses little. */
 Test(pcap, flushes_after_every_batch)
 {
 	static struct tern_pcap_rec rec;
 	uint8_t f[60], buf[1514];
 	struct tern_iov iov = { f, 60 };
-	struct tern_rx rx = { buf, sizeof(buf), 0 };
+	struct tern_rx rx = { buf, sizeof(buf), 0, 0 };
 	struct pcap_file pf;
 	const char *file = path_in("f.pcap");
 
@@ -276,7 +377,7 @@ Test(pcap, replay_delivers_frames_at_their_times)
 	cr_assert_eq(tern_pcap_replay_open(&rp, &cfg), 0);
 	cr_assert_str_eq(rp.dev.name, "replay");
 	while (i < 7) {
-		struct tern_rx rx = { buf, sizeof(buf), 0 };
+		struct tern_rx rx = { buf, sizeof(buf), 0, 0 };
 		int rc = tern_wait(TERN_NO_DEADLINE);
 
 		cr_assert_eq(rc, 0, "wait ended the replay early at %u", i);
@@ -400,7 +501,8 @@ Test(pcap, replay_skips_truncated_runt_and_oversized_frames)
 	struct pcap_frame fr[5];
 	struct tern_pcap_replay_cfg cfg = { .path = path_in("in.pcap") };
 	uint8_t b0[1514], b1[1514]; /* buffers of exactly 14 + mtu bytes */
-	struct tern_rx rx[2] = { { b0, sizeof(b0), 0 }, { b1, sizeof(b1), 0 } };
+	struct tern_rx rx[2] = { { b0, sizeof(b0), 0, 0 },
+				 { b1, sizeof(b1), 0, 0 } };
 
 	for (int i = 0; i < 5; i++)
 		test_frame(in_bytes[i], 100, mac_tern, mac_peer, (uint32_t)i);
@@ -429,7 +531,7 @@ Test(pcap, replay_microsecond_file)
 	const uint64_t ts[3] = { 0, 1000, 1000000 };
 	struct tern_pcap_replay_cfg cfg = { .path = path_in("us.pcap") };
 	uint8_t buf[1514];
-	struct tern_rx rx = { buf, sizeof(buf), 0 };
+	struct tern_rx rx = { buf, sizeof(buf), 0, 0 };
 
 	write_input(cfg.path, false, ts, NULL, 3);
 	cr_assert_eq(file_magic(cfg.path), 0xa1b2c3d4);

@@ -249,7 +249,7 @@ static const uint8_t app_mac[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
 /* Receives one frame on w within 20 s into buf; returns its length. */
 static size_t recv_one(struct tern_wire *w, uint8_t *buf)
 {
-	struct tern_rx rx = { buf, TERN_ETH_FRAME_MAX, 0 };
+	struct tern_rx rx = { buf, TERN_ETH_FRAME_MAX, 0, 0 };
 
 	cr_assert_eq(recv_frames(&w->dev, &w->waker, &rx, 1, 20000), 1,
 		     "no frame from the app");

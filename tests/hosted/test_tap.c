@@ -235,7 +235,7 @@ Test(tap, oversized_frame_is_counted_not_truncated)
 {
 	static uint8_t f[3000];
 	uint8_t b[1514];
-	struct tern_rx rx = { b, sizeof(b), 0 };
+	struct tern_rx rx = { b, sizeof(b), 0, 0 };
 	const char *argv[] = {
 		"ip", "link", "set", IFNAME, "mtu", "4000", NULL
 	};
@@ -501,24 +501,25 @@ static size_t super_frame(uint8_t *f, const uint8_t dst[6],
 	return len;
 }
 
-/* Checks segment i (len bytes at s) of super_frame's data: its lengths,
- * id, both checksums, sequence number, flags and payload. */
-static void check_segment(const uint8_t *s, size_t len, unsigned i)
+/* Checks segment i (rx) of super_frame's data: its lengths, id, IPv4
+ * checksum, sequence number, flags and payload, and that it came flagged
+ * TERN_RX_CSUM_VALID with the TCP checksum field as the super-frame had it
+ * (partial: the TAP computes no TCP checksum). */
+static void check_segment(const struct tern_rx *rx, unsigned i)
 {
-	struct tern_csum c;
+	const uint8_t *s = rx->buf;
+	size_t len = rx->len;
 
 	cr_assert_eq(len, HL + GSO, "segment %u: %zu bytes", i, len);
+	cr_assert_eq(rx->flags, TERN_RX_CSUM_VALID, "segment %u rx flags", i);
 	cr_assert_eq(tern_load_be16(s + 16), len - 14);
 	cr_assert_eq(tern_cksum(s + 14, 20), 0, "segment %u: IPv4 checksum", i);
 	cr_assert_eq(tern_load_be32(s + 38), 1000 + i * GSO);
 	cr_assert_eq(s[47], i == SEGS - 1 ? 0x19 : 0x10, "segment %u flags", i);
-	tern_csum_init(&c);
-	tern_csum_add_be32(&c, 0x0a4d0001);
-	tern_csum_add_be32(&c, 0x0a4d0002);
-	tern_csum_add_be16(&c, 6);
-	tern_csum_add_be16(&c, (uint16_t)(len - 34));
-	tern_csum_add(&c, s + 34, len - 34);
-	cr_assert_eq(tern_csum_finish(&c), 0, "segment %u: TCP checksum", i);
+	cr_assert_eq(tern_load_be16(s + 50),
+		     pseudo_sum(0x0a4d0001, 0x0a4d0002,
+				(uint16_t)(HL - 34 + SEGS * GSO)),
+		     "segment %u: TCP checksum field", i);
 	for (size_t k = 0; k < GSO; k++)
 		cr_assert_eq(s[HL + k], (uint8_t)((HL + i * GSO + k) * 7 + 3),
 			     "segment %u byte %zu", i, k);
@@ -526,8 +527,9 @@ static void check_segment(const uint8_t *s, size_t len, unsigned i)
 
 /* The kernel's super-frame with a partial checksum (sent by AF_PACKET
  * with a virtio-net header, TSO as the TAP offers the kernel) reaches the
- * stack as SEGS whole segments with their checksums done. */
-Test(tap, kernel_super_frame_arrives_cut_and_checksummed)
+ * stack as SEGS whole segments flagged TERN_RX_CSUM_VALID, their IPv4
+ * checksums fixed and their TCP checksums left to no one. */
+Test(tap, kernel_super_frame_arrives_cut_and_flagged)
 {
 	static uint8_t msg[sizeof(struct vnet_hdr) + HL + SEGS * GSO];
 	struct vnet_hdr h = { 1, 1, HL, GSO, 34, 16 }; /* NEEDS_CSUM, TCPV4 */
@@ -551,7 +553,7 @@ Test(tap, kernel_super_frame_arrives_cut_and_checksummed)
 			    tern_load_be16(f + 12) != 0x0800 || f[23] != 6 ||
 			    tern_load_be16(f + 36) != 6666)
 				continue;
-			check_segment(f, rx[k].len, got++);
+			check_segment(&rx[k], got++);
 		}
 	}
 	cr_assert_eq(got, SEGS, "%u segments", got);
@@ -560,6 +562,61 @@ Test(tap, kernel_super_frame_arrives_cut_and_checksummed)
 		    (unsigned long long)tap.rx_gso_frames);
 	close(s);
 	rx_free(rx, SEGS + 8);
+}
+
+/* A plain frame sent to the TAP with a virtio-net header is handed out as
+ * it came: flagged TERN_RX_CSUM_VALID with its partial checksum untouched
+ * when the header says NEEDS_CSUM, unflagged when it says nothing. */
+Test(tap, kernel_partial_checksum_arrives_flagged)
+{
+	static uint8_t msg[2][sizeof(struct vnet_hdr) + HL + SEGS * GSO];
+	const size_t len = sizeof(struct vnet_hdr) + HL + GSO; /* sent */
+	const struct vnet_hdr h[2] = { { 1, 0, 0, 0, 34, 16 }, { 0 } };
+	struct tern_rx *rx = rx_alloc(8);
+	int s = vnet_packet_socket();
+	unsigned got = 0;
+
+	for (unsigned i = 0; i < 2; i++) {
+		uint8_t *f = msg[i] + sizeof(h[i]);
+
+		/* The first segment's bytes of a super-frame, made whole. */
+		super_frame(f, tap.dev.mac, peer_mac);
+		tern_store_be16(f + 16, HL - 14 + GSO);
+		tern_store_be16(f + 24, 0);
+		tern_store_be16(f + 24, tern_cksum(f + 14, 20));
+		tern_store_be32(f + 38, 1000 + i); /* seq: which frame */
+		tern_store_be16(f + 50, pseudo_sum(0x0a4d0001, 0x0a4d0002,
+						   HL - 34 + GSO));
+		memcpy(msg[i], &h[i], sizeof(h[i]));
+		cr_assert_eq(send(s, msg[i], len, 0), (ssize_t)len, "send: %s",
+			     strerror(errno));
+	}
+	for (int i = 0; i < 100 && got < 2; i++) {
+		int n = recv_frames(&tap.dev, &tap.waker, rx, 8, 2000);
+
+		if (n == 0)
+			break;
+		for (int k = 0; k < n; k++) {
+			const uint8_t *f = rx[k].buf;
+
+			if (rx[k].len != HL + GSO ||
+			    tern_load_be16(f + 12) != 0x0800 || f[23] != 6 ||
+			    tern_load_be16(f + 36) != 6666)
+				continue;
+			cr_assert_eq(tern_load_be32(f + 38), 1000 + got);
+			cr_assert(memcmp(f, msg[got] + sizeof(h[got]),
+					 HL + GSO) == 0,
+				  "frame %u changed", got);
+			cr_assert_eq(rx[k].flags,
+				     got == 0 ? TERN_RX_CSUM_VALID : 0,
+				     "frame %u rx flags", got);
+			got++;
+		}
+	}
+	cr_assert_eq(got, 2, "%u frames", got);
+	cr_assert_eq(tap.rx_offload_dropped, 0);
+	close(s);
+	rx_free(rx, 8);
 }
 
 /* A super-frame the stack hands the TAP (TSO) reaches the kernel as one

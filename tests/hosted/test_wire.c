@@ -179,7 +179,7 @@ Test(wire, stream_frames_split_byte_by_byte)
 		ends[i] = total;
 	}
 	for (size_t off = 0; off < total; off++) {
-		struct tern_rx rx = { buf, sizeof(buf), 0 };
+		struct tern_rx rx = { buf, sizeof(buf), 0, 0 };
 
 		cr_assert_eq(write(sv[0], stream + off, 1), 1);
 		int n = tern_netdev_recv(&wb.dev, &rx, 1);
@@ -235,8 +235,8 @@ Test(wire, stream_many_frames_in_one_read)
 Test(wire, stream_oversized_length_drops_connection)
 {
 	uint8_t bytes[4 + 60 + 4 + 64], buf[TERN_ETH_FRAME_MAX];
-	struct tern_rx rx[2] = { { buf, sizeof(buf), 0 },
-				 { buf, sizeof(buf), 0 } };
+	struct tern_rx rx[2] = { { buf, sizeof(buf), 0, 0 },
+				 { buf, sizeof(buf), 0, 0 } };
 	int sv[2];
 	char c;
 
@@ -268,7 +268,7 @@ Test(wire, stream_length_all_ones)
 {
 	uint8_t bytes[8] = { 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4 };
 	uint8_t buf[TERN_ETH_FRAME_MAX];
-	struct tern_rx rx = { buf, sizeof(buf), 0 };
+	struct tern_rx rx = { buf, sizeof(buf), 0, 0 };
 	int sv[2];
 
 	cr_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
@@ -285,7 +285,7 @@ Test(wire, stream_length_all_ones)
 Test(wire, stream_runts_and_too_long_are_counted)
 {
 	uint8_t bytes[4 + 4 + 13 + 4 + 2000 + 4 + 60], small[1514];
-	struct tern_rx rx = { small, sizeof(small), 0 };
+	struct tern_rx rx = { small, sizeof(small), 0, 0 };
 	size_t off = 0;
 	int sv[2];
 
@@ -386,7 +386,7 @@ Test(wire, stream_listen_and_connect_on_a_path)
 	 * accepts the next peer. */
 	tern_netdev_close(&wb.dev);
 	uint8_t buf[TERN_ETH_FRAME_MAX];
-	struct tern_rx rx = { buf, sizeof(buf), 0 };
+	struct tern_rx rx = { buf, sizeof(buf), 0, 0 };
 	cr_assert_eq(tern_netdev_recv(&wa.dev, &rx, 1), 0);
 	cr_assert_eq(wa.disconnects, 1);
 	cr_assert_eq(wa.waker.fd, wa.listen_fd);
@@ -487,9 +487,9 @@ Test(wire, dgram_udp_loopback_both_directions)
 Test(wire, dgram_runts_and_too_long_are_counted)
 {
 	uint8_t f[2000], small[1514];
-	struct tern_rx rx[3] = { { small, sizeof(small), 0 },
-				 { small, sizeof(small), 0 },
-				 { small, sizeof(small), 0 } };
+	struct tern_rx rx[3] = { { small, sizeof(small), 0, 0 },
+				 { small, sizeof(small), 0, 0 },
+				 { small, sizeof(small), 0, 0 } };
 	int sv[2];
 
 	cr_assert(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
@@ -514,7 +514,7 @@ Test(wire, waker_wakes_tern_wait)
 {
 	uint8_t f[60], buf[TERN_ETH_FRAME_MAX];
 	struct tern_iov iov = { f, sizeof(f) };
-	struct tern_rx rx = { buf, sizeof(buf), 0 };
+	struct tern_rx rx = { buf, sizeof(buf), 0, 0 };
 
 	adopt_pair(SOCK_STREAM);
 	tern_hosted_clock_use_virtual(0);

@@ -2,7 +2,8 @@
  * test_loop.c - the stack on fibers (net_loop.h): two stacks over a
  * perfect memlink under the virtual clock; a blocking UDP echo server and
  * client, ping sockets, receive deadlines, closing a socket under a blocked
- * reader, and the deadline timer driving ARP retries.
+ * reader, the deadline timer driving ARP retries, and the receive
+ * poller passing device flags on (on a scripted device).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -11,7 +12,9 @@
 
 #include "tern/err.h"
 #include "tern/hosted.h"
+#include "tern/udp.h"
 #include "util_duo.h"
+#include "util_net.h"
 
 struct echo_ctx {
 	struct duo *d;
@@ -258,4 +261,36 @@ Test(net_loop, out_of_buffers_pauses_the_device_instead_of_spinning)
 	tern_usock_close(&c->tx);
 	duo_close(c->d);
 	free(c);
+}
+
+/* The receive poller hands the device's tern_rx.flags on with each frame:
+ * of two copies of a datagram with a wrong checksum, the one the device
+ * flagged TERN_RX_CSUM_VALID is taken, the other dropped. */
+Test(net_loop, device_rx_flags_reach_the_stack)
+{
+	struct tnet *t = tnet_new(NULL, TNET_A_IP, 0);
+	uint8_t udp[12] = { 0x9c, 0x40, 0,   9,	  0,   12,
+			    0x12, 0x34, 't', 'e', 'r', 'n' };
+	struct tern_net_loop l;
+	struct tern_sched s;
+	struct tern_udp u;
+	uint8_t f[128];
+	size_t n = tnet_ipv4(f, tnet_mac_a, tnet_mac_b, TNET_B_IP, TNET_A_IP,
+			     TERN_IPPROTO_UDP, 1, 0, false, udp, sizeof(udp));
+
+	tern_udp_open(&t->net, &u);
+	cr_assert_eq(tern_udp_bind(&u, 0, 9), 0);
+	tern_sched_init(&s);
+	cr_assert_eq(tern_net_loop_start(&l, &t->net, &s), 0);
+	tnet_dev_queue(&t->dev, f, n, 0);
+	tnet_dev_queue(&t->dev, f, n, TERN_RX_CSUM_VALID);
+	cr_assert_eq(l.poller.poll(&l.poller, t->now), 2);
+	cr_assert_eq(tnet_stat(&t->net, "udp_bad_cksum"), 1);
+	cr_assert_eq(tnet_stat(&t->net, "udp_rx_csum_skipped"), 1);
+	cr_assert_eq(tnet_stat(&t->net, "udp_rx"), 1);
+	cr_assert(tern_udp_readable(&u));
+	tern_udp_close(&u);
+	tern_net_loop_stop(&l);
+	tern_sched_fini(&s);
+	tnet_free(t);
 }

@@ -560,6 +560,50 @@ Test(tcp, bad_checksum_is_counted)
 	finish(&p, NULL, NULL);
 }
 
+/* A segment whose checksum the device vouched for (TERN_RX_CSUM_VALID)
+ * is taken whatever its checksum field holds; without the flag the same
+ * bytes are dropped. Only the checksum is skipped: lengths still count. */
+Test(tcp, csum_valid_flag_skips_only_the_checksum)
+{
+	struct peer p = peer_new();
+	uint8_t seg[20], frame[128];
+	struct tern_tcp_hdr h;
+	struct tern_tcp *l;
+	struct seen s;
+	size_t n;
+
+	cr_assert_eq(tern_tcp_listen(&p.t->net, 0, A_PORT, 8, &l), 0);
+	memset(&h, 0, sizeof(h));
+	h.sport = B_PORT;
+	h.dport = A_PORT;
+	h.seq = B_ISN;
+	h.hlen = TERN_TCP_HLEN;
+	h.flags = TERN_TCP_SYN;
+	h.win = 65535;
+	h.cksum = 0x1234; /* wrong */
+	tern_tcp_hdr_emit(&h, seg);
+	n = tnet_ipv4(frame, tnet_mac_a, tnet_mac_b, TNET_B_IP, TNET_A_IP,
+		      TERN_IPPROTO_TCP, 1, 0, false, seg, 20);
+	tnet_input(p.t, frame, n);
+	cr_assert_eq(sent_count(&p), 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_bad_cksum"), 1);
+
+	tnet_input_flags(p.t, frame, n, TERN_RX_CSUM_VALID);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_bad_cksum"), 1);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rx_csum_skipped"), 1);
+	cr_assert_eq(sent_count(&p), 1);
+	s = sent_seg(&p, 0);
+	cr_assert_eq(s.h.flags, TERN_TCP_SYN | TERN_TCP_ACK);
+	cr_assert_eq(s.h.ack, B_ISN + 1);
+
+	/* A data offset past the segment is still caught. */
+	frame[TERN_ETH_HLEN + TERN_IPV4_HLEN + 12] = 0x60;
+	tnet_input_flags(p.t, frame, n, TERN_RX_CSUM_VALID);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_bad_hlen"), 1);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_rx_csum_skipped"), 1);
+	finish(&p, NULL, l);
+}
+
 /* ---- Data --------------------------------------------------------------- */
 
 Test(tcp, receive_in_order_with_delayed_ack)

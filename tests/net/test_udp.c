@@ -123,6 +123,36 @@ Test(udp, receive_golden_datagram_with_metadata)
 	close_all(&f);
 }
 
+/* A datagram whose checksum the device vouched for (TERN_RX_CSUM_VALID)
+ * is delivered whatever its checksum field holds; without the flag the
+ * same bytes are dropped. Its lengths are still checked. */
+Test(udp, csum_valid_flag_skips_only_the_checksum)
+{
+	struct fixture f;
+	struct tern_udp_meta m;
+	uint8_t fr[128];
+	char buf[64];
+
+	open_bound(&f, 7);
+	memcpy(fr, golden_udp, sizeof(golden_udp));
+	tern_store_be16(fr + UDP_OFF + 6, 0x1234); /* wrong */
+	tnet_input(f.t, fr, sizeof(golden_udp));
+	cr_assert_eq(tnet_stat(&f.t->net, "udp_bad_cksum"), 1);
+	cr_assert(!tern_udp_readable(&f.s));
+
+	tnet_input_flags(f.t, fr, sizeof(golden_udp), TERN_RX_CSUM_VALID);
+	cr_assert_eq(tnet_stat(&f.t->net, "udp_bad_cksum"), 1);
+	cr_assert_eq(tnet_stat(&f.t->net, "udp_rx_csum_skipped"), 1);
+	cr_assert_eq(tern_udp_recvfrom(&f.s, buf, sizeof(buf), &m), 11);
+	cr_assert_arr_eq(buf, "hello, tern", 11);
+
+	tern_store_be16(fr + UDP_OFF + 4, 200); /* past the datagram */
+	tnet_input_flags(f.t, fr, sizeof(golden_udp), TERN_RX_CSUM_VALID);
+	cr_assert_eq(tnet_stat(&f.t->net, "udp_bad_len"), 1);
+	cr_assert_eq(tnet_stat(&f.t->net, "udp_rx_csum_skipped"), 1);
+	close_all(&f);
+}
+
 Test(udp, malformed_datagrams_are_counted)
 {
 	struct fixture f;

@@ -57,6 +57,7 @@ static int dev_recv(struct tern_netdev *dev, struct tern_rx *frames,
 		cr_assert_leq(d->rx_len[i], frames[n].cap);
 		memcpy(frames[n].buf, d->rx[i], d->rx_len[i]);
 		frames[n].len = d->rx_len[i];
+		frames[n].flags = d->rx_flags[i];
 		d->rx_head = (d->rx_head + 1) % TNET_RXQ_MAX;
 		d->rx_count--;
 		n++;
@@ -83,7 +84,8 @@ void tnet_dev_clear(struct tnet_dev *d)
 	d->nsent = 0;
 }
 
-void tnet_dev_queue(struct tnet_dev *d, const void *frame, size_t len)
+void tnet_dev_queue(struct tnet_dev *d, const void *frame, size_t len,
+		    unsigned flags)
 {
 	unsigned i;
 
@@ -92,6 +94,7 @@ void tnet_dev_queue(struct tnet_dev *d, const void *frame, size_t len)
 	i = (d->rx_head + d->rx_count) % TNET_RXQ_MAX;
 	memcpy(d->rx[i], frame, len);
 	d->rx_len[i] = len;
+	d->rx_flags[i] = flags;
 	d->rx_count++;
 }
 
@@ -142,6 +145,16 @@ void tnet_free(struct tnet *t)
 void tnet_input(struct tnet *t, const void *frame, size_t len)
 {
 	tern_net_input_bytes(&t->net, 0, frame, len, t->now);
+}
+
+void tnet_input_flags(struct tnet *t, const void *frame, size_t len,
+		      unsigned rx_flags)
+{
+	struct tern_pkt *pkt = tern_pkt_from(&t->net.pool, 0, frame, len);
+
+	cr_assert_not_null(pkt);
+	pkt->rx_flags = (uint16_t)rx_flags;
+	tern_net_input(&t->net, 0, pkt, t->now);
 }
 
 void tnet_learn_peers(struct tnet *t)

@@ -42,6 +42,7 @@ struct tnet_dev {
 	uint8_t sent[TNET_SENT_MAX][TNET_FRAME_MAX];
 	unsigned rx_head, rx_count;
 	size_t rx_len[TNET_RXQ_MAX];
+	unsigned rx_flags[TNET_RXQ_MAX]; /* tern_rx.flags to hand out */
 	uint8_t rx[TNET_RXQ_MAX][TNET_FRAME_MAX];
 	unsigned accept_max; /* accept at most this many per call;
 	                                   ~0u: all */
@@ -52,8 +53,10 @@ struct tnet_dev {
 void tnet_dev_init(struct tnet_dev *d, const char *name,
 		   const uint8_t mac[TERN_ETH_ALEN], uint16_t mtu);
 void tnet_dev_clear(struct tnet_dev *d);
-/* Queues a frame for the stack to receive through recv(). */
-void tnet_dev_queue(struct tnet_dev *d, const void *frame, size_t len);
+/* Queues a frame for the stack to receive through recv(), handed out with
+ * tern_rx.flags set to flags (TERN_RX_*). */
+void tnet_dev_queue(struct tnet_dev *d, const void *frame, size_t len,
+		    unsigned flags);
 
 /* One stack as host A on a tnet_dev. */
 struct tnet {
@@ -73,6 +76,10 @@ void tnet_free(struct tnet *t);
 
 /* Feeds a frame to the stack at t->now. */
 void tnet_input(struct tnet *t, const void *frame, size_t len);
+/* The same, as a device would hand it over with tern_rx.flags rx_flags
+ * (TERN_RX_*): the packet's rx_flags set. */
+void tnet_input_flags(struct tnet *t, const void *frame, size_t len,
+		      unsigned rx_flags);
 
 /* Teaches A that B (and the gateway) are at their MACs, by feeding ARP
  * requests from them to A; clears the replies. */

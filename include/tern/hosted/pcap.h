@@ -17,6 +17,10 @@
  *     (tshark: `eth.src == MAC`). Frames appear in the order they passed.
  *   - Durability: the file is flushed after every send and receive batch
  *     that carried a frame, so a crash loses at most the batch in progress.
+ *   - Checksums: a received frame flagged TERN_RX_CSUM_VALID (dev.h) may
+ *     carry a partial TCP or UDP checksum; the recorder completes it in
+ *     the frame before writing it (IPv4, unfragmented), so captures check
+ *     clean in tshark. The flag stays set.
  *
  * Replay (struct tern_pcap_replay) is a netdev whose received frames come
  * from a pcap or pcapng file (Ethernet link type), each at a time derived

@@ -67,6 +67,7 @@ struct tern_tap {
 	uint16_t stage_l4;  /* ... its TCP header's offset ... */
 	uint16_t stage_gso; /* ... payload per segment; 0: a plain frame */
 	uint16_t stage_seg; /* segments handed out */
+	bool stage_valid;   /* a plain frame: hand it out CSUM_VALID */
 
 	/* Counters (read them any time). */
 	uint64_t rx_frames;

@@ -31,7 +31,7 @@ function(tern_guest_image name)
                         LINK_DEPENDS ${TERN_GUEST_LDS})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} tern_guest tern_lib gcc)
   target_link_options(${name} PRIVATE
-    -nostdlib -static -no-pie
+    -nostdlib -static $<$<C_COMPILER_ID:GNU>:-no-pie> # clang: implied
     -Wl,-T,${TERN_GUEST_LDS}
     -Wl,--gc-sections
     -Wl,-z,max-page-size=4096

@@ -660,18 +660,29 @@ int tern_tarfs_stat(const struct tern_tarfs *fs, uint32_t ino,
 	return 0;
 }
 
+/* Finds regular file ino: 0 with *out set, -TERN_ENOENT, -TERN_EISDIR or
+ * -TERN_EINVAL (not a regular file). */
+static int file_entry(const struct tern_tarfs *fs, uint32_t ino,
+		      const struct tern_tarfs_entry **out)
+{
+	if (ino >= fs->nentries)
+		return -TERN_ENOENT;
+	*out = &fs->entries[ino];
+	if ((*out)->type == TERN_TARFS_DIR)
+		return -TERN_EISDIR;
+	return (*out)->type == TERN_TARFS_FILE ? 0 : -TERN_EINVAL;
+}
+
 int tern_tarfs_read(struct tern_tarfs *fs, uint32_t ino, void *buf, size_t len,
 		    uint64_t off)
 {
 	const struct tern_tarfs_entry *e;
+	int r = file_entry(fs, ino, &e);
 	uint64_t n;
 
-	if (ino >= fs->nentries)
-		return -TERN_ENOENT;
-	e = &fs->entries[ino];
-	if (e->type == TERN_TARFS_DIR)
-		return -TERN_EISDIR;
-	if (e->type != TERN_TARFS_FILE || len > (size_t)INT32_MAX)
+	if (r)
+		return r;
+	if (len > (size_t)INT32_MAX)
 		return -TERN_EINVAL;
 	if (off >= e->size || len == 0)
 		return 0;
@@ -702,15 +713,10 @@ int tern_tarfs_borrow(struct tern_tarfs *fs, uint32_t ino, uint64_t off,
 	const struct tern_tarfs_entry *e;
 	uint32_t bs = tern_bcache_block_size(fs->cache), boff;
 	uint64_t pos;
-	int r;
+	int r = file_entry(fs, ino, &e);
 
-	if (ino >= fs->nentries)
-		return -TERN_ENOENT;
-	e = &fs->entries[ino];
-	if (e->type == TERN_TARFS_DIR)
-		return -TERN_EISDIR;
-	if (e->type != TERN_TARFS_FILE)
-		return -TERN_EINVAL;
+	if (r)
+		return r;
 	if (off >= e->size)
 		return 0;
 	pos = e->data_off + off; /* inside the image: checked by the scan */

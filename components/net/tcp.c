@@ -437,6 +437,15 @@ static bool can_send(const struct tern_tcp *c)
 	}
 }
 
+/* Sends what c may send now, at time now, in one batch of the stack. */
+static void output_at(struct tern_tcp *c, uint64_t now)
+{
+	net_set_now(c->net, now);
+	tern_net_batch_begin(c->net);
+	tcp_output(c);
+	tern_net_batch_end(c->net);
+}
+
 /* Copies len bytes of p to the end of c's send ring, which has room. */
 static void ring_append(struct tern_tcp *c, const uint8_t *p, uint32_t len)
 {
@@ -473,12 +482,8 @@ int tern_tcp_sendv(struct tern_tcp *c, const struct tern_iov *iov, unsigned n,
 		return 0;
 	}
 	net_set_now(c->net, now);
-	if (c->state != TERN_TCP_SYN_SENT &&
-	    c->state != TERN_TCP_SYN_RECEIVED) {
-		tern_net_batch_begin(c->net);
-		tcp_output(c);
-		tern_net_batch_end(c->net);
-	}
+	if (c->state != TERN_TCP_SYN_SENT && c->state != TERN_TCP_SYN_RECEIVED)
+		output_at(c, now);
 	return (int)done;
 }
 
@@ -636,11 +641,8 @@ int tern_tcp_shutdown(struct tern_tcp *c, uint64_t now)
 		return 0;
 	c->fin_queued = true;
 	net_set_now(c->net, now);
-	if (c->state != TERN_TCP_SYN_RECEIVED) {
-		tern_net_batch_begin(c->net);
-		tcp_output(c);
-		tern_net_batch_end(c->net);
-	}
+	if (c->state != TERN_TCP_SYN_RECEIVED)
+		output_at(c, now);
 	return 0;
 }
 
@@ -711,10 +713,7 @@ void tern_tcp_set_cork(struct tern_tcp *c, bool on, uint64_t now)
 	if (on || !can_send(c) || c->state == TERN_TCP_SYN_SENT ||
 	    c->state == TERN_TCP_SYN_RECEIVED)
 		return;
-	net_set_now(c->net, now);
-	tern_net_batch_begin(c->net);
-	tcp_output(c);
-	tern_net_batch_end(c->net);
+	output_at(c, now);
 }
 
 void tern_tcp_set_rack(struct tern_tcp *c, bool on)

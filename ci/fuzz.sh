@@ -4,7 +4,8 @@
 # SECONDS of fresh fuzzing each (default 30). Inputs that crash, leak or
 # hang are saved under fuzz/findings/NAME/ (gitignored) with the tail of
 # the log. Prints one line per target, then a table per target (libFuzzer's
-# average exec/s, cov and ft from its last stats line, new corpus entries)
+# average exec/s, the cov its seeds reach, cov and ft from its last stats
+# line, new corpus entries, CPU seconds)
 # and a closing "N passed, N failed"; exits non-zero if any target failed.
 # The targets are those the build lists in build/fuzz/fuzz/targets.txt.
 #
@@ -79,9 +80,11 @@ done
 if [ -s "$stats" ]; then
     newcol=new
     [ "$merge" -eq 1 ] && newcol=merged
-    printf '%-18s %-7s %9s %6s %7s %6s\n' target status exec/s cov ft "$newcol"
-    while read -r n st ex cv f nw; do
-        printf '%-18s %-7s %9s %6s %7s %6s\n' "$n" "$st" "$ex" "$cv" "$f" "$nw"
+    printf '%-18s %-7s %9s %6s %6s %7s %6s %6s\n' \
+        target status exec/s cov0 cov ft "$newcol" cpu_s
+    while read -r n st ex c0 cv f nw cpu; do
+        printf '%-18s %-7s %9s %6s %6s %7s %6s %6s\n' \
+            "$n" "$st" "$ex" "$c0" "$cv" "$f" "$nw" "$cpu"
     done < "$stats"
 fi
 [ -n "$failed_names" ] && echo "failed:$failed_names (inputs under fuzz/findings/)"

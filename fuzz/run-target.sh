@@ -22,11 +22,14 @@
 #                         there stay. Edges, not hit-count buckets: 3 s of
 #                         lib_view found 254 inputs, 218 with new buckets,
 #                         16 with new edges - a corpus small enough to commit
-#   TERN_FUZZ_STATS=FILE  append one line "NAME STATUS EXEC/S COV FT NEW" to
-#                         FILE: libFuzzer's average exec/s, the cov and ft of
-#                         its last stats line, and the new corpus entries
-#                         (added to CORPUS when merging, else found by the
-#                         run); "-" where the log had none
+#   TERN_FUZZ_STATS=FILE  append one line "NAME STATUS EXEC/S COV0 COV FT NEW
+#                         CPU" to FILE: libFuzzer's average exec/s, the cov
+#                         its INITED line reports (what the seeds reach),
+#                         the cov and ft of its last stats line, the new
+#                         corpus entries (added to CORPUS when merging, else
+#                         found by the run) and the CPU seconds (user +
+#                         system) of the fuzzing run; "-" where the log had
+#                         none
 set -u
 
 if [ $# -ne 3 ]; then
@@ -68,22 +71,43 @@ else
     limit="-max_total_time=$seconds"
 fi
 
+# cpu_mark VAR: sets VAR to the whole user + system seconds of this shell's
+# finished children so far. It reads the second line of `times`, which has
+# to run in this shell: a subshell reports its own children.
+cpu_mark() {
+    times > "$work/times"
+    { read -r _ _; read -r cu cs; } < "$work/times"
+    eval "$1=\$(( $(minutes_seconds "$cu") + $(minutes_seconds "$cs") ))"
+}
+
+# minutes_seconds TIME: "1m2.345s" as whole seconds (62).
+minutes_seconds() {
+    m=${1%%m*}
+    s=${1#*m}
+    s=${s%%.*}
+    echo $((m * 60 + s))
+}
+
+cpu_mark cpu_before
 # shellcheck disable=SC2086
 "$target" $limit $dict -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/" "$work/corpus" > "$work/log" 2>&1
 rc=$?
+cpu_mark cpu_after
+cpu=$((cpu_after - cpu_before))
 
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
 execs=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)
 cov=$(grep -oE 'cov: [0-9]+' "$work/log" | tail -1 | cut -d' ' -f2)
 ft=$(grep -oE 'ft: [0-9]+' "$work/log" | tail -1 | cut -d' ' -f2)
+cov0=$(grep -E 'INITED' "$work/log" | grep -oE 'cov: [0-9]+' | head -1 | cut -d' ' -f2)
 found=$(ls "$work/corpus" | wc -l)
 new=$((found - seeds))
 
 # stats STATUS: appends this run's line to $TERN_FUZZ_STATS, if set.
 stats() {
     [ -n "${TERN_FUZZ_STATS:-}" ] || return 0
-    echo "$name $1 ${execs:--} ${cov:--} ${ft:--} $new" >> "$TERN_FUZZ_STATS"
+    echo "$name $1 ${execs:--} ${cov0:--} ${cov:--} ${ft:--} $new $cpu" >> "$TERN_FUZZ_STATS"
 }
 
 if [ "$rc" -eq 0 ] && [ -z "$(ls "$work/artifacts")" ] &&

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tern/err.h"
 #include "tern/rand.h"
 #include "tern/timer.h"
 
@@ -102,6 +103,40 @@ Test(wheel, empty)
 	cr_assert_eq(tern_wheel_expire(&wheel, 5000), 0);
 	cr_assert_eq(tern_wheel_now(&wheel), 5000);
 	cr_assert_eq(tern_wheel_armed(&wheel), 0);
+	cr_assert_eq(tern_wheel_verify(&wheel), 0);
+}
+
+/* tern_wheel_verify walks only the marked slots: a timer in an unmarked
+ * slot, a marked empty slot and a wrong armed count must each be caught. */
+Test(wheel, verify_catches_a_broken_wheel)
+{
+	struct ttimer a, b;
+	uint64_t saved, low, free_bit;
+	unsigned k = 0;
+
+	tern_wheel_init(&wheel, 1000, 0);
+	ttimer_init(&a, 1);
+	ttimer_init(&b, 2);
+	tern_timer_arm(&wheel, &a.t, 5000);
+	tern_timer_arm(&wheel, &b.t, 90000000);
+	cr_assert_eq(tern_wheel_verify(&wheel), 0);
+	while (wheel.occupied[k] == 0)
+		k++;
+	saved = wheel.occupied[k];
+	low = saved & -saved;
+	free_bit = ~saved & -~saved;
+	wheel.occupied[k] = saved & ~low;
+	cr_assert_eq(tern_wheel_verify(&wheel), -TERN_EINVAL,
+		     "a timer in an unmarked slot");
+	wheel.occupied[k] = saved | free_bit;
+	cr_assert_eq(tern_wheel_verify(&wheel), -TERN_EINVAL,
+		     "a marked empty slot");
+	wheel.occupied[k] = saved;
+	cr_assert_eq(tern_wheel_verify(&wheel), 0);
+	wheel.armed++;
+	cr_assert_eq(tern_wheel_verify(&wheel), -TERN_EINVAL,
+		     "an armed count too high");
+	wheel.armed--;
 	cr_assert_eq(tern_wheel_verify(&wheel), 0);
 }
 

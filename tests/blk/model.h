@@ -96,6 +96,10 @@ struct model {
 	unsigned nheld, held_max;
 	struct model_flush flushes[MODEL_FLUSHES];
 	uint8_t *image, *block;
+	/* The bytes of each sector last decoded from an image, and their
+	 * version: an unchanged sector is not decoded again. */
+	uint8_t *known;
+	uint64_t *known_version;
 	struct tern_rand rand;
 	uint64_t seed, step;
 	bool faults_on;

@@ -36,6 +36,7 @@
  */
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "http.h"
 #include "tern/assert.h"
 #include "tern/err.h"
@@ -47,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* ---- The fake file system --------------------------------------------- */
 
-static uint64_t hash(const char *s)
+FUZZ_CHECKER static uint64_t hash(const char *s)
 {
 	uint64_t h = 14695981039346656037ull; /* FNV-1a */
 
@@ -57,7 +58,7 @@ static uint64_t hash(const char *s)
 }
 
 /* A normalised path: no leading '/', no empty, "." or ".." segment. */
-static void check_clean(const char *p, size_t len)
+FUZZ_CHECKER static void check_clean(const char *p, size_t len)
 {
 	size_t i = 0;
 
@@ -117,18 +118,18 @@ static const struct http_fs fs = { fk_lookup, NULL };
 
 /* ---- Checks ------------------------------------------------------------ */
 
-static bool span_in(struct http_span s, size_t len)
+FUZZ_CHECKER static bool span_in(struct http_span s, size_t len)
 {
 	return (size_t)s.off + s.len <= len;
 }
 
-static bool parse_status(int s)
+FUZZ_CHECKER static bool parse_status(int s)
 {
 	return s == 400 || s == 413 || s == 414 || s == 431 || s == 501 ||
 	       s == 505;
 }
 
-static bool respond_status(int s)
+FUZZ_CHECKER static bool respond_status(int s)
 {
 	return s == 200 || s == 206 || s == 301 || s == 304 || s == 400 ||
 	       s == 403 || s == 404 || s == 405 || s == 414 || s == 416 ||
@@ -136,13 +137,14 @@ static bool respond_status(int s)
 }
 
 /* The text of the first field named name (with ": "), or NULL. */
-static const char *field(const char *head, size_t hlen, const char *name)
+FUZZ_CHECKER static const char *field(const char *head, size_t hlen,
+				      const char *name)
 {
 	size_t n = strlen(name);
 
 	for (size_t i = 0; i + n + 2 <= hlen; i++)
 		if (head[i] == '\n' && i + 1 + n <= hlen &&
-		    memcmp(head + i + 1, name, n) == 0)
+		    fuzz_same(head + i + 1, name, n))
 			return head + i + 1 + n;
 	return NULL;
 }
@@ -151,7 +153,7 @@ static const char *field(const char *head, size_t hlen, const char *name)
  * parser refused, or http_respond_error for the server's own 408 and 503. */
 enum origin { RESPOND, REFUSED, SERVER };
 
-static void check_resp(const struct http_resp *r, enum origin from)
+FUZZ_CHECKER static void check_resp(const struct http_resp *r, enum origin from)
 {
 	const char *h = r->head, *cl, *end;
 	size_t hlen, tail;
@@ -167,7 +169,7 @@ static void check_resp(const struct http_resp *r, enum origin from)
 	/* The fields end at the first empty line. */
 	end = NULL;
 	for (size_t i = 0; i + 4 <= r->head_len; i++)
-		if (memcmp(h + i, "\r\n\r\n", 4) == 0) {
+		if (fuzz_same(h + i, "\r\n\r\n", 4)) {
 			end = h + i + 4;
 			break;
 		}
@@ -231,7 +233,7 @@ static void check_resp(const struct http_resp *r, enum origin from)
 }
 
 /* The normaliser and the encoder on a request's path bytes. */
-static void check_path(const char *in, size_t len)
+FUZZ_CHECKER static void check_path(const char *in, size_t len)
 {
 	static char out[HTTP_PATH_MAX + 1], again[HTTP_PATH_MAX + 1];
 	static char enc[1 + 3 * HTTP_PATH_MAX];
@@ -283,7 +285,7 @@ static void check_path(const char *in, size_t len)
 			-TERN_ENAMETOOLONG);
 }
 
-static void check_range(const char *s, size_t len)
+FUZZ_CHECKER static void check_range(const char *s, size_t len)
 {
 	static const uint64_t sizes[] = {
 		0, 1, 10, 1000, 1ull << 40, UINT64_MAX
@@ -299,7 +301,7 @@ static void check_range(const char *s, size_t len)
 	}
 }
 
-static void check_date(const char *s, size_t len)
+FUZZ_CHECKER static void check_date(const char *s, size_t len)
 {
 	char back[HTTP_DATE_LEN];
 	int64_t t;
@@ -317,8 +319,8 @@ static void check_date(const char *s, size_t len)
 }
 
 /* The checks of one parsed head of hlen bytes at buf. */
-static void check_req(const uint8_t *buf, size_t hlen,
-		      const struct http_req *req)
+FUZZ_CHECKER static void check_req(const uint8_t *buf, size_t hlen,
+				   const struct http_req *req)
 {
 	const char *b = (const char *)buf;
 

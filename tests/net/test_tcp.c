@@ -29,6 +29,7 @@ struct peer {
 	uint16_t win;
 	uint16_t port; /* B's port */
 	bool ts;       /* B sends timestamps */
+	bool no_sack;  /* B's SYN does not offer SACK */
 	uint32_t ts_val, ts_ecr;
 };
 
@@ -119,8 +120,9 @@ static void peer_syn(struct peer *p)
 	struct tern_tcp_opts o;
 
 	memset(&o, 0, sizeof(o));
-	o.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_SACK_OK |
-		    TERN_TCP_HAS_WSCALE | (p->ts ? TERN_TCP_HAS_TS : 0);
+	o.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_WSCALE |
+		    (p->no_sack ? 0 : TERN_TCP_HAS_SACK_OK) |
+		    (p->ts ? TERN_TCP_HAS_TS : 0);
 	o.mss = 1460;
 	o.wscale = 7;
 	o.ts_val = p->ts_val;
@@ -1333,6 +1335,106 @@ Test(tcp, cubic_by_default_and_newreno_by_name)
 	cr_assert_str_eq(info.cc, "newreno");
 	cr_assert_eq(info.cwnd, 10 * 1448, "the window carries over");
 	cr_assert_eq(tern_tcp_set_cc(c, "bbr"), -TERN_EINVAL);
+	finish(&p, c, l);
+}
+
+/* NewReno by RFC 5681 and 6582, 1448-byte segments, no SACK: slow start
+ * adds min(acked, MSS) per ACK, the third duplicate ACK sets ssthresh to
+ * half the flight (at least 2 MSS) and cwnd to ssthresh + 3 MSS, each
+ * further duplicate adds an MSS, the full ACK deflates cwnd to
+ * min(ssthresh, flight + MSS), and avoidance adds MSS * MSS / cwnd. */
+Test(tcp, newreno_slow_start_recovery_and_avoidance)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c;
+	struct tern_tcp_info info;
+	uint32_t first;
+
+	p.no_sack = true;
+	c = open_passive(&p, &l);
+	cr_assert_eq(tern_tcp_set_cc(c, "newreno"), 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert(!info.sack);
+	first = send_segments(&p, c, 6);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.cwnd, 10 * 1448);
+	cr_assert_eq(info.ssthresh, 0xffffffffu);
+	p.ack = first + 1448;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.cwnd, 11 * 1448, "slow start: one MSS per ACK");
+	p.ack = first + 3 * 1448;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.cwnd, 12 * 1448, "two segments acked: still one MSS");
+	for (int i = 0; i < 3; i++)
+		peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.ssthresh, 2 * 1448, "half of 3 MSS, floored at 2");
+	cr_assert_eq(info.cwnd, 5 * 1448, "ssthresh + 3 MSS");
+	cr_assert_eq(last_seg(&p).h.seq, first + 3 * 1448, "resent the hole");
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.cwnd, 6 * 1448, "a fourth duplicate inflates");
+	p.ack = first + 6 * 1448;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.in_flight, 0);
+	cr_assert_eq(info.cwnd, 1448, "the full ACK: min(ssthresh, 0 + MSS)");
+	cr_assert_eq(sent_count(&p), 1, "one resend in the recovery");
+
+	clear(&p);
+	first = send_segments(&p, c, 1);
+	p.ack = first + 1448;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.cwnd, 2 * 1448, "below ssthresh: slow start");
+	first = send_segments(&p, c, 2);
+	p.ack = first + 1448;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.cwnd, 2 * 1448 + 1448 / 2,
+		     "avoidance: MSS * MSS / cwnd");
+	p.ack = first + 2 * 1448;
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.cwnd, 2 * 1448 + 1448 / 2 + 1448 * 1448 / 3620);
+	finish(&p, c, l);
+}
+
+/* Advances the clock in 1 ms steps until c's backoff is n (a tail loss
+ * probe may come first); fails after a simulated minute. */
+static void advance_to_timeout(struct peer *p, struct tern_tcp *c, uint32_t n)
+{
+	struct tern_tcp_info info;
+
+	for (unsigned ms = 0; ms < 60000; ms++) {
+		tern_tcp_get_info(c, &info);
+		if (info.backoff == n)
+			return;
+		advance(p, MSEC);
+	}
+	cr_assert_fail("no timeout number %u in a minute", n);
+}
+
+/* NewReno at a timeout (RFC 5681 (4)): the first of a series sets ssthresh
+ * to half the flight and cwnd to one MSS; the next ones keep ssthresh. */
+Test(tcp, newreno_timeout_halves_once_per_series)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	struct tern_tcp_info info;
+
+	cr_assert_eq(tern_tcp_set_cc(c, "newreno"), 0);
+	send_segments(&p, c, 6);
+	advance_to_timeout(&p, c, 1);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.ssthresh, 3 * 1448, "half of 6 segments in flight");
+	cr_assert_eq(info.cwnd, 1448);
+	advance_to_timeout(&p, c, 2);
+	tern_tcp_get_info(c, &info);
+	cr_assert_eq(info.ssthresh, 3 * 1448, "a second timeout keeps it");
+	cr_assert_eq(info.cwnd, 1448);
 	finish(&p, c, l);
 }
 

@@ -139,7 +139,8 @@ void prof_start(void);
 void prof_flush_due(void);
 
 /* Stops the tick, sends what the ring holds and the trailer, and logs the
- * counts (tern_halt()); nothing if not profiling. */
+ * counts (tern_halt(), tern_abort(), a fatal exception); nothing if not
+ * profiling, or after the first call. */
 void prof_finish(void);
 
 /* ---- prof_pit.c ---- */

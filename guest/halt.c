@@ -12,8 +12,10 @@
  * code 255. Without the device, the guest asks for an ACPI power-off (QEMU
  * then exits with 0, whatever the status: the console line
  * "tern: halt (status N)" still tells) and otherwise halts forever.
- * tern_halt() first ends a --profile run (prof_finish: the last samples
- * and the stream's trailer).
+ * tern_halt() and tern_abort() first end a --profile run (prof_finish: the
+ * last samples and the stream's trailer), so a run that aborts still
+ * leaves a complete profile of what led to it; so does a fatal exception
+ * (trap.c).
  */
 #include "tern/fmt.h"
 
@@ -58,6 +60,7 @@ void tern_abort(void)
 	static const char msg[] = "tern: abort\n";
 
 	tern_console_write(msg, sizeof(msg) - 1);
+	prof_finish();
 	/* From this function's own frame: the first address printed is
 	 * tern_abort's caller. */
 	trap_backtrace(0, (uint64_t)__builtin_frame_address(0));

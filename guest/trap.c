@@ -12,7 +12,8 @@
  * Exceptions are bugs: the handler prints the vector, error code, every
  * general register, CR2/CR3 and a frame-pointer backtrace on the console,
  * then ends the VM through isa-debug-exit with GUEST_EXIT_ABORT (QEMU exits
- * with 255). Backtraces are raw return addresses; the line printed after
+ * with 255), after a --profile run's last samples and trailer went out
+ * (prof_finish; a fault inside that stops at once). Backtraces are raw return addresses; the line printed after
  * them is the addr2line command that turns them into functions and lines.
  * The guest is built with -fno-omit-frame-pointer so that the chain of
  * saved frame pointers is complete; each one is checked to lie in RAM
@@ -124,6 +125,7 @@ static _Noreturn void fatal(const struct guest_trap_frame *f)
 		    (unsigned long long)f->r13, (unsigned long long)f->r14,
 		    (unsigned long long)f->r15);
 	trap_backtrace(f->rip, f->rbp);
+	prof_finish();
 	guest_exit(GUEST_EXIT_ABORT);
 }
 

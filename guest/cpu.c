@@ -27,8 +27,6 @@
 #define TSS_IST1 36
 #define TSS_IST2 44
 #define TSS_IOMAP 102
-#define IST_STACK_SIZE (16 * 1024)
-#define NMI_STACK_SIZE (4 * 1024)
 
 #define VEC_DF 8
 #define VEC_MC 18
@@ -38,8 +36,6 @@ extern uint8_t isr_stubs[];
 
 static uint8_t idt[256 * 16] __attribute__((aligned(16)));
 static uint8_t tss[TSS_SIZE] __attribute__((aligned(16)));
-static uint8_t ist_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
-static uint8_t nmi_stack[NMI_STACK_SIZE] __attribute__((aligned(16)));
 
 struct __attribute__((packed)) table_ptr {
 	uint16_t limit;
@@ -68,10 +64,11 @@ static void load_tss(void)
 	uint64_t limit = TSS_SIZE - 1;
 
 	memset(tss, 0, sizeof(tss));
+	/* The stacks are in the boot scratch (guest.ld). */
 	tern_store_le64(tss + TSS_IST1,
-			(uint64_t)(uintptr_t)(ist_stack + IST_STACK_SIZE));
+			(uint64_t)(uintptr_t)guest_ist_stack_top);
 	tern_store_le64(tss + TSS_IST2,
-			(uint64_t)(uintptr_t)(nmi_stack + NMI_STACK_SIZE));
+			(uint64_t)(uintptr_t)guest_nmi_stack_top);
 	tern_store_le16(tss + TSS_IOMAP, TSS_SIZE); /* no I/O bitmap */
 
 	guest_gdt[SEL_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 |

@@ -42,8 +42,10 @@ static inline uint64_t align_down(uint64_t v, uint64_t a)
 
 /* ---- start.S / guest.ld ---- */
 extern uint64_t guest_boot_tsc; /* TSC at the first instruction */
-extern uint8_t __image_start[], __image_end[], __text_end[];
+extern uint8_t __image_start[], __image_end[], __text_end[], __load_end[];
+/* The boot scratch after the loaded image (guest.ld): not zeroed. */
 extern uint8_t boot_stack_bottom[], boot_stack_top[];
+extern uint8_t guest_ist_stack_top[], guest_nmi_stack_top[];
 extern uint64_t boot_pml4[];
 
 /* ---- serial.c ---- */

@@ -9,7 +9,8 @@
  * the physical address of struct hvm_start_info (memory map, command line).
  *
  * The boot page tables map the first 4 GiB one to one with 2 MiB pages
- * (6 pages of tables): enough for the image, every RAM page of a guest up
+ * (6 pages of tables; the PML4 and PDPT in .bss, the four page directories
+ * in the boot scratch after the image, guest.ld): enough for the image, every RAM page of a guest up
  * to ~3 GiB, the LAPIC and the PCI hole where firmware puts BARs. paging.c
  * refines them (uncached MMIO, RAM or BARs above 4 GiB) once C runs.
  */
@@ -28,8 +29,6 @@
 #define PTE_P 0x1
 #define PTE_W 0x2
 #define PTE_PS 0x80
-
-#define BOOT_STACK_SIZE (64 * 1024)
 
 /* The PVH note. QEMU 7.2 reads the descriptor as a 64-bit value for an
  * ELF64 image, and aligns the name by the note segment's alignment, so the
@@ -73,10 +72,13 @@ pvh_start:
 	incl %ecx
 	cmpl $4, %ecx
 	jb 1b
-	/* PD entries: 2048 pages of 2 MiB, physical == virtual. */
+	/* PD entries: 2048 pages of 2 MiB, physical == virtual. The
+	 * directories are scratch, not .bss: both halves are written. */
 	movl $(PTE_P | PTE_W | PTE_PS), %eax
 	xorl %ecx, %ecx
+	xorl %edx, %edx
 2:	movl %eax, boot_pd(, %ecx, 8)
+	movl %edx, boot_pd + 4(, %ecx, 8)
 	addl $0x200000, %eax
 	incl %ecx
 	cmpl $2048, %ecx
@@ -152,14 +154,6 @@ boot_pml4:
 	.skip 4096
 boot_pdpt:
 	.skip 4096
-	.globl boot_pd
-boot_pd:
-	.skip 4 * 4096
-	.balign 16
-	.globl boot_stack_bottom
-boot_stack_bottom:
-	.skip BOOT_STACK_SIZE
-	.globl boot_stack_top
-boot_stack_top:
+	/* boot_pd and the boot stack are in the boot scratch (guest.ld). */
 
 	.section .note.GNU-stack, "", @progbits

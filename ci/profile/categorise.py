@@ -62,7 +62,7 @@ CATEGORIES = [
      "memcpy/memmove (libc's and guest/string.c), the stack's copy helpers"
      " (tcp send ring, ip_output_iov, tx flatten), the kernel's user copies"),
     ("idle",
-     r"tern_wait|earliest|poll_stop|lapic_arm|lapic_disarm"
+     r"tern_wait|earliest|poll_stop|serial_poll_stop|lapic_arm|lapic_disarm"
      r"|ppoll|__ppoll\w*|__GI_ppoll|poll|__poll|__GI___poll"
      r"|epoll_wait|epoll_pwait\w*|__GI_epoll_wait",
      r"",

@@ -61,14 +61,15 @@ if [ -z "$build" ]; then
       nice -n 10 cmake --build "$build" -j "${TERN_JOBS:-2}" > /dev/null; } ||
         die "guest build failed"
 fi
-image=$ROOT/$build/apps/$app/$app.elf
+case $build in /*) ;; *) build=$ROOT/$build ;; esac
+image=$build/apps/$app/$app.elf
 [ -f "$image" ] || die "no guest image $image"
 out=${out:-build/profile/$app-guest}
 mkdir -p "$out" || die "cannot make $out"
 out=$(cd "$out" && pwd)
 rm -f "$out/samples.bin" "$out/$app.folded" "$out/$app.svg" "$out/top.txt" "$out/app.log"
 
-export TERN_GUEST_BUILD=$ROOT/$build/tests/guest
+export TERN_GUEST_BUILD=$build/tests/guest
 . tests/guest/lib.sh
 # The accelerator the guest tests would use: their probe decides.
 if guest_kvm_usable > /dev/null && [ ! -s "$TERN_GUEST_BUILD/accel" ]; then

@@ -87,7 +87,7 @@ CATEGORIES = [
      r"|tern_sleep\w*|release_stack|finish"
      r"|tern_timer_\w+|tern_wheel_\w+|fire_tick|merge|merge_sort|place"
      r"|poll_cb|poll_deadline|poll_scan|rearm|timer_fired|ucore_fired"
-     r"|\w+_notify|tern_clock_monotonic|clock_gettime|__clock_gettime\w*"
+     r"|(tsock|usock|ucore|uping)_notify|tern_clock_monotonic|clock_gettime|__clock_gettime\w*"
      r"|__vdso_clock_gettime",
      r"",
      "components/sched (fibers, context switch, the run loop),"

@@ -24,6 +24,8 @@
 # Workloads (W, default udp):
 #   udp   apps/echo, driven by ci/profile/drive_udp.py: 16 UDP datagrams
 #         of 64-1400 bytes in flight to port 7, every echo checked
+#   tcp   apps/iperf, driven by ci/profile/drive_iperf.sh: one TCP stream
+#         from Linux's iperf3 client, the app receiving (bulk TCP)
 # Each side runs the app on a TAP in a network namespace of its own that
 # its script makes and deletes (10.78.0.1/24, the app at 10.78.0.2/24),
 # driven for --duration S seconds (default 5). --freq HZ sets both
@@ -63,15 +65,20 @@ case $duration in ''|*[!0-9]*) die "--duration wants whole seconds" ;; esac
 case $freq in *[!0-9]*) die "--freq wants a whole number of Hz" ;; esac
 [ "$(id -u)" -eq 0 ] || die "both sides run on a TAP in a namespace: needs root"
 
-# workload W: sets app (the app's name), what (a line for where.txt) and
+# workload W: sets app (the app's name), what (a line for where.txt),
 # drive (the driver command, run by sh in the namespace with
-# TERN_PROFILE_IP set); returns 1 for an unknown workload.
+# TERN_PROFILE_IP set) and said (what the driver's summary line starts
+# with); returns 1 for an unknown workload.
 workload() {
     case $1 in
         udp)
-            app=echo
+            app=echo said=drive_udp
             what="udp: apps/echo, ci/profile/drive_udp.py (16 UDP datagrams of 64-1400 bytes in flight to port 7)"
             drive="/usr/bin/python3 $ROOT/ci/profile/drive_udp.py \$TERN_PROFILE_IP 7 $duration" ;;
+        tcp)
+            app=iperf said=drive_tcp
+            what="tcp: apps/iperf, ci/profile/drive_iperf.sh (one TCP stream from Linux's iperf3 client; the app receives)"
+            drive="sh $ROOT/ci/profile/drive_iperf.sh \$TERN_PROFILE_IP $duration" ;;
         *) return 1 ;;
     esac
 }
@@ -94,7 +101,7 @@ set -- --out "$out/hosted-run" --duration "$duration" --freq "$hfreq" --drive "$
 [ -n "$hbuild" ] && set -- --build-dir "$hbuild" "$@"
 timeout "$limit" sh ci/profile.sh "$@" "$app" > "$out/hosted.log" 2>&1 ||
     { tail -n 30 "$out/hosted.log"; die "the hosted run failed (log: $out/hosted.log)"; }
-grep -E "^drive_udp|^$app:" "$out/hosted.log" | head -n 3
+grep -E "^$said|^$app: [a-z]" "$out/hosted.log" | head -n 3
 grep -q "the driver failed" "$out/hosted.log" && die "the hosted driver failed"
 # The same samples folded again with the kernel's frames marked, which
 # categorise.py needs (rule 3).
@@ -114,7 +121,7 @@ set -- --out "$out/guest-run" --duration "$duration" --freq "$gfreq" --drive "$d
 [ -n "$gbuild" ] && set -- --build-dir "$gbuild" "$@"
 timeout "$limit" bash ci/profile/guest.sh "$@" "$app" > "$out/guest.log" 2>&1 ||
     { tail -n 30 "$out/guest.log"; die "the guest run failed (log: $out/guest.log)"; }
-grep -E "^drive_udp|^$app: [0-9]|guest: profile:" "$out/guest.log" | head -n 3
+grep -E "^$said|^$app: [a-z]|guest: profile:" "$out/guest.log" | grep -v ": ready" | head -n 3
 grep -q "the driver failed" "$out/guest.log" && die "the guest driver failed"
 cp "$out/guest-run/$app.folded" "$out/guest.folded" || die "no guest folded stacks"
 [ -s "$out/guest.folded" ] || die "no guest samples"
@@ -128,13 +135,15 @@ python3 ci/profile/flamegraph.py --title "$app, $workload (guest, NMI sampler at
 
 # ---- where the time goes ----------------------------------------------------
 
-hdrive=$(grep -m1 "^drive_udp" "$out/hosted.log")
-gdrive=$(grep -m1 "^drive_udp" "$out/guest.log")
+hdrive=$(grep -m1 "^$said" "$out/hosted.log")
+gdrive=$(grep -m1 "^$said" "$out/guest.log")
+[ -n "$hdrive" ] || die "the hosted driver printed no summary"
+[ -n "$gdrive" ] || die "the guest driver printed no summary"
 gprof=$(sed -n 's/.*guest: profile: //p' "$out/guest-run/app.log" | head -n 1)
 python3 ci/profile/categorise.py --json "$out/where.json" \
     --note "Where the time goes: workload $what; ${duration} s each side, hosted then guest." \
-    --note "hosted: perf record -g -e $hevent, -F $hfreq; the app's on-CPU time only (blocked in ppoll it takes no samples); ${hdrive:-no driver line}" \
-    --note "guest:  the guest's NMI sampler (--profile $gfreq), accelerator $accel; every tick, the HLT in tern_wait included; profile: ${gprof:-no count line}; ${gdrive:-no driver line}" \
+    --note "hosted: perf record -g -e $hevent, -F $hfreq; the app's on-CPU time only (blocked in ppoll it takes no samples); $hdrive" \
+    --note "guest:  the guest's NMI sampler (--profile $gfreq), accelerator $accel; every tick, the HLT in tern_wait included; profile: ${gprof:-no count line}; $gdrive" \
     --note "So the idle rows do not compare across the sides; the busy columns (shares of the samples not idle) do. Under TCG the guest's code runs translated, and device work happens in QEMU, outside the samples." \
     --note "Each sample goes to the category of its leaf frame (ci/profile/categorise.py; --table prints the patterns); kernel frames and libc system-call stubs pass to their caller." \
     --note "" \

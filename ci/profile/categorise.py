@@ -72,11 +72,11 @@ CATEGORIES = [
      r"tap_\w+|tern_tap_\w+|vnet_setup|tern_netdev_\w+"
      r"|virtio_\w+|virtq_\w+|vnet_\w+|to_vnet|post_rx|reclaim_tx"
      r"|(pci|mmio)_(set_status|set_features|queue_enable|notify|irq_ack|write16|write32)"
-     r"|vblk_\w+|lapic_eoi|ioapic_\w+"
+     r"|vblk_\w+|filedisk_\w+|lapic_eoi|ioapic_\w+"
      r"|__GI___readv|readv|__readv|__GI___writev|writev|__writev",
      r"",
      "hosted/net/tap*.c, the netdev wrappers (components/lib/dev.c),"
-     " guest/virtio*.c, interrupt acknowledgement;"
+     " guest/virtio*.c, hosted/disk/filedisk (block), interrupt acknowledgement;"
      " readv and writev, which only the TAP calls (hosted/net/tap.c,"
      " tap_rx.c; libc keeps no frame pointer, so a sample in them loses"
      " the TAP function above and names the stack's poll_if or flush_if),"

@@ -15,6 +15,7 @@
 #                  rate and its accelerator (ci/profile/categorise.py;
 #                  also printed)
 #   where.json     the same counts
+#   site.img       the http workload's site (a tar image)
 #   hosted-run/, guest-run/  each side's own outputs (perf.data,
 #                  samples.bin, app.log, top.txt)
 #
@@ -26,6 +27,12 @@
 #         of 64-1400 bytes in flight to port 7, every echo checked
 #   tcp   apps/iperf, driven by ci/profile/drive_iperf.sh: one TCP stream
 #         from Linux's iperf3 client, the app receiving (bulk TCP)
+#   http  apps/httpd serving a tar image (site.img: index.html and a
+#         16 KiB file) from a disk (hosted: file:, guest: a read-only
+#         virtio-blk), driven by ci/profile/drive_http.sh: wrk, 8
+#         keep-alive connections fetching the 16 KiB file; the app runs
+#         with --log warn, without its access log (one console line per
+#         request, 22% of the guest's samples on its serial port)
 # Each side runs the app on a TAP in a network namespace of its own that
 # its script makes and deletes (10.78.0.1/24, the app at 10.78.0.2/24),
 # driven for --duration S seconds (default 5). --freq HZ sets both
@@ -67,18 +74,23 @@ case $freq in *[!0-9]*) die "--freq wants a whole number of Hz" ;; esac
 
 # workload W: sets app (the app's name), what (a line for where.txt),
 # drive (the driver command, run by sh in the namespace with
-# TERN_PROFILE_IP set) and said (what the driver's summary line starts
-# with); returns 1 for an unknown workload.
+# TERN_PROFILE_IP set), said (what the driver's summary line starts
+# with), site (yes: the app serves site.img from a disk) and args (the
+# app's own flags, both sides); returns 1 for an unknown workload.
 workload() {
     case $1 in
         udp)
-            app=echo said=drive_udp
+            app=echo said=drive_udp site=no args=""
             what="udp: apps/echo, ci/profile/drive_udp.py (16 UDP datagrams of 64-1400 bytes in flight to port 7)"
             drive="/usr/bin/python3 $ROOT/ci/profile/drive_udp.py \$TERN_PROFILE_IP 7 $duration" ;;
         tcp)
-            app=iperf said=drive_tcp
+            app=iperf said=drive_tcp site=no args=""
             what="tcp: apps/iperf, ci/profile/drive_iperf.sh (one TCP stream from Linux's iperf3 client; the app receives)"
             drive="sh $ROOT/ci/profile/drive_iperf.sh \$TERN_PROFILE_IP $duration" ;;
+        http)
+            app=httpd said=drive_http site=yes args="--log warn"
+            what="http: apps/httpd --log warn (no access log), ci/profile/drive_http.sh (wrk, 8 keep-alive connections fetching a 16 KiB file from a tar image on a disk)"
+            drive="sh $ROOT/ci/profile/drive_http.sh \$TERN_PROFILE_IP $duration" ;;
         *) return 1 ;;
     esac
 }
@@ -89,7 +101,17 @@ mkdir -p "$out" || die "cannot make $out"
 out=$(cd "$out" && pwd)
 rm -rf "$out/hosted-run" "$out/guest-run"
 rm -f "$out/hosted.folded" "$out/hosted.svg" "$out/guest.folded" \
-    "$out/guest.svg" "$out/where.txt" "$out/where.json"
+    "$out/guest.svg" "$out/where.txt" "$out/where.json" "$out/site.img"
+# The http workload's site, and how each side gets it as a disk.
+hdisk="" gdisk=""
+if [ "$site" = yes ]; then
+    mkdir -p "$out/site" || die "cannot make $out/site"
+    echo "<h1>Tern httpd, profiled</h1>" > "$out/site/index.html"
+    head -c 16384 /dev/urandom > "$out/site/16k.bin"
+    tar cf "$out/site.img" -C "$out/site" . || die "cannot make site.img"
+    rm -rf "$out/site"
+    hdisk="--disk file:$out/site.img" gdisk="--disk $out/site.img"
+fi
 # Each side's limit: its build, boot and stop, the drive, and the reports.
 limit=$((duration + 600))
 
@@ -99,7 +121,8 @@ hfreq=${freq:-2999}
 echo "=== hosted: $app, $workload workload, ${duration}s"
 set -- --out "$out/hosted-run" --duration "$duration" --freq "$hfreq" --drive "$drive"
 [ -n "$hbuild" ] && set -- --build-dir "$hbuild" "$@"
-timeout "$limit" sh ci/profile.sh "$@" "$app" > "$out/hosted.log" 2>&1 ||
+# shellcheck disable=SC2086
+timeout "$limit" sh ci/profile.sh "$@" "$app" $hdisk $args > "$out/hosted.log" 2>&1 ||
     { tail -n 30 "$out/hosted.log"; die "the hosted run failed (log: $out/hosted.log)"; }
 grep -E "^$said|^$app: [a-z]" "$out/hosted.log" | head -n 3
 grep -q "the driver failed" "$out/hosted.log" && die "the hosted driver failed"
@@ -118,8 +141,10 @@ python3 ci/profile/flamegraph.py --title "$app, $workload (hosted, perf $hev at 
 gfreq=${freq:-1000}
 echo "=== guest: $app, $workload workload, ${duration}s"
 set -- --out "$out/guest-run" --duration "$duration" --freq "$gfreq" --drive "$drive"
+[ -n "$args" ] && set -- "$@" --args "$args"
 [ -n "$gbuild" ] && set -- --build-dir "$gbuild" "$@"
-timeout "$limit" bash ci/profile/guest.sh "$@" "$app" > "$out/guest.log" 2>&1 ||
+# shellcheck disable=SC2086
+timeout "$limit" bash ci/profile/guest.sh "$@" $gdisk "$app" > "$out/guest.log" 2>&1 ||
     { tail -n 30 "$out/guest.log"; die "the guest run failed (log: $out/guest.log)"; }
 grep -E "^$said|^$app: [a-z]|guest: profile:" "$out/guest.log" | grep -v ": ready" | head -n 3
 grep -q "the driver failed" "$out/guest.log" && die "the guest driver failed"
@@ -139,11 +164,11 @@ hdrive=$(grep -m1 "^$said" "$out/hosted.log")
 gdrive=$(grep -m1 "^$said" "$out/guest.log")
 [ -n "$hdrive" ] || die "the hosted driver printed no summary"
 [ -n "$gdrive" ] || die "the guest driver printed no summary"
-gprof=$(sed -n 's/.*guest: profile: //p' "$out/guest-run/app.log" | head -n 1)
+gprof=$(sed -n 's/^symbolise: //p' "$out/guest.log" | head -n 1)
 python3 ci/profile/categorise.py --json "$out/where.json" \
     --note "Where the time goes: workload $what; ${duration} s each side, hosted then guest." \
     --note "hosted: perf record -g -e $hevent, -F $hfreq; the app's on-CPU time only (blocked in ppoll it takes no samples); $hdrive" \
-    --note "guest:  the guest's NMI sampler (--profile $gfreq), accelerator $accel; every tick, the HLT in tern_wait included; profile: ${gprof:-no count line}; $gdrive" \
+    --note "guest:  the guest's NMI sampler (--profile $gfreq), accelerator $accel; every tick, the HLT in tern_wait included; ${gprof:-no symbolise line}; $gdrive" \
     --note "So the idle rows do not compare across the sides; the busy columns (shares of the samples not idle) do. Under TCG the guest's code runs translated, and device work happens in QEMU, outside the samples." \
     --note "Each sample goes to the category of its leaf frame (ci/profile/categorise.py; --table prints the patterns); kernel frames and libc system-call stubs pass to their caller." \
     --note "" \

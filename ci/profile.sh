@@ -10,7 +10,7 @@
 #
 # usage: ci/profile.sh [OPTIONS] TARGET [ARGS...]
 #        ci/profile.sh --guest APP [--duration S] [--freq HZ] [--drive 'CMD']
-#        ci/profile.sh --compare [--workload udp] [--duration S] [--freq HZ]
+#        ci/profile.sh --compare [--workload udp|tcp|http] [--duration S] [--freq HZ]
 #
 # TARGET is an app (apps/NAME), a benchmark (bench_NAME), a test binary
 # (test_NAME) of the release preset, or a path to an executable; ARGS go

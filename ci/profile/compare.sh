@@ -44,7 +44,7 @@
 # with no echo back, a run over its time limit) or that has no samples
 # fails the run. Exit status: 0, 1 on a failure, 2 on a usage error.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$(pwd)
 
 usage() {

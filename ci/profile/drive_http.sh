@@ -14,4 +14,7 @@ n=$(echo "$log" | sed -n 's/^ *\([0-9]*\) requests in .*/\1/p')
 rate=$(echo "$log" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
 errs=$(echo "$log" | grep -cE "Socket errors|Non-2xx or 3xx")
 echo "drive_http: ${n:-0} requests, ${rate:-0} requests/s, $errs errors"
-[ "${n:-0}" -gt 0 ] && [ "$errs" -eq 0 ] || { echo "$log" | tail -n 8; exit 1; }
+if [ "${n:-0}" -eq 0 ] || [ "$errs" -ne 0 ]; then
+    echo "$log" | tail -n 8
+    exit 1
+fi

@@ -10,6 +10,7 @@
 #
 # usage: ci/profile.sh [OPTIONS] TARGET [ARGS...]
 #        ci/profile.sh --guest APP [--duration S] [--freq HZ] [--drive 'CMD']
+#        ci/profile.sh --compare [--workload udp|tcp|http] [--duration S] [--freq HZ]
 #
 # TARGET is an app (apps/NAME), a benchmark (bench_NAME), a test binary
 # (test_NAME) of the release preset, or a path to an executable; ARGS go
@@ -40,11 +41,20 @@
 # ci/profile/guest.sh, which has its own usage; outputs in
 # build/profile/APP-guest/.
 #
+# With --compare one workload is profiled both ways, hosted then guest,
+# into build/profile/compare-W/: both flame graphs and where.txt, the
+# samples of each side by category (stack, driver, copy, checksum,
+# scheduler, idle, other; ci/profile/categorise.py) side by side:
+# ci/profile/compare.sh, which has its own usage.
+#
 # Needs perf (linux-perf) or valgrind; an app needs root for the
 # namespace. Exit status: 0, 1 on a failure, 2 on a usage error.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+for a in "$@"; do
+    [ "$a" = --compare ] && exec sh ci/profile/compare.sh "$@"
+done
 for a in "$@"; do
     [ "$a" = --guest ] && exec bash ci/profile/guest.sh "$@"
 done

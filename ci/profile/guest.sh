@@ -11,7 +11,8 @@
 #                 profiler's counts at the halt
 #
 # usage: ci/profile.sh --guest APP [--duration S] [--freq HZ] [--drive 'CMD']
-#                      [--out DIR] [--build-dir DIR]   (options in any order)
+#                      [--disk FILE] [--args 'ARGS'] [--out DIR] [--build-dir DIR]
+#                      (options in any order)
 #
 # Builds the guest preset (unless --build-dir names a guest build) and
 # boots build/guest/apps/APP/APP.elf on q35 (virtio-pci) under KVM if the
@@ -22,9 +23,11 @@
 # (default 5) from inside the namespace (echo's is built in:
 # ci/profile/drive_udp.py; other apps need --drive, run by sh with
 # TERN_PROFILE_IP set); then Ctrl-C on the console stops the app, which
-# halts, and the guest writes its last samples. --freq is the sampling
-# rate (default 1000, 20..10000). Needs root. Exit status: 0, 1 on a
-# failure, 2 on a usage error.
+# halts, and the guest writes its last samples. --disk FILE gives the
+# guest FILE as a read-only virtio-blk disk (httpd's tar image); --args
+# adds ARGS to the app's command line. --freq
+# is the sampling rate (default 1000, 20..10000). Needs root. Exit
+# status: 0, 1 on a failure, 2 on a usage error.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -35,13 +38,15 @@ usage() {
 }
 die() { echo "ci/profile.sh --guest: $*" >&2; exit 1; }
 
-duration=5 freq=1000 drive="" out="" build="" app=""
+duration=5 freq=1000 drive="" disk="" args="" out="" build="" app=""
 while [ $# -gt 0 ]; do
     case $1 in
         --guest) ;;
         --duration) duration=${2:?}; shift ;;
         --freq) freq=${2:?}; shift ;;
         --drive) drive=${2:?}; shift ;;
+        --disk) disk=${2:?}; shift ;;
+        --args) args=${2:?}; shift ;;
         --out) out=${2:?}; shift ;;
         --build-dir) build=${2:?}; shift ;;
         -h|--help) usage ;;
@@ -61,14 +66,15 @@ if [ -z "$build" ]; then
       nice -n 10 cmake --build "$build" -j "${TERN_JOBS:-2}" > /dev/null; } ||
         die "guest build failed"
 fi
-image=$ROOT/$build/apps/$app/$app.elf
+case $build in /*) ;; *) build=$ROOT/$build ;; esac
+image=$build/apps/$app/$app.elf
 [ -f "$image" ] || die "no guest image $image"
 out=${out:-build/profile/$app-guest}
 mkdir -p "$out" || die "cannot make $out"
 out=$(cd "$out" && pwd)
 rm -f "$out/samples.bin" "$out/$app.folded" "$out/$app.svg" "$out/top.txt" "$out/app.log"
 
-export TERN_GUEST_BUILD=$ROOT/$build/tests/guest
+export TERN_GUEST_BUILD=$build/tests/guest
 . tests/guest/lib.sh
 # The accelerator the guest tests would use: their probe decides.
 if guest_kvm_usable > /dev/null && [ ! -s "$TERN_GUEST_BUILD/accel" ]; then
@@ -86,15 +92,22 @@ if [ -z "$drive" ]; then
     [ "$app" = echo ] || die "$app needs --drive 'CMD'"
     drive="/usr/bin/python3 $ROOT/ci/profile/drive_udp.py \$TERN_PROFILE_IP 7 $duration"
 fi
+if [ -n "$disk" ]; then
+    [ -f "$disk" ] || die "no disk image $disk"
+    GUEST_NET+=(-drive "file=$disk,format=raw,if=none,id=d0,readonly=on"
+                -device "$(guest_dev blk),drive=d0")
+fi
 GUEST_WRAP=(ip netns exec "$ns")
 guest_console_fifo "$tmp"
 # shellcheck disable=SC2046
 guest_start "$out/app.log" $(guest_qemu_args "$accel" q35) -kernel "$image" \
     -debugcon "file:$out/samples.bin" \
-    -append "--ip 10.78.0.2/24 --profile $freq" "${GUEST_NET[@]}"
+    -append "--ip 10.78.0.2/24 --profile $freq${args:+ $args}" "${GUEST_NET[@]}"
 guest_await "$out/app.log" "$app: ready" 60 ||
     { cat "$out/app.log"; die "$app never became ready"; }
+# The stream's header is out before the log line (which --log warn hides).
 grep -q "guest: profiling at" "$out/app.log" ||
+    [ "$(head -c 4 "$out/samples.bin" 2>/dev/null)" = TPRF ] ||
     { cat "$out/app.log"; die "the guest is not profiling"; }
 echo "=== driving for ${duration}s: $drive"
 TERN_PROFILE_IP=10.78.0.2 TERN_PROFILE_DURATION=$duration \

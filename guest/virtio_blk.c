@@ -135,7 +135,7 @@ static uint16_t write_chain(struct vblk *b, uint16_t s,
 	volatile struct vq_desc *t = b->indirect ? sl->table : b->q.desc;
 	uint16_t data = type == VIRTIO_BLK_T_IN ? VRING_DESC_F_WRITE : 0;
 	struct tern_blk_seg one;
-	const struct tern_blk_seg *segs;
+	const struct tern_blk_seg *segs = NULL; /* a flush has none */
 	uint32_t nsegs = 0;
 	unsigned n = 0;
 

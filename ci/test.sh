@@ -17,13 +17,15 @@
 #   clang    unit tests built by clang (the second compiler)
 #   fuzz     every fuzz target: its seed corpus plus a few seconds of fuzzing
 #   guest    guest images booted in QEMU (KVM when /dev/kvm works, else TCG)
+#   guest-small  the same images at -Os: echo's size under 150 KB, and
+#            booting, echo and httpd on pc and microvm
 set -u
 cd "$(dirname "$0")/.."
 . ci/lib.sh
 
 sh ci/setup.sh || { echo "ci/setup.sh failed"; echo "0 passed, 1 failed"; exit 1; }
 
-presets=${TERN_PRESETS:-"dev release clang fuzz guest"}
+presets=${TERN_PRESETS:-"dev release clang fuzz guest guest-small"}
 jobs=${TERN_JOBS:-$(nproc)}
 start=$(date +%s)
 
@@ -31,6 +33,7 @@ ctest_filter() {
     case $1 in
         dev) echo "-LE interop|valgrind|bench|long" ;;
         clang) echo "-L unit -LE interop|valgrind|bench|long" ;;
+        guest-small) echo "-R ^(guest_accel|guest_image_size_echo|guest_boot_pc|guest_boot_microvm|guest_net_tap_echo|guest_net_tap_echo_microvm|guest_app_httpd|guest_app_httpd_microvm)$" ;;
         *) echo "" ;;
     esac
 }

@@ -18,11 +18,10 @@
  * Measured with gcc -O2 on an AMD EPYC, warm cache, best of 30 runs: the
  * scalar loop alone 20 GB/s; with vectors 37 GB/s at 1500 bytes and 51 GB/s
  * at 9000; the textbook 16-bit loop 4 GB/s. bench/lib/cksum.c tracks the
- * ratios.
+ * ratios. Words are loaded with __builtin_memcpy: in the freestanding guest
+ * build a plain memcpy is a call per word (it was 10 calls in the loop).
  */
 #include "tern/cksum.h"
-
-#include <string.h>
 
 #include "tern/byteorder.h"
 
@@ -68,10 +67,10 @@ static uint64_t sum_vectors(const uint8_t *p, size_t blocks)
 
 		blocks -= n;
 		while (n--) {
-			memcpy(&x0, p, 16);
-			memcpy(&x1, p + 16, 16);
-			memcpy(&x2, p + 32, 16);
-			memcpy(&x3, p + 48, 16);
+			__builtin_memcpy(&x0, p, 16);
+			__builtin_memcpy(&x1, p + 16, 16);
+			__builtin_memcpy(&x2, p + 32, 16);
+			__builtin_memcpy(&x3, p + 48, 16);
 			a0 += (x0 & 0xffff) + (x0 >> 16);
 			a1 += (x1 & 0xffff) + (x1 >> 16);
 			a0 += (x2 & 0xffff) + (x2 >> 16);
@@ -100,10 +99,10 @@ static uint64_t sum_bytes(const uint8_t *p, size_t len)
 
 	while (len >= 32) {
 		uint64_t w0, w1, w2, w3;
-		memcpy(&w0, p, 8);
-		memcpy(&w1, p + 8, 8);
-		memcpy(&w2, p + 16, 8);
-		memcpy(&w3, p + 24, 8);
+		__builtin_memcpy(&w0, p, 8);
+		__builtin_memcpy(&w1, p + 8, 8);
+		__builtin_memcpy(&w2, p + 16, 8);
+		__builtin_memcpy(&w3, p + 24, 8);
 		a = add_carry(a, w0);
 		b = add_carry(b, w1);
 		a = add_carry(a, w2);
@@ -112,14 +111,15 @@ static uint64_t sum_bytes(const uint8_t *p, size_t len)
 		len -= 32;
 	}
 	while (len >= 8) {
-		memcpy(&w, p, 8);
+		__builtin_memcpy(&w, p, 8);
 		a = add_carry(a, w);
 		p += 8;
 		len -= 8;
 	}
 	if (len) {
 		w = 0;
-		memcpy(&w, p, len); /* zero-padded little-endian tail */
+		__builtin_memcpy(&w, p,
+				 len); /* zero-padded little-endian tail */
 		b = add_carry(b, w);
 	}
 	return add_carry(a, b);

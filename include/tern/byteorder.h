@@ -3,13 +3,14 @@
  * little-endian integers at any alignment.
  *
  * Packet parsers read fields through tern/view.h, which uses these. They
- * compile to a single load plus bswap on x86_64.
+ * compile to a single load plus bswap on x86_64, in guest builds too:
+ * __builtin_memcpy, because -ffreestanding makes a plain memcpy of 4 or 8
+ * bytes a call into guest/string.c.
  */
 #ifndef TERN_BYTEORDER_H
 #define TERN_BYTEORDER_H
 
 #include <stdint.h>
-#include <string.h>
 
 static inline uint16_t tern_load_be16(const void *p)
 {
@@ -20,14 +21,14 @@ static inline uint16_t tern_load_be16(const void *p)
 static inline uint32_t tern_load_be32(const void *p)
 {
 	uint32_t v;
-	memcpy(&v, p, 4);
+	__builtin_memcpy(&v, p, 4);
 	return __builtin_bswap32(v);
 }
 
 static inline uint64_t tern_load_be64(const void *p)
 {
 	uint64_t v;
-	memcpy(&v, p, 8);
+	__builtin_memcpy(&v, p, 8);
 	return __builtin_bswap64(v);
 }
 
@@ -41,13 +42,13 @@ static inline void tern_store_be16(void *p, uint16_t v)
 static inline void tern_store_be32(void *p, uint32_t v)
 {
 	v = __builtin_bswap32(v);
-	memcpy(p, &v, 4);
+	__builtin_memcpy(p, &v, 4);
 }
 
 static inline void tern_store_be64(void *p, uint64_t v)
 {
 	v = __builtin_bswap64(v);
-	memcpy(p, &v, 8);
+	__builtin_memcpy(p, &v, 8);
 }
 
 static inline uint16_t tern_load_le16(const void *p)
@@ -59,14 +60,14 @@ static inline uint16_t tern_load_le16(const void *p)
 static inline uint32_t tern_load_le32(const void *p)
 {
 	uint32_t v;
-	memcpy(&v, p, 4);
+	__builtin_memcpy(&v, p, 4);
 	return v;
 }
 
 static inline uint64_t tern_load_le64(const void *p)
 {
 	uint64_t v;
-	memcpy(&v, p, 8);
+	__builtin_memcpy(&v, p, 8);
 	return v;
 }
 
@@ -79,12 +80,12 @@ static inline void tern_store_le16(void *p, uint16_t v)
 
 static inline void tern_store_le32(void *p, uint32_t v)
 {
-	memcpy(p, &v, 4);
+	__builtin_memcpy(p, &v, 4);
 }
 
 static inline void tern_store_le64(void *p, uint64_t v)
 {
-	memcpy(p, &v, 8);
+	__builtin_memcpy(p, &v, 8);
 }
 
 /* Host/network conversions for values held in variables. */

@@ -1338,6 +1338,16 @@ Test(tcp, cubic_by_default_and_newreno_by_name)
 	finish(&p, c, l);
 }
 
+/* B acknowledges ack (a duplicate if it is B's last), then info is what c
+ * shows after it. */
+static void peer_ack(struct peer *p, struct tern_tcp *c, uint32_t ack,
+		     struct tern_tcp_info *info)
+{
+	p->ack = ack;
+	peer_send(p, TERN_TCP_ACK, NULL, 0);
+	tern_tcp_get_info(c, info);
+}
+
 /* NewReno by RFC 5681 and 6582, 1448-byte segments, no SACK: slow start
  * adds min(acked, MSS) per ACK, the third duplicate ACK sets ssthresh to
  * half the flight (at least 2 MSS) and cwnd to ssthresh + 3 MSS, each
@@ -1359,45 +1369,31 @@ Test(tcp, newreno_slow_start_recovery_and_avoidance)
 	tern_tcp_get_info(c, &info);
 	cr_assert_eq(info.cwnd, 10 * 1448);
 	cr_assert_eq(info.ssthresh, 0xffffffffu);
-	p.ack = first + 1448;
-	peer_send(&p, TERN_TCP_ACK, NULL, 0);
-	tern_tcp_get_info(c, &info);
+	peer_ack(&p, c, first + 1448, &info);
 	cr_assert_eq(info.cwnd, 11 * 1448, "slow start: one MSS per ACK");
-	p.ack = first + 3 * 1448;
-	peer_send(&p, TERN_TCP_ACK, NULL, 0);
-	tern_tcp_get_info(c, &info);
+	peer_ack(&p, c, first + 3 * 1448, &info);
 	cr_assert_eq(info.cwnd, 12 * 1448, "two segments acked: still one MSS");
 	for (int i = 0; i < 3; i++)
-		peer_send(&p, TERN_TCP_ACK, NULL, 0);
-	tern_tcp_get_info(c, &info);
+		peer_ack(&p, c, p.ack, &info);
 	cr_assert_eq(info.ssthresh, 2 * 1448, "half of 3 MSS, floored at 2");
 	cr_assert_eq(info.cwnd, 5 * 1448, "ssthresh + 3 MSS");
 	cr_assert_eq(last_seg(&p).h.seq, first + 3 * 1448, "resent the hole");
-	peer_send(&p, TERN_TCP_ACK, NULL, 0);
-	tern_tcp_get_info(c, &info);
+	peer_ack(&p, c, p.ack, &info);
 	cr_assert_eq(info.cwnd, 6 * 1448, "a fourth duplicate inflates");
-	p.ack = first + 6 * 1448;
-	peer_send(&p, TERN_TCP_ACK, NULL, 0);
-	tern_tcp_get_info(c, &info);
+	peer_ack(&p, c, first + 6 * 1448, &info);
 	cr_assert_eq(info.in_flight, 0);
 	cr_assert_eq(info.cwnd, 1448, "the full ACK: min(ssthresh, 0 + MSS)");
 	cr_assert_eq(sent_count(&p), 1, "one resend in the recovery");
 
 	clear(&p);
 	first = send_segments(&p, c, 1);
-	p.ack = first + 1448;
-	peer_send(&p, TERN_TCP_ACK, NULL, 0);
-	tern_tcp_get_info(c, &info);
+	peer_ack(&p, c, first + 1448, &info);
 	cr_assert_eq(info.cwnd, 2 * 1448, "below ssthresh: slow start");
 	first = send_segments(&p, c, 2);
-	p.ack = first + 1448;
-	peer_send(&p, TERN_TCP_ACK, NULL, 0);
-	tern_tcp_get_info(c, &info);
+	peer_ack(&p, c, first + 1448, &info);
 	cr_assert_eq(info.cwnd, 2 * 1448 + 1448 / 2,
 		     "avoidance: MSS * MSS / cwnd");
-	p.ack = first + 2 * 1448;
-	peer_send(&p, TERN_TCP_ACK, NULL, 0);
-	tern_tcp_get_info(c, &info);
+	peer_ack(&p, c, first + 2 * 1448, &info);
 	cr_assert_eq(info.cwnd, 2 * 1448 + 1448 / 2 + 1448 * 1448 / 3620);
 	finish(&p, c, l);
 }

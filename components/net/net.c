@@ -60,6 +60,7 @@ void tern_net_config_default(struct tern_net_config *cfg)
 	cfg->tcp_syn_retries = 6;
 	cfg->tcp_delack_ns = 40 * TERN_NSEC_PER_MSEC;
 	cfg->tcp_msl_ns = 30 * TERN_NSEC_PER_SEC;
+	cfg->tcp_fin_wait2_ns = 60 * TERN_NSEC_PER_SEC;
 	cfg->tcp_time_wait_max = 1024;
 	cfg->tcp_challenge_max = 10;
 }
@@ -80,7 +81,7 @@ static bool config_ok(const struct tern_net_config *c)
 	       c->tcp_rto_min_ns <= c->tcp_rto_max_ns &&
 	       c->tcp_rto_init_ns >= c->tcp_rto_min_ns && c->tcp_retries > 0 &&
 	       c->tcp_syn_retries > 0 && c->tcp_delack_ns > 0 &&
-	       c->tcp_time_wait_max > 0;
+	       c->tcp_fin_wait2_ns > 0 && c->tcp_time_wait_max > 0;
 }
 
 /* Allocates and carves one pool; returns 0 or -TERN_ENOMEM. */

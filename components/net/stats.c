@@ -141,6 +141,7 @@ static const struct tern_counter_name names[] = {
 	S(tcp_keepalive_probes),
 	S(tcp_keepalive_timeouts),
 	S(tcp_persist_timeouts),
+	S(tcp_fin_wait2_timeouts),
 	S(tcp_nobuf),
 	S(tcp_icmp_errors),
 	S(tcp_tso_sent),

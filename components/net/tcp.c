@@ -682,6 +682,8 @@ void tern_tcp_close(struct tern_tcp *c, uint64_t now)
 		tcp_conn_done(c, 0);
 	else if (c->state == TERN_TCP_TIME_WAIT)
 		tcp_tw_enter(c);
+	else
+		tcp_fin_wait2_check(c);
 }
 
 /* ---- State and options -------------------------------------------------- */

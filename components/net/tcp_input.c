@@ -721,6 +721,7 @@ static bool fin_ack_input(struct tern_tcp *c)
 	switch (c->state) {
 	case TERN_TCP_FIN_WAIT_1:
 		c->state = TERN_TCP_FIN_WAIT_2;
+		tcp_fin_wait2_check(c);
 		tcp_notify(c, TERN_TCP_EV_STATE);
 		return true;
 	case TERN_TCP_CLOSING:

@@ -32,12 +32,13 @@
 /* What the retransmission timer is doing (one timer, several jobs). */
 enum tcp_timer_job {
 	TJ_NONE,
-	TJ_RTO,	      /* SYN, SYN-ACK, data or FIN in flight */
-	TJ_TLP,	      /* data in flight: a tail-loss probe before the RTO */
-	TJ_RACK,      /* data in flight: RACK's reordering timer (RFC 8985) */
-	TJ_PERSIST,   /* zero window probes */
-	TJ_TIME_WAIT, /* 2 * MSL */
-	TJ_KEEPALIVE, /* idle, nothing in flight, keepalive on */
+	TJ_RTO,	       /* SYN, SYN-ACK, data or FIN in flight */
+	TJ_TLP,	       /* data in flight: a tail-loss probe before the RTO */
+	TJ_RACK,       /* data in flight: RACK's reordering timer (RFC 8985) */
+	TJ_PERSIST,    /* zero window probes */
+	TJ_TIME_WAIT,  /* 2 * MSL */
+	TJ_KEEPALIVE,  /* idle, nothing in flight, keepalive on */
+	TJ_FIN_WAIT_2, /* released in FIN_WAIT_2: the peer's FIN is due */
 };
 
 struct tcp_cc_ops;
@@ -473,6 +474,10 @@ void tcp_delack_arm(struct tern_tcp *c);
 
 /* Enters TIME_WAIT (2 * MSL). */
 void tcp_enter_time_wait(struct tern_tcp *c);
+
+/* Gives a released connection in FIN_WAIT_2 cfg.tcp_fin_wait2_ns for the
+ * peer's FIN; does nothing to one still held or in another state. */
+void tcp_fin_wait2_check(struct tern_tcp *c);
 
 /* Timer callbacks (tern_timer_init). */
 void tcp_timer_fired(struct tern_timer *t, uint64_t now);

@@ -1,13 +1,14 @@
 /*
  * tcp_timer.c - TCP's clocks: the retransmission timeout (RFC 6298), the
- * persist timer, TIME_WAIT, keepalive and the delayed ACK, all entries on
- * the stack's wheel (net->wheel).
+ * persist timer, TIME_WAIT, keepalive, the FIN_WAIT_2 timeout and the
+ * delayed ACK, all entries on the stack's wheel (net->wheel).
  *
  * Each connection has two timers: `timer` does one job at a time (RTO
  * while something is in flight, or before it a tail-loss probe or RACK's
  * reordering timer, tcp_rack.c; persist while the peer's window is zero
  * and nothing is; 2 * MSL in TIME_WAIT; keepalive probes when idle with
- * nothing in flight), and `delack` holds back an ACK.
+ * nothing in flight; the wait for the peer's FIN once the handle is
+ * released in FIN_WAIT_2), and `delack` holds back an ACK.
  *
  * RTO: the first sample R sets SRTT = R and RTTVAR = R / 2; later ones
  * RTTVAR = 3/4 RTTVAR + 1/4 |SRTT - R| and SRTT = 7/8 SRTT + 1/8 R; RTO =
@@ -146,6 +147,25 @@ void tcp_enter_time_wait(struct tern_tcp *c)
 	tcp_timer_set(c, TJ_TIME_WAIT,
 		      c->net->now + 2 * c->net->cfg.tcp_msl_ns);
 	tcp_notify(c, TERN_TCP_EV_READ | TERN_TCP_EV_STATE);
+}
+
+void tcp_fin_wait2_check(struct tern_tcp *c)
+{
+	if (c->user_closed && c->state == TERN_TCP_FIN_WAIT_2 &&
+	    c->job != TJ_FIN_WAIT_2)
+		tcp_timer_set(c, TJ_FIN_WAIT_2,
+			      c->net->now + c->net->cfg.tcp_fin_wait2_ns);
+}
+
+/* No FIN came for a released connection in FIN_WAIT_2. RFC 9293 lets it
+ * wait forever, but nobody can read or close it any more, so a peer that
+ * never sends its FIN would keep its entry, and any out-of-order data
+ * it holds, for good: reset it, as Linux does after tcp_fin_timeout. */
+static void fin_wait2_fired(struct tern_tcp *c)
+{
+	NET_STAT(c->net, tcp_fin_wait2_timeouts);
+	tcp_send_rst_for(c);
+	tcp_conn_done(c, 0);
 }
 
 /* The retransmission timeout: resend from snd_una (go-back-N, cut from
@@ -305,6 +325,9 @@ void tcp_timer_fired(struct tern_timer *t, uint64_t now)
 		break;
 	case TJ_KEEPALIVE:
 		keepalive_fired(c);
+		break;
+	case TJ_FIN_WAIT_2:
+		fin_wait2_fired(c);
 		break;
 	case TJ_NONE:
 		break;

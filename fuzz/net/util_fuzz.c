@@ -10,6 +10,7 @@
 #include "tern/byteorder.h"
 #include "tern/cksum.h"
 #include "tern/net_wire.h"
+#include "tern/tcp.h"
 
 #include "fuzz_trace.h"
 #include "support/frame_ipv4.h"
@@ -203,6 +204,10 @@ void fz_stack_end(struct fz_stack *s)
 		d = tern_net_timers(&s->net, s->now);
 	}
 	TERN_ASSERT(d == TERN_NO_DEADLINE);
+	/* Every TCP connection the input opened is gone, released or not:
+	 * the target closed its handles and every timer has run. */
+	TERN_ASSERT(tern_tcp_conns_in_use(&s->net) == 0);
+	TERN_ASSERT(tern_tcp_time_wait_count(&s->net) == 0);
 	TERN_ASSERT(tern_net_pkts_in_use(&s->net) == 0);
 	TERN_ASSERT(tern_net_reasm_in_use(&s->net) == 0);
 	fuzz_trace_add(tern_net_stats(&s->net), sizeof(struct tern_net_stats));

@@ -19,7 +19,8 @@
  * (fuzz_trace.h), which checks that the reset leaves nothing behind.
  *
  * fz_stack_end closes everything, runs the timers out and asserts both
- * pools are back to zero: no input may leak a buffer.
+ * pools, the TCP connection table and the TIME_WAIT table are back to
+ * zero: no input may leak a buffer or a connection.
  */
 #ifndef TERN_FUZZ_NET_UTIL_FUZZ_H
 #define TERN_FUZZ_NET_UTIL_FUZZ_H

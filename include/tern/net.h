@@ -68,6 +68,9 @@
  *   tcp_syn_retries     6       ... for a SYN or SYN-ACK
  *   tcp_delack_ns       40 ms   longest an ACK is delayed
  *   tcp_msl_ns          30 s    TIME_WAIT lasts 2 * MSL
+ *   tcp_fin_wait2_ns    60 s    a released connection in FIN_WAIT_2 waits
+ *                               this long for the peer's FIN, then is
+ *                               reset (Linux's tcp_fin_timeout)
  *   tcp_time_wait_max   1024    closed connections kept in TIME_WAIT (a
  *                               compact entry each; when full, the
  *                               oldest is cut short, counted)
@@ -139,6 +142,7 @@ struct tern_net_config {
 	uint32_t tcp_syn_retries;
 	uint64_t tcp_delack_ns;
 	uint64_t tcp_msl_ns;
+	uint64_t tcp_fin_wait2_ns;
 	uint32_t tcp_time_wait_max;
 	uint32_t tcp_challenge_max;
 };
@@ -277,6 +281,8 @@ struct tern_net_stats {
 	uint64_t tcp_keepalive_timeouts; /* connections ended by them */
 	uint64_t tcp_persist_timeouts;	 /* ended after tcp_retries zero-window
 					    probes drew no ACK */
+	uint64_t tcp_fin_wait2_timeouts; /* released in FIN_WAIT_2, reset: no
+					    FIN in tcp_fin_wait2_ns */
 	uint64_t tcp_nobuf;		 /* segments not sent: no buffer */
 	uint64_t tcp_icmp_errors;	 /* ICMP errors that reached a conn */
 	uint64_t tcp_tso_sent;	/* super-segments handed to a TSO device */

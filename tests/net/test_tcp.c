@@ -1771,6 +1771,102 @@ Test(tcp, active_close_through_time_wait)
 	finish(&p, NULL, l);
 }
 
+/* Shuts c down and has B acknowledge the FIN: FIN_WAIT_2. */
+static void to_fin_wait_2(struct peer *p, struct tern_tcp *c)
+{
+	cr_assert_eq(tern_tcp_shutdown(c, p->t->now), 0);
+	p->ack = last_seg(p).h.seq + 1;
+	peer_send(p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_FIN_WAIT_2);
+	clear(p);
+}
+
+/* A released connection in FIN_WAIT_2 whose peer never sends its FIN is
+ * reset after tcp_fin_wait2_ns, out-of-order data and all (found by
+ * fuzz_tcp: it used to stay forever, holding its entry and the buffer). */
+Test(tcp, released_fin_wait_2_is_reset_when_no_fin_comes)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	struct seen s;
+
+	to_fin_wait_2(&p, c);
+	p.seq += 5;
+	peer_send(&p, TERN_TCP_ACK, "later", 5); /* a hole before it */
+	p.seq -= 5;
+	clear(&p);
+	cr_assert_eq(tern_net_pkts_in_use(&p.t->net), 1, "held out of order");
+	tern_tcp_close(c, p.t->now);
+	advance(&p, 60 * TERN_NSEC_PER_SEC - 1);
+	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 2, "still waiting");
+	cr_assert_eq(sent_count(&p), 0);
+	advance(&p, 1);
+	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 1, "the listener");
+	cr_assert_eq(tern_net_pkts_in_use(&p.t->net), 0);
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_fin_wait2_timeouts"), 1);
+	cr_assert_eq(sent_count(&p), 1);
+	s = last_seg(&p);
+	cr_assert(s.h.flags & TERN_TCP_RST);
+	cr_assert_eq(s.h.seq, p.ack);
+	cr_assert_eq(tern_tcp_time_wait_count(&p.t->net), 0);
+	finish(&p, NULL, l);
+}
+
+/* Released in FIN_WAIT_1, the wait starts when the FIN is acked. */
+Test(tcp, released_fin_wait_1_waits_for_the_fin_from_its_ack)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+
+	tern_tcp_close(c, p.t->now);
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_FIN_WAIT_1);
+	p.ack = last_seg(&p).h.seq + 1;
+	advance(&p, 30 * TERN_NSEC_PER_SEC); /* the FIN goes out again */
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	advance(&p, 60 * TERN_NSEC_PER_SEC - 1);
+	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 2, "60 s from the ACK");
+	advance(&p, 1);
+	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 1, "the listener");
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_fin_wait2_timeouts"), 1);
+	finish(&p, NULL, l);
+}
+
+/* A FIN before the wait ends closes the usual way, through TIME_WAIT. */
+Test(tcp, released_fin_wait_2_closes_through_time_wait_on_a_fin)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+
+	to_fin_wait_2(&p, c);
+	tern_tcp_close(c, p.t->now);
+	advance(&p, 59 * TERN_NSEC_PER_SEC);
+	peer_send(&p, TERN_TCP_FIN | TERN_TCP_ACK, NULL, 0);
+	p.seq++;
+	cr_assert_eq(last_seg(&p).h.ack, p.seq, "the FIN is acked");
+	cr_assert_eq(tern_tcp_conns_in_use(&p.t->net), 1, "the listener");
+	cr_assert_eq(tern_tcp_time_wait_count(&p.t->net), 1);
+	advance(&p, 60 * TERN_NSEC_PER_SEC);
+	cr_assert_eq(tern_tcp_time_wait_count(&p.t->net), 0, "2 MSL later");
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_fin_wait2_timeouts"), 0);
+	finish(&p, NULL, l);
+}
+
+/* A handle still held may wait in FIN_WAIT_2 as long as it likes (RFC
+ * 9293): the application reads the peer's data and decides. */
+Test(tcp, held_fin_wait_2_has_no_timeout)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+
+	to_fin_wait_2(&p, c);
+	advance(&p, 600 * TERN_NSEC_PER_SEC);
+	cr_assert_eq(tern_tcp_state(c), TERN_TCP_FIN_WAIT_2);
+	cr_assert_eq(sent_count(&p), 0);
+	peer_send(&p, TERN_TCP_ACK | TERN_TCP_PSH, "late", 4);
+	cr_assert_eq(tern_tcp_readable(c), 4);
+	finish(&p, c, l);
+}
+
 /* Closes an accepted connection through TIME_WAIT (our FIN first, then
  * the peer's). */
 static void close_through_time_wait(struct peer *p, struct tern_tcp *c)

@@ -15,6 +15,10 @@
 #include "fuzz_trace.h"
 #include "support/frame_ipv4.h"
 
+/* How long, in simulated time, the stack may take to run out of timers
+ * once every handle is closed (fz_stack_end). */
+#define FZ_QUIESCE_NS (3600 * TERN_NSEC_PER_SEC)
+
 const uint8_t fz_mac0[6] = { 2, 0, 0, 0, 0, 0x0a };
 const uint8_t fz_mac1[6] = { 2, 0, 0, 0, 0, 0x1a };
 const uint8_t fz_mac_peer[6] = { 2, 0, 0, 0, 0, 0x0b };
@@ -191,14 +195,21 @@ void fz_stack_drain(struct fz_stack *s)
 
 void fz_stack_end(struct fz_stack *s)
 {
-	uint64_t d;
+	uint64_t start = s->now, d;
 
 	fz_stack_drain(s);
 	for (unsigned i = 0; i < 3; i++)
 		tern_udp_close(&s->udp[i]);
 	tern_ping_close(&s->ping);
+	/* Left alone, the stack lets go of everything within an hour:
+	 * the longest wait is a retransmission series (tcp_retries RTOs of
+	 * at most a minute each), then FIN_WAIT_2 and TIME_WAIT. Each RTO
+	 * may cost an ARP series too, so the number of timer runs is bounded
+	 * loosely; simulated time is the real bound. */
 	d = tern_net_next_deadline(&s->net);
-	for (int i = 0; i < 100 && d != TERN_NO_DEADLINE; i++) {
+	for (int i = 0;
+	     i < 100000 && d != TERN_NO_DEADLINE && d <= start + FZ_QUIESCE_NS;
+	     i++) {
 		if (d > s->now)
 			s->now = d;
 		d = tern_net_timers(&s->net, s->now);

@@ -35,7 +35,8 @@ enum tcp_timer_job {
 	TJ_RTO,	       /* SYN, SYN-ACK, data or FIN in flight */
 	TJ_TLP,	       /* data in flight: a tail-loss probe before the RTO */
 	TJ_RACK,       /* data in flight: RACK's reordering timer (RFC 8985) */
-	TJ_PERSIST,    /* zero window probes */
+	TJ_PERSIST,    /* nothing in flight, the window too small for what is
+			  queued: probe a zero one, fill a small one */
 	TJ_TIME_WAIT,  /* 2 * MSL */
 	TJ_KEEPALIVE,  /* idle, nothing in flight, keepalive on */
 	TJ_FIN_WAIT_2, /* released in FIN_WAIT_2: the peer's FIN is due */
@@ -82,6 +83,7 @@ struct tern_tcp {
 	bool queued;	  /* established, on the parent's accept queue */
 	bool nodelay;
 	bool cork;	   /* tern_tcp_set_cork: only full segments */
+	bool sws_override; /* the persist timer: fill a small window */
 	bool fin_queued;   /* shutdown: FIN after the ring's data */
 	bool fin_received; /* the peer's FIN is in rcv_nxt */
 	bool ts_ok, sack_ok, ws_ok;

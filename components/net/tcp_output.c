@@ -441,8 +441,9 @@ static uint32_t next_len(struct tern_tcp *c, uint32_t unsent)
 	if (len == 0 || len == mss)
 		return len;
 	if (len < unsent) {
-		/* The window cuts it short: only if that is a fair share. */
-		return len >= c->snd_wnd_max / 2 ? len : 0;
+		/* The window cuts it short: only if that is a fair share, or
+		 * when the persist timer says waiting for more is over. */
+		return len >= c->snd_wnd_max / 2 || c->sws_override ? len : 0;
 	}
 	/* The last of the data: a cork holds it until uncorked, and Nagle
 	 * while a short segment is in flight (sent, unacknowledged, not being
@@ -594,8 +595,12 @@ void tcp_output(struct tern_tcp *c)
 	unsent = unsent_bytes(c);
 	if (c->ack_now)
 		tcp_send_ack(c);
-	/* A zero window with nothing in flight: probe it (persist). */
-	if (unsent > 0 && c->snd_wnd == 0 && tcp_in_flight(c) == 0) {
+	/* Nothing in flight and a window too small for what waits: probe it
+	 * if it is zero, else fill it after a while (the override timeout of
+	 * sender silly-window avoidance, RFC 9293 3.8.6.2.1); either way the
+	 * persist timer, or no ACK would ever come to move things on. */
+	if (unsent > 0 && tcp_in_flight(c) == 0 &&
+	    c->snd_wnd < TERN_MIN(unsent, tcp_send_mss(c))) {
 		if (c->job != TJ_PERSIST)
 			tcp_timer_set(c, TJ_PERSIST,
 				      c->net->now + tcp_rto_now(c));

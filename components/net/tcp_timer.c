@@ -5,8 +5,9 @@
  *
  * Each connection has two timers: `timer` does one job at a time (RTO
  * while something is in flight, or before it a tail-loss probe or RACK's
- * reordering timer, tcp_rack.c; persist while the peer's window is zero
- * and nothing is; 2 * MSL in TIME_WAIT; keepalive probes when idle with
+ * reordering timer, tcp_rack.c; persist while nothing is in flight and
+ * the peer's window is too small for what waits - zero-window probes, or
+ * after a while the small window filled; 2 * MSL in TIME_WAIT; keepalive probes when idle with
  * nothing in flight; the wait for the peer's FIN once the handle is
  * released in FIN_WAIT_2), and `delack` holds back an ACK.
  *
@@ -315,10 +316,13 @@ void tcp_timer_fired(struct tern_timer *t, uint64_t now)
 		rack_fired(c);
 		break;
 	case TJ_PERSIST:
-		if (c->snd_wnd == 0)
+		if (c->snd_wnd == 0) {
 			persist_fired(c);
-		else
-			tcp_output(c);
+			break;
+		}
+		c->sws_override = true;
+		tcp_output(c);
+		c->sws_override = false;
 		break;
 	case TJ_TIME_WAIT:
 		tcp_conn_done(c, 0);

@@ -1529,6 +1529,43 @@ Test(tcp, zero_window_is_probed)
 	finish(&p, c, l);
 }
 
+/* Runs the timers in 10 ms steps until A sends something (at most 2 s). */
+static void advance_until_sent(struct peer *p)
+{
+	for (int i = 0; i < 200 && sent_count(p) == 0; i++)
+		advance(p, 10 * MSEC);
+}
+
+/* A window too small for what waits, with nothing in flight, is filled
+ * when the persist timer fires (sender silly-window avoidance's override
+ * timeout, RFC 9293 3.8.6.2.1): no ACK is coming to move things on (found
+ * by fuzz_tcp: data behind a 46-byte window sat there for good). */
+Test(tcp, small_window_is_filled_after_the_override_timeout)
+{
+	struct peer p = peer_new();
+	struct tern_tcp *l, *c = open_passive(&p, &l);
+	static const uint8_t data[1000];
+	struct seen s;
+
+	p.win = 1; /* 128 bytes at the peer's window scale of 7 */
+	peer_send(&p, TERN_TCP_ACK, NULL, 0);
+	cr_assert_eq(tern_tcp_send(c, data, sizeof(data), p.t->now), 1000);
+	cr_assert_eq(sent_count(&p), 0, "under half the largest window");
+	for (int round = 0; round < 2; round++) {
+		advance_until_sent(&p);
+		cr_assert_eq(sent_count(&p), 1, "round %d", round);
+		s = last_seg(&p);
+		cr_assert_eq(s.h.seq, p.ack, "round %d", round);
+		cr_assert_eq(s.len, 128, "the window, filled");
+		clear(&p);
+		p.ack += s.len;
+		peer_send(&p, TERN_TCP_ACK, NULL, 0); /* acked; still 128 */
+		cr_assert_eq(sent_count(&p), 0, "round %d", round);
+	}
+	cr_assert_eq(tnet_stat(&p.t->net, "tcp_window_probes"), 0);
+	finish(&p, c, l);
+}
+
 /* A peer that answers every zero-window probe keeps the connection open
  * past tcp_retries probes; once it falls silent, tcp_retries unanswered
  * probes end it with an RST and -TERN_ETIMEDOUT (found by fuzz_tcp: a

@@ -236,11 +236,6 @@ void mem_add_ram(uint64_t start, uint64_t end);
  * frame pointers in backtraces). */
 bool mem_is_ram(uint64_t addr, uint64_t len);
 
-/* Like tern_mem_alloc() but not zeroed (zeroing a MiB costs milliseconds
- * under TCG): for buffers a device or the driver writes before anything
- * reads them. */
-void *mem_alloc_buffers(size_t size);
-
 /* Page-aligned, zeroed memory below 4 GiB for page tables (never freed);
  * NULL if none. */
 void *mem_alloc_low_page(void);

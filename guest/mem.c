@@ -156,7 +156,7 @@ void *tern_mem_alloc(size_t size)
 	return alloc_below(size, UINT64_MAX, true);
 }
 
-void *mem_alloc_buffers(size_t size)
+void *tern_mem_alloc_buffers(size_t size)
 {
 	if (size == 0)
 		return NULL;

@@ -83,7 +83,7 @@ void prof_start(void)
 			      "(QEMU -debugcon file:PATH); not profiling");
 		return;
 	}
-	buf = mem_alloc_buffers(PROF_RING_BYTES);
+	buf = tern_mem_alloc_buffers(PROF_RING_BYTES);
 	if (!buf) {
 		tern_log_warn("guest: --profile: no memory for the ring");
 		return;

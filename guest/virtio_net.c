@@ -198,8 +198,10 @@ int virtio_net_probe(const struct virtio_dev *v, const char *name,
 		rc = virtq_init(&n->vio, &n->tx, Q_TX, QUEUE_MAX);
 	if (rc == 0) {
 		/* The device fills RX buffers, send() TX ones: no zeroing. */
-		n->rx_bufs = mem_alloc_buffers((size_t)n->rx.size * BUF_SIZE);
-		n->tx_bufs = mem_alloc_buffers((size_t)n->tx.size * BUF_SIZE);
+		n->rx_bufs =
+			tern_mem_alloc_buffers((size_t)n->rx.size * BUF_SIZE);
+		n->tx_bufs =
+			tern_mem_alloc_buffers((size_t)n->tx.size * BUF_SIZE);
 		if (!n->rx_bufs || !n->tx_bufs)
 			rc = -TERN_ENOMEM;
 	}

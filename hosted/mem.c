@@ -16,6 +16,7 @@
  * AddressSanitizer the handler is not installed: ASan's own SEGV handler
  * reports the overflow ("stack-overflow") with a stack trace.
  */
+#include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,13 +93,13 @@ void tern_hosted_mem_reuse(unsigned max)
 	}
 }
 
-void *tern_mem_alloc(size_t size)
+/* A kept mapping of len bytes, zeroed if zero (otherwise as its last user
+ * left it, and undefined to Valgrind), or fresh pages, which are zero;
+ * NULL if none. */
+static void *alloc_pages(size_t len, bool zero)
 {
-	size_t len = page_round(size);
 	void *p;
 
-	if (size == 0)
-		return NULL;
 	for (unsigned i = 0; i < kept_len; i++) {
 		if (kept[i].len != len)
 			continue;
@@ -106,12 +107,23 @@ void *tern_mem_alloc(size_t size)
 		kept[i] = kept[--kept_len];
 		ASAN_UNPOISON_MEMORY_REGION(p, len);
 		VALGRIND_MAKE_MEM_UNDEFINED(p, len);
-		memset(p, 0, len);
+		if (zero)
+			memset(p, 0, len);
 		return p;
 	}
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		 -1, 0);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+void *tern_mem_alloc(size_t size)
+{
+	return size == 0 ? NULL : alloc_pages(page_round(size), true);
+}
+
+void *tern_mem_alloc_buffers(size_t size)
+{
+	return size == 0 ? NULL : alloc_pages(page_round(size), false);
 }
 
 void tern_mem_free(void *mem, size_t size)

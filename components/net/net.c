@@ -89,7 +89,7 @@ static int pool_create(struct tern_pkt_pool *pool, void **mem, size_t *size,
 		       uint32_t count, uint32_t buf_size)
 {
 	*size = tern_pkt_pool_mem_size(count, buf_size);
-	*mem = tern_mem_alloc(*size);
+	*mem = tern_mem_alloc_buffers(*size); /* the pool sets each header */
 	if (!*mem)
 		return -TERN_ENOMEM;
 	if (tern_pkt_pool_init(pool, *mem, *size, buf_size) < 0) {

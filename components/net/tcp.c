@@ -54,10 +54,9 @@ int tcp_init(struct tern_net *net)
 	struct tcp_core *t;
 	uint32_t n = net->cfg.tcp_conns, buckets = 1;
 
-	t = tern_mem_alloc(sizeof(*t));
+	t = tern_mem_alloc(sizeof(*t)); /* zeroed, as are the conns */
 	if (!t)
 		return -TERN_ENOMEM;
-	memset(t, 0, sizeof(*t));
 	while (buckets < n)
 		buckets <<= 1;
 	t->n_conns = n;
@@ -66,14 +65,13 @@ int tcp_init(struct tern_net *net)
 	t->rings_size = (size_t)n * net->cfg.tcp_sndbuf;
 	t->hash_size = (size_t)buckets * sizeof(struct tern_list);
 	t->conns = tern_mem_alloc(t->conns_size);
-	t->rings = tern_mem_alloc(t->rings_size);
+	t->rings = tern_mem_alloc_buffers(t->rings_size); /* data only */
 	t->hash = tern_mem_alloc(t->hash_size);
 	if (!t->conns || !t->rings || !t->hash) {
 		net->tcp = t;
 		tcp_fini(net);
 		return -TERN_ENOMEM;
 	}
-	memset(t->conns, 0, t->conns_size);
 	tern_list_init(&t->free);
 	tern_list_init(&t->listeners);
 	tern_list_init(&t->ack_due);

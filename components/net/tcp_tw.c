@@ -101,11 +101,10 @@ int tcp_tw_init(struct tern_net *net)
 	t->tw_hash_mask = buckets - 1;
 	t->tw_size = (size_t)n * sizeof(struct tcp_tw);
 	t->tw_hash_size = (size_t)buckets * sizeof(struct tern_list);
-	t->tw = tern_mem_alloc(t->tw_size);
+	t->tw = tern_mem_alloc(t->tw_size); /* zeroed */
 	t->tw_hash = tern_mem_alloc(t->tw_hash_size);
 	if (!t->tw || !t->tw_hash)
 		return -TERN_ENOMEM;
-	memset(t->tw, 0, t->tw_size);
 	tern_list_init(&t->tw_free);
 	tern_list_init(&t->tw_age);
 	for (uint32_t i = 0; i < buckets; i++)

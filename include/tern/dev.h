@@ -71,6 +71,12 @@ TERN_API void tern_stop_clear(void);
  * memory of at least size bytes, or NULL when memory is exhausted. Not for
  * per-packet or per-block use. tern_mem_free() takes the same size. */
 TERN_API void *tern_mem_alloc(size_t size);
+
+/* Like tern_mem_alloc(), but the contents are undefined: for buffers that
+ * are always written before they are read (frame pools, send rings). The
+ * guest does not zero them, which under QEMU's TCG saves about a
+ * millisecond per 2 MiB at start-up. Free with tern_mem_free(). */
+TERN_API void *tern_mem_alloc_buffers(size_t size);
 TERN_API void tern_mem_free(void *mem, size_t size);
 
 /* A fiber stack. base..base+size is usable; overflow below base is caught:

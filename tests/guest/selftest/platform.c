@@ -68,6 +68,15 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
+/* Free RAM as tern_guest_get_info reports it. */
+static uint64_t mem_free_bytes_now(void)
+{
+	struct tern_guest_info info;
+
+	tern_guest_get_info(&info);
+	return info.free_bytes;
+}
+
 static void mem_is_zeroed_and_aligned(struct gtest *t)
 {
 	size_t size = 3 * 4096 + 100;
@@ -83,6 +92,23 @@ static void mem_is_zeroed_and_aligned(struct gtest *t)
 	GT_ASSERT(t, all_zero(b, size)); /* reused pages are zeroed again */
 	tern_mem_free(b, size);
 	GT_ASSERT(t, tern_mem_alloc(0) == NULL);
+}
+
+/* Buffers: page-aligned, writable, and back to the allocator on free
+ * (that they are not zeroed is a cost, not a behaviour to test). */
+static void mem_buffers_are_aligned_and_writable(struct gtest *t)
+{
+	size_t size = 2 * 4096;
+	uint64_t free_before = mem_free_bytes_now();
+	uint8_t *a = tern_mem_alloc_buffers(size);
+
+	GT_ASSERT(t, a != NULL);
+	GT_ASSERT_EQ(t, (uintptr_t)a % 4096, 0);
+	memset(a, 0x5a, size);
+	GT_ASSERT_EQ(t, a[size - 1], 0x5a);
+	tern_mem_free(a, size);
+	GT_ASSERT_EQ(t, mem_free_bytes_now(), free_before);
+	GT_ASSERT(t, tern_mem_alloc_buffers(0) == NULL);
 }
 
 static void stack_has_canary(struct gtest *t)
@@ -129,6 +155,8 @@ const struct gtest_case selftest_platform[] = {
 	{ "platform/wait_forever_without_devices_is_deadlock",
 	  wait_forever_without_devices_is_deadlock },
 	{ "platform/mem_is_zeroed_and_aligned", mem_is_zeroed_and_aligned },
+	{ "platform/mem_buffers_are_aligned_and_writable",
+	  mem_buffers_are_aligned_and_writable },
 	{ "platform/stack_has_canary", stack_has_canary },
 	{ "platform/entropy_fills_differ", entropy_fills_differ },
 	{ "platform/guest_info_is_sane", guest_info_is_sane },

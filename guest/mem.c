@@ -195,7 +195,7 @@ uint64_t mem_free_bytes(void)
 int tern_stack_alloc(struct tern_stack *stack, size_t size)
 {
 	size_t usable = align_up(size ? size : PAGE_SIZE, PAGE_SIZE);
-	uint8_t *mem = tern_mem_alloc(usable);
+	uint8_t *mem = tern_mem_alloc_buffers(usable); /* a stack: no zeroing */
 
 	if (!mem)
 		return -TERN_ENOMEM;

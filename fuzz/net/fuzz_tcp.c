@@ -38,6 +38,7 @@
 #include "tern/tcp.h"
 #include "util_fuzz.h"
 
+#include "fuzz_check.h"
 #include "support/fuzz_input.h"
 #include "tcp_int.h"
 
@@ -70,7 +71,7 @@ static struct tern_tcp *find(struct target *t, unsigned port_idx,
 	return c;
 }
 
-static void check_conn(const struct tern_tcp *c)
+FUZZ_CHECKER static void check_conn(const struct tern_tcp *c)
 {
 	const struct tern_net_config *cfg = &c->net->cfg;
 	uint32_t bytes = 0, pkts = 0;
@@ -100,7 +101,7 @@ static void check_conn(const struct tern_tcp *c)
 	TERN_ASSERT(c->mss >= 64);
 }
 
-static void check_all(struct target *t)
+FUZZ_CHECKER static void check_all(struct target *t)
 {
 	struct tcp_core *core = t->s.net.tcp;
 
@@ -120,6 +121,14 @@ static void check_all(struct target *t)
 		n++;
 	}
 	TERN_ASSERT(n == core->tw_in_use && n <= core->n_tw);
+}
+
+/* The len payload bytes of a segment at seq: the low byte of each one's
+ * sequence number. */
+FUZZ_CHECKER static void fill_payload(uint8_t *p, size_t len, uint32_t seq)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(seq + i);
 }
 
 /* Builds and inputs a segment from the peer as op 0 describes. */
@@ -153,8 +162,7 @@ static void segment(struct target *t, struct fuzz_input *g, unsigned pi,
 	memset(seg, 0, hlen);
 	tern_tcp_hdr_emit(&h, seg);
 	memcpy(seg + TERN_TCP_HLEN, opts, olen);
-	for (size_t i = 0; i < len; i++)
-		seg[hlen + i] = (uint8_t)(seq + i);
+	fill_payload(seg + hlen, len, seq);
 	tern_store_be16(seg + 16, tern_tcp_cksum(FZ_PEER, FZ_IP, seg,
 						 hlen + len, NULL, 0));
 	fz_input_ipv4(&t->s, 0, FZ_PEER, FZ_IP, TERN_IPPROTO_TCP, seg,

@@ -12,6 +12,7 @@
 #include "tern/net_wire.h"
 #include "tern/tcp.h"
 
+#include "fuzz_check.h"
 #include "fuzz_trace.h"
 #include "support/frame_ipv4.h"
 
@@ -24,8 +25,8 @@ const uint8_t fz_mac1[6] = { 2, 0, 0, 0, 0, 0x1a };
 const uint8_t fz_mac_peer[6] = { 2, 0, 0, 0, 0, 0x0b };
 
 /* Checks the transport header and checksum of an unfragmented datagram. */
-static void check_l4(const struct tern_ipv4_hdr *ip, const uint8_t *l4,
-		     size_t len)
+FUZZ_CHECKER static void check_l4(const struct tern_ipv4_hdr *ip,
+				  const uint8_t *l4, size_t len)
 {
 	struct tern_csum c;
 
@@ -62,7 +63,7 @@ static void check_l4(const struct tern_ipv4_hdr *ip, const uint8_t *l4,
 	}
 }
 
-void fz_check_frame(const uint8_t *f, size_t len)
+FUZZ_CHECKER void fz_check_frame(const uint8_t *f, size_t len)
 {
 	struct tern_eth_hdr eth;
 	struct tern_ipv4_hdr ip;
@@ -86,8 +87,8 @@ void fz_check_frame(const uint8_t *f, size_t len)
 	check_l4(&ip, f + 34, len - 34);
 }
 
-static int dev_send(struct tern_netdev *dev, const struct tern_tx *frames,
-		    unsigned count)
+FUZZ_CHECKER static int dev_send(struct tern_netdev *dev,
+				 const struct tern_tx *frames, unsigned count)
 {
 	struct fz_dev *d = tern_container_of(dev, struct fz_dev, dev);
 	static uint8_t buf[TERN_ETH_FRAME_MAX];

@@ -23,11 +23,12 @@
 #include "tern/net_wire.h"
 #include "util_fuzz.h"
 
+#include "fuzz_check.h"
 #include "support/fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check_parse(const uint8_t *d, size_t len)
+FUZZ_CHECKER static void check_parse(const uint8_t *d, size_t len)
 {
 	uint8_t *copy = fuzz_dup(d, len);
 	struct tern_ipv4_hdr h, back;

@@ -19,8 +19,9 @@
  *      accurate to about 0.1% even when the vCPU thread is descheduled
  *      (see pit_sample()).
  *
- * The wall clock is the CMOS RTC read once at boot (whole seconds) plus the
- * monotonic clock since then.
+ * The wall clock is the CMOS RTC read once (whole seconds), at the first
+ * tern_clock_wall() rather than at boot - about 30 port exits an app that
+ * never asks for the date does not pay - plus the monotonic clock since.
  */
 #include "tern/log.h"
 
@@ -45,6 +46,7 @@ static uint64_t tsc_origin;
 static uint64_t ns_mult;  /* ns = ticks * ns_mult >> 32 */
 static uint64_t tsc_mult; /* ticks = ns * tsc_mult >> 32 */
 static uint64_t wall_base;
+static bool wall_known; /* wall_base is set: the RTC was read */
 
 /* TSC Hz from CPUID leaf 0x15 (crystal Hz * ratio), or 0 if absent. */
 static uint64_t from_cpuid_15h(void)
@@ -196,6 +198,12 @@ uint64_t tern_clock_monotonic(void)
 
 uint64_t tern_clock_wall(void)
 {
+	if (!wall_known) {
+		uint64_t epoch = rtc_read_epoch();
+
+		wall_base = epoch * TERN_NSEC_PER_SEC - tern_clock_monotonic();
+		wall_known = true;
+	}
 	return wall_base + tern_clock_monotonic();
 }
 
@@ -209,7 +217,7 @@ void clock_delay(uint64_t ns)
 
 void clock_init(void)
 {
-	uint64_t hz, epoch;
+	uint64_t hz;
 
 	tsc_origin = guest_boot_tsc;
 	if (plausible(hz = from_cpuid_15h()))
@@ -232,7 +240,4 @@ void clock_init(void)
 	clock_tsc_hz = hz;
 	ns_mult = (TERN_NSEC_PER_SEC << 32) / hz;
 	tsc_mult = ((hz / 1000) << 32) / (TERN_NSEC_PER_SEC / 1000);
-
-	epoch = rtc_read_epoch();
-	wall_base = epoch * TERN_NSEC_PER_SEC - tern_clock_monotonic();
 }

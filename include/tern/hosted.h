@@ -22,7 +22,8 @@
 
 /* From now on tern_mem_free keeps up to max freed mappings (at most 64)
  * instead of unmapping them, and tern_mem_alloc hands a kept one of the
- * same page-rounded size back, zeroed. Kept mappings are poisoned for ASan
+ * same page-rounded size back, zeroed (tern_mem_alloc_buffers as it was
+ * left, undefined to Valgrind). Kept mappings are poisoned for ASan
  * and Valgrind, so a use after free is still caught. 0 (the default)
  * unmaps at once. */
 TERN_API void tern_hosted_mem_reuse(unsigned max);

@@ -7,9 +7,10 @@
  * while something is in flight, or before it a tail-loss probe or RACK's
  * reordering timer, tcp_rack.c; persist while nothing is in flight and
  * the peer's window is too small for what waits - zero-window probes, or
- * after a while the small window filled; 2 * MSL in TIME_WAIT; keepalive probes when idle with
- * nothing in flight; the wait for the peer's FIN once the handle is
- * released in FIN_WAIT_2), and `delack` holds back an ACK.
+ * after a while the small window filled; 2 * MSL in TIME_WAIT; keepalive
+ * probes when idle with nothing in flight; the wait for the peer's FIN
+ * once the handle is released in FIN_WAIT_2), and `delack` holds back an
+ * ACK.
  *
  * RTO: the first sample R sets SRTT = R and RTTVAR = R / 2; later ones
  * RTTVAR = 3/4 RTTVAR + 1/4 |SRTT - R| and SRTT = 7/8 SRTT + 1/8 R; RTO =

@@ -71,14 +71,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# The guest tests' helpers: loaded sizes, the accelerator probe, QEMU.
+export TERN_GUEST_BUILD=$root/build/guest/tests/guest
+. tests/guest/lib.sh
+
 # ---- size
-loaded() { # sum of PT_LOAD memsz
-    local sum=0 h
-    for h in $(readelf -lW "$1" | awk '$1 == "LOAD" { print $6 }'); do
-        sum=$((sum + h))
-    done
-    echo "$sum"
-}
 size_json() {
     local stripped=$tmp/stripped.elf dbg=$tmp/image.debug
     read -r text data bss _ < <(size "$1" | tail -n1)
@@ -86,7 +83,7 @@ size_json() {
     objcopy --only-keep-debug "$1" "$dbg"
     printf '{"image": "%s", "file_bytes": %s, "stripped_bytes": %s, "debug_file_bytes": %s, "loaded_bytes": %s, "text": %s, "data": %s, "bss": %s}' \
         "$(basename "$1")" "$(stat -c %s "$1")" "$(stat -c %s "$stripped")" \
-        "$(stat -c %s "$dbg")" "$(loaded "$1")" "$text" "$data" "$bss"
+        "$(stat -c %s "$dbg")" "$(guest_loaded_bytes "$1")" "$text" "$data" "$bss"
 }
 echo "=== size"
 sizes=()
@@ -97,8 +94,6 @@ for img in "$echo" build/guest/apps/{httpd/httpd,tftpd/tftpd,iperf/iperf,ttcp/tt
 done
 
 # ---- accelerator: the guest tests' own probe (tests/guest/lib.sh, accel.sh)
-export TERN_GUEST_BUILD=$root/build/guest/tests/guest
-. tests/guest/lib.sh
 json_str() { python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$1"; }
 kvm_runs_echo=no
 if why=$(guest_kvm_usable); then

@@ -117,9 +117,9 @@ static uint64_t sum_bytes(const uint8_t *p, size_t len)
 		len -= 8;
 	}
 	if (len) {
+		/* The zero-padded little-endian tail. */
 		w = 0;
-		__builtin_memcpy(&w, p,
-				 len); /* zero-padded little-endian tail */
+		__builtin_memcpy(&w, p, len);
 		b = add_carry(b, w);
 	}
 	return add_carry(a, b);

@@ -222,6 +222,17 @@ guest_image() {
     esac
 }
 
+# guest_loaded_bytes IMAGE: the bytes IMAGE occupies once loaded, the sum
+# of its PT_LOAD segments' p_memsz (code, data and .bss as the loader lays
+# them out); 0 if it has none.
+guest_loaded_bytes() {
+    local sum=0 memsz
+    for memsz in $(readelf -lW "$1" | awk '$1 == "LOAD" { print $6 }'); do
+        sum=$((sum + memsz))
+    done
+    echo "$sum"
+}
+
 # A unique, short suffix for names (namespaces, TAPs, sockets).
 guest_uid() {
     echo "$$$(printf '%04x' $((RANDOM % 65536)))"
